@@ -1,0 +1,53 @@
+# incident-feed developer commands. Each target creates .venv when it is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: run test lint types pytest demo bench clean cassettes
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(STAMP)
+
+## run: collect once from the default catalogue, then show the incidents
+run: $(STAMP)
+	-$(BIN)/incident-feed --config config.toml collect
+	$(BIN)/incident-feed --config config.toml
+
+## demo: no network needed; imports the real payloads the repo ships into a throwaway database
+demo: $(STAMP)
+	$(BIN)/python -m incident_feed.demo
+
+## test: lint, types and the whole test suite
+test: lint types pytest
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check incident_feed tests benchmarks
+	$(BIN)/ruff format --check incident_feed tests benchmarks
+
+types: $(DEV_STAMP)
+	$(BIN)/mypy
+
+pytest: $(DEV_STAMP)
+	$(BIN)/pytest
+
+## cassettes: rebuild cassettes/ from ../shared/fixtures
+cassettes: $(DEV_STAMP)
+	$(BIN)/python -m tests.tools.build_cassettes ../shared/fixtures
+
+## bench: run the benchmarks and print their figures
+bench: $(DEV_STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,268 @@
+"""config.toml -> typed, validated settings. Unknown keys and bad values are rejected with the
+file, the key and the reason. Secrets never live here: only names of environment variables."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from incident_feed.errors import ConfigError
+from incident_feed.paths import CONFIG_ENV, bundled_config_file, user_config_file
+
+SOURCE_KINDS = ("statuspage", "feed", "gcp", "slack")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds on every HTTP request."""
+
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    deadline: float = 30.0
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database: str = ""
+    timezone: str = "local"
+    allow_private_addresses: bool = False
+    limits: Limits = field(default_factory=Limits)
+
+
+@dataclass(frozen=True, slots=True)
+class VendorConfig:
+    name: str
+    slug: str
+    downdetector: str | None = None
+    products: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    name: str
+    vendor: str
+    kind: str
+    url: str
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    path: Path | None
+    settings: Settings = field(default_factory=Settings)
+    vendors: tuple[VendorConfig, ...] = ()
+    sources: tuple[SourceConfig, ...] = ()
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.sources) or "none"
+        raise ConfigError(f"no source named {name!r} in {self.path} (known: {known})")
+
+    def vendor(self, name: str) -> VendorConfig | None:
+        for vendor in self.vendors:
+            if vendor.name.lower() == name.lower() or vendor.slug == name.lower():
+                return vendor
+        return None
+
+
+def slugify(name: str) -> str:
+    """Lower-case ``[a-z0-9-]`` form of a vendor name (stable incident ids are built from it)."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "vendor"
+
+
+def find_config(explicit: str | os.PathLike[str] | None) -> Path:
+    """The config file to use: ``--config``, then ``$INCIDENT_FEED_CONFIG``, then the user's
+    config file when it exists, then the catalogue shipped with the package."""
+    if explicit:
+        return Path(explicit)
+    from_env = os.environ.get(CONFIG_ENV)
+    if from_env:
+        return Path(from_env)
+    user_file = user_config_file()
+    return user_file if user_file.is_file() else bundled_config_file()
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate one config file."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(raw, path)
+
+
+def parse_config(raw: Mapping[str, Any], path: Path | None) -> Config:
+    """Validate an already-parsed TOML document."""
+    where = str(path) if path else "<config>"
+    _only(raw, {"settings", "vendor", "source"}, where, "")
+    settings = _settings(raw.get("settings", {}), where)
+    vendors = tuple(
+        _vendor(item, where, f"vendor[{i}]") for i, item in enumerate(_tables(raw, "vendor", where))
+    )
+    _unique([v.name.lower() for v in vendors], where, "vendor", "name")
+    sources = tuple(
+        _source(item, where, f"source[{i}]") for i, item in enumerate(_tables(raw, "source", where))
+    )
+    _unique([s.name for s in sources], where, "source", "name")
+    known_vendors = {v.name.lower() for v in vendors}
+    for i, source in enumerate(sources):
+        if vendors and source.vendor.lower() not in known_vendors:
+            raise ConfigError(
+                f"{where}: source[{i}].vendor: {source.vendor!r} is not a [[vendor]] name"
+            )
+    return Config(path=path, settings=settings, vendors=vendors, sources=sources)
+
+
+def parse_duration(text: str) -> float:
+    """``90s``, ``5m``, ``1h`` or a number of seconds -> seconds."""
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a duration like 90s, 5m or 1h")
+    value = float(match.group(1)) * {"s": 1, "m": 60, "h": 3600}[match.group(2) or "s"]
+    if value <= 0:
+        raise ValueError(f"{text!r} must be more than zero")
+    return value
+
+
+def _settings(raw: object, where: str) -> Settings:
+    table = _table(raw, where, "settings")
+    _only(table, {"database", "timezone", "allow_private_addresses", "limits"}, where, "settings")
+    limits_raw = _table(table.get("limits", {}), where, "settings.limits")
+    defaults = Limits()
+    _only(limits_raw, set(Limits.__dataclass_fields__), where, "settings.limits")
+    limits = Limits(
+        connect_timeout=_number(limits_raw, "connect_timeout", defaults.connect_timeout, where),
+        read_timeout=_number(limits_raw, "read_timeout", defaults.read_timeout, where),
+        deadline=_number(limits_raw, "deadline", defaults.deadline, where),
+        max_body_bytes=int(_number(limits_raw, "max_body_bytes", defaults.max_body_bytes, where)),
+        max_redirects=int(_number(limits_raw, "max_redirects", defaults.max_redirects, where, 0)),
+    )
+    if limits.max_redirects > 20:
+        raise ConfigError(f"{where}: settings.limits.max_redirects: at most 20")
+    timezone = _string(table, "timezone", where, "settings", default="local")
+    _check_timezone(timezone, where)
+    return Settings(
+        database=_string(table, "database", where, "settings", default=""),
+        timezone=timezone,
+        allow_private_addresses=_bool(table, "allow_private_addresses", where, "settings", False),
+        limits=limits,
+    )
+
+
+def _vendor(raw: Mapping[str, Any], where: str, at: str) -> VendorConfig:
+    _only(raw, {"name", "downdetector", "products"}, where, at)
+    name = _string(raw, "name", where, at)
+    downdetector = _string(raw, "downdetector", where, at, default="") or None
+    if downdetector and not downdetector.startswith("https://"):
+        raise ConfigError(f"{where}: {at}.downdetector: must be an https:// URL")
+    products = raw.get("products", [])
+    if not isinstance(products, list) or not all(isinstance(p, str) for p in products):
+        raise ConfigError(f"{where}: {at}.products: must be a list of strings")
+    return VendorConfig(name, slugify(name), downdetector, tuple(products))
+
+
+def _source(raw: Mapping[str, Any], where: str, at: str) -> SourceConfig:
+    _only(raw, {"name", "vendor", "kind", "url", "active"}, where, at)
+    name = _string(raw, "name", where, at)
+    if not _NAME.match(name):
+        raise ConfigError(f"{where}: {at}.name: {name!r} must be lower-case letters, digits and -")
+    kind = _string(raw, "kind", where, at)
+    if kind not in SOURCE_KINDS:
+        raise ConfigError(f"{where}: {at}.kind: {kind!r} is not one of {', '.join(SOURCE_KINDS)}")
+    url = _string(raw, "url", where, at)
+    if not re.match(r"^https?://[^\s/]+", url):
+        raise ConfigError(f"{where}: {at}.url: {url!r} is not an http(s) URL")
+    return SourceConfig(
+        name=name,
+        vendor=_string(raw, "vendor", where, at),
+        kind=kind,
+        url=url,
+        active=_bool(raw, "active", where, at, True),
+    )
+
+
+def _tables(raw: Mapping[str, Any], key: str, where: str) -> list[Mapping[str, Any]]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"{where}: {key}: must be an array of tables ([[{key}]])")
+    return value
+
+
+def _table(value: object, where: str, at: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: {at}: must be a table")
+    return value
+
+
+def _only(table: Mapping[str, Any], allowed: set[str], where: str, at: str) -> None:
+    for key in table:
+        if key not in allowed:
+            prefix = f"{at}." if at else ""
+            raise ConfigError(
+                f"{where}: {prefix}{key}: unknown key (allowed: {', '.join(sorted(allowed))})"
+            )
+
+
+def _string(
+    table: Mapping[str, Any], key: str, where: str, at: str, *, default: str | None = None
+) -> str:
+    value = table.get(key, default)
+    if value is None:
+        raise ConfigError(f"{where}: {at}.{key}: required")
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: {at}.{key}: must be a string, not {type(value).__name__}")
+    return value
+
+
+def _bool(table: Mapping[str, Any], key: str, where: str, at: str, default: bool) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: {at}.{key}: must be true or false")
+    return value
+
+
+def _number(
+    table: Mapping[str, Any], key: str, default: float, where: str, minimum: float = 1e-9
+) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{where}: settings.limits.{key}: must be a number")
+    if value < minimum:
+        raise ConfigError(f"{where}: settings.limits.{key}: must be at least {minimum:g}")
+    return float(value)
+
+
+def _unique(names: list[str], where: str, table: str, key: str) -> None:
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        if name in seen:
+            raise ConfigError(f"{where}: {table}[{i}].{key}: {name!r} is used twice")
+        seen.add(name)
+
+
+def _check_timezone(name: str, where: str) -> None:
+    if name == "local":
+        return
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{where}: settings.timezone: {name!r} is not a known time zone"
+        ) from None

@@ -1,0 +1,64 @@
+"""The project's exceptions, one tree::
+
+    IncidentFeedError            anything the user can act on; the CLI prints it without a traceback
+    ├── ConfigError              a config or command-line value is wrong (file, key, reason)
+    ├── StoreError               the database cannot be opened, migrated or written
+    └── SourceError              one source failed; the run goes on for the others
+        ├── FetchError           the HTTP exchange failed (network, status, limits, refused address)
+        │   └── RateLimited      429/503 with Retry-After: try again after ``retry_after`` seconds
+        └── PayloadError         the body arrived but is not what the source kind expects
+
+Everything unexpected is a bug and still raises as itself.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "FetchError",
+    "IncidentFeedError",
+    "PayloadError",
+    "RateLimited",
+    "SourceError",
+    "StoreError",
+]
+
+
+class IncidentFeedError(Exception):
+    """Base of every error the user can act on."""
+
+
+class ConfigError(IncidentFeedError):
+    """A config file or command-line value is wrong."""
+
+
+class StoreError(IncidentFeedError):
+    """The database cannot be opened, migrated or written."""
+
+
+class SourceError(IncidentFeedError):
+    """One source failed; ``source`` names it when known."""
+
+    def __init__(self, message: str, *, source: str | None = None) -> None:
+        super().__init__(message)
+        self.source = source
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return f"{self.source}: {text}" if self.source else text
+
+
+class FetchError(SourceError):
+    """The HTTP exchange failed."""
+
+
+class RateLimited(FetchError):
+    """The server asked us to come back later."""
+
+    def __init__(self, message: str, *, retry_after: float, source: str | None = None) -> None:
+        super().__init__(message, source=source)
+        self.retry_after = retry_after
+
+
+class PayloadError(SourceError):
+    """The body is not what the source kind expects."""

@@ -1,0 +1,97 @@
+"""What the normalizer produces: frozen drafts of incidents and their updates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from incident_feed.model import Impact, Kind, Phase
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a normalizer knows besides the payload."""
+
+    source_name: str
+    source_kind: str
+    vendor: str
+    now: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """An affected component or product, as the source names it."""
+
+    name: str
+    id: str | None = None
+
+    def as_json(self) -> dict[str, str | None]:
+        return {"id": self.id, "name": self.name}
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """A parsed time: UTC value, the source's raw string, and how it was interpreted."""
+
+    at: dt.datetime
+    raw: str
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateDraft:
+    """One update of an incident's thread."""
+
+    native_id: str
+    stamp: Stamp
+    phase: Phase
+    label: str | None
+    evidence: str
+    text: str
+    url: str | None = None
+    components: tuple[Component, ...] = ()
+    refs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentDraft:
+    """One incident as one source record describes it.
+
+    ``key`` identifies the incident within its vendor across sources (a Statuspage incident id
+    is the same in the API and in the Atom feed's links), so records merge into one incident.
+    """
+
+    key: str
+    native_id: str
+    vendor: str
+    kind: Kind
+    title: str
+    impact: Impact
+    updates: tuple[UpdateDraft, ...]
+    url: str | None = None
+    status_label: str | None = None
+    postmortem: bool = False
+    started: Stamp | None = None
+    resolved: Stamp | None = None
+    scheduled_for: dt.datetime | None = None
+    scheduled_until: dt.datetime | None = None
+    components: tuple[Component, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ItemProblem:
+    """One item of a payload that could not be used, and why."""
+
+    item: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    """Drafts from one document, plus the items that were skipped."""
+
+    drafts: tuple[IncidentDraft, ...] = ()
+    problems: tuple[ItemProblem, ...] = field(default_factory=tuple)

@@ -1,0 +1,58 @@
+"""Untrusted text -> safe plain text: HTML flattened, control and bidi characters removed."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from html import unescape
+
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+
+# C0 controls except TAB and LF, DEL, C1 controls, and the bidi embeddings/overrides/isolates
+# (U+202A-202E, U+2066-2069) that can make text read differently from what it says.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_BLOCK_TAGS = ("p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre")
+
+
+def clean_text(text: str) -> str:
+    """Strip unsafe characters and tidy whitespace; keep paragraph breaks."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _UNSAFE.sub("", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def clean_line(text: str) -> str:
+    """Like :func:`clean_text`, folded onto one line (titles, names)."""
+    return " ".join(clean_text(text).split())
+
+
+def html_to_text(html: str) -> str:
+    """Flatten HTML to plain text: block elements become paragraphs, ``<br>`` a line break."""
+    if "<" not in html:
+        return clean_text(unescape(html))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["script", "style", "template"]):
+        tag.decompose()
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    for block in soup.find_all(_BLOCK_TAGS):
+        block.insert_before("\n\n")
+        block.insert_after("\n\n")
+    return clean_text(soup.get_text())
+
+
+def safe_http_url(url: object) -> str | None:
+    """The URL when it is an absolute http(s) URL without controls or spaces, else None."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    if not re.match(r"^https?://[^\s/?#]+", url, re.IGNORECASE) or _UNSAFE.search(url):
+        return None
+    if any(ch.isspace() for ch in url) or len(url) > 2048:
+        return None
+    return url

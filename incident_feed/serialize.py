@@ -1,0 +1,83 @@
+"""Stored rows -> the JSON contract (documented in the README). Times: ISO 8601 UTC with ``Z``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from incident_feed.normalize.times import format_utc
+
+
+def when(value: dt.datetime | None) -> str | None:
+    return format_utc(value) if value is not None else None
+
+
+def incident_json(
+    incident: Mapping[str, Any],
+    records: Sequence[Mapping[str, Any]],
+    updates: Sequence[Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": incident["id"],
+        "vendor": incident["vendor"],
+        "kind": incident["kind"],
+        "title": incident["title"],
+        "phase": incident["phase"],
+        "impact": incident["impact"],
+        "postmortem": bool(incident["postmortem"]),
+        "started_at": when(incident["started_at"]),
+        "resolved_at": when(incident["resolved_at"]),
+        "updated_at": when(incident["updated_at"]),
+        "scheduled_for": when(incident["scheduled_for"]),
+        "scheduled_until": when(incident["scheduled_until"]),
+        "url": incident["url"],
+        "components": list(incident["components"]),
+        "sources": [
+            {
+                "name": r["source_name"],
+                "kind": r["source_kind"],
+                "native_id": r["native_id"],
+                "url": r["url"],
+            }
+            for r in records
+        ],
+    }
+    if updates is not None:
+        out["updates"] = [update_json(u) for u in updates]
+    return out
+
+
+def update_json(update: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": update["id"],
+        "at": when(update["at"]),
+        "at_raw": update["at_raw"],
+        "time_flags": [f for f in update["time_flags"].split(",") if f],
+        "phase": update["phase"],
+        "label": update["label"],
+        "source": update["source_name"],
+        "native_id": update["native_id"],
+        "text": update["text"],
+        "url": update["url"],
+        "evidence": update["evidence"],
+        "components": list(update["components"]),
+    }
+
+
+def source_json(
+    state: Mapping[str, Any] | None, name: str, vendor: str, kind: str, url: str
+) -> dict[str, Any]:
+    state = state or {}
+    return {
+        "name": name,
+        "vendor": vendor,
+        "kind": kind,
+        "url": url,
+        "last_attempt_at": when(state.get("last_attempt_at")),
+        "last_success_at": when(state.get("last_success_at")),
+        "consecutive_failures": state.get("consecutive_failures", 0),
+        "last_error": state.get("last_error"),
+        "last_error_at": when(state.get("last_error_at")),
+        "retry_after_until": when(state.get("retry_after_until")),
+    }

@@ -1,0 +1,98 @@
+"""The collector interface: fetch documents (network), then parse them (pure, via normalize/).
+
+``import`` feeds saved files to :meth:`Collector.parse` exactly as if they had been fetched.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from incident_feed.config import SourceConfig
+from incident_feed.errors import FetchError, PayloadError
+from incident_feed.normalize.drafts import Context, ParseResult
+from incident_feed.sources.http import Fetcher, Validators
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One fetched (or saved) payload."""
+
+    url: str
+    body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """What one source's fetch brought: new documents, and validators to keep once stored."""
+
+    documents: tuple[Document, ...]
+    validators: Mapping[str, Validators]
+    not_modified: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+class Collector:
+    """One source kind. Subclasses name their URLs and their parser."""
+
+    kind: ClassVar[str]
+    accept: ClassVar[str] = "application/json"
+
+    def urls(self, source: SourceConfig) -> list[str]:
+        """Required documents: any failure fails the source."""
+        return [source.url]
+
+    def optional_urls(self, source: SourceConfig) -> list[str]:
+        """Documents a page may not serve: a 404 there is a note, not a failure."""
+        return []
+
+    def fetch(
+        self, source: SourceConfig, fetcher: Fetcher, validators: Mapping[str, Validators]
+    ) -> Fetched:
+        documents: list[Document] = []
+        kept: dict[str, Validators] = {}
+        unchanged: list[str] = []
+        notes: list[str] = []
+        required = self.urls(source)
+        for url in required + self.optional_urls(source):
+            try:
+                response = fetcher.get(url, validators=validators.get(url), accept=self.accept)
+            except FetchError as exc:
+                if url not in required and " 404 " in str(exc):
+                    notes.append(f"{url} not served (404)")
+                    continue
+                raise
+            if response.not_modified:
+                unchanged.append(url)
+                continue
+            documents.append(Document(response.url, response.body, response.headers))
+            kept[url] = response.validators
+        return Fetched(tuple(documents), kept, tuple(unchanged), tuple(notes))
+
+    def parse(self, document: Document, context: Context) -> ParseResult:
+        raise NotImplementedError
+
+
+def load_json(document: Document) -> object:
+    """The JSON in a document, or a :class:`PayloadError` saying what arrived instead."""
+    content_type = document.headers.get("content-type", "").split(";")[0].strip().lower()
+    head = document.body[:512].lstrip().lower()
+    if "html" in content_type or head.startswith((b"<!doctype html", b"<html")):
+        raise PayloadError(
+            f"expected JSON but got an HTML page ({content_type or 'no content type'})"
+        )
+    if not document.body.strip():
+        raise PayloadError("empty body where JSON was expected")
+    try:
+        return json.loads(document.body)
+    except UnicodeDecodeError as exc:
+        raise PayloadError(f"JSON body is not valid UTF-8/16/32: {exc.reason}") from None
+    except json.JSONDecodeError as exc:
+        raise PayloadError(
+            f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    except RecursionError:
+        raise PayloadError("JSON nested too deeply") from None

@@ -1,0 +1,291 @@
+"""One careful HTTP GET: every source's requests go through :class:`Fetcher`.
+
+Hygiene: connect/read timeouts plus an overall deadline; decoded bytes capped while streaming
+(decompression is ours, so one network read cannot decode past the cap); at most N redirects,
+http/https only, each hop's address checked; loopback/private/link-local/reserved addresses
+refused unless allowed; conditional GET; 429/503 ``Retry-After`` raised as :class:`RateLimited`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import socket
+import time
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from incident_feed import __version__
+from incident_feed.config import Limits
+from incident_feed.errors import FetchError, RateLimited
+
+USER_AGENT = f"incident-feed/{__version__} (+https://pypi.org/project/incident-feed/)"
+DEFAULT_RETRY_AFTER = 60.0
+MAX_RETRY_AFTER = 6 * 3600.0
+
+Resolver = Callable[[str, int], list[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """What a server gave us to ask "has it changed?" next time."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def as_json(self) -> dict[str, str]:
+        out = {}
+        if self.etag:
+            out["etag"] = self.etag
+        if self.last_modified:
+            out["last_modified"] = self.last_modified
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> Validators:
+        data = data or {}
+        etag, modified = data.get("etag"), data.get("last_modified")
+        return cls(
+            etag if isinstance(etag, str) else None, modified if isinstance(modified, str) else None
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedResponse:
+    """A finished GET: the final URL, its headers (lower-case keys) and the decoded body."""
+
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    body: bytes = b""
+    validators: Validators = field(default_factory=Validators)
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+def make_client() -> httpx.Client:
+    """The shared client: redirects handled by :class:`Fetcher`, our User-Agent on every request."""
+    return httpx.Client(
+        follow_redirects=False,
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
+    )
+
+
+def resolve_host(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError(f"cannot resolve {host}: {exc}") from None
+    return sorted({str(info[4][0]) for info in infos})
+
+
+class Fetcher:
+    """GETs with the project's HTTP hygiene, over an injected ``httpx.Client``."""
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        limits: Limits,
+        *,
+        allow_private_addresses: bool = False,
+        resolver: Resolver = resolve_host,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.limits = limits
+        self.allow_private_addresses = allow_private_addresses
+        self.resolver = resolver
+        self.clock = clock
+
+    def get(
+        self,
+        url: str,
+        *,
+        validators: Validators | None = None,
+        accept: str = "*/*",
+        headers: Mapping[str, str] | None = None,
+    ) -> FetchedResponse:
+        """GET ``url``, following redirects; raise :class:`FetchError` on any failure."""
+        deadline = self.clock() + self.limits.deadline
+        request_headers = {"Accept": accept, **(headers or {})}
+        if validators and validators.etag:
+            request_headers["If-None-Match"] = validators.etag
+        if validators and validators.last_modified:
+            request_headers["If-Modified-Since"] = validators.last_modified
+        current = httpx.URL(url)
+        for _hop in range(self.limits.max_redirects + 1):
+            self._check_url(current)
+            timeout = self._timeout(deadline)
+            try:
+                with self.client.stream(
+                    "GET", current, headers=request_headers, timeout=timeout
+                ) as response:
+                    if response.status_code in (301, 302, 303, 307, 308):
+                        location = response.headers.get("location")
+                        if not location:
+                            raise FetchError(f"redirect without a Location from {_show(current)}")
+                        current = current.join(location)
+                        continue
+                    return self._finish(current, response, deadline)
+            except httpx.TimeoutException:
+                raise FetchError(f"timed out fetching {_show(current)}") from None
+            except httpx.HTTPError as exc:
+                raise FetchError(f"{type(exc).__name__} fetching {_show(current)}: {exc}") from None
+        raise FetchError(f"more than {self.limits.max_redirects} redirects from {_show(url)}")
+
+    def _timeout(self, deadline: float) -> httpx.Timeout:
+        remaining = deadline - self.clock()
+        if remaining <= 0:
+            raise FetchError(f"deadline of {self.limits.deadline:g}s passed")
+        return httpx.Timeout(
+            connect=min(self.limits.connect_timeout, remaining),
+            read=min(self.limits.read_timeout, remaining),
+            write=min(self.limits.read_timeout, remaining),
+            pool=min(self.limits.connect_timeout, remaining),
+        )
+
+    def _check_url(self, url: httpx.URL) -> None:
+        if url.scheme not in ("http", "https"):
+            raise FetchError(f"refusing non-http(s) URL {_show(url)}")
+        host = url.host
+        if not host:
+            raise FetchError(f"URL without a host: {_show(url)}")
+        if self.allow_private_addresses:
+            return
+        try:
+            addresses = [str(ipaddress.ip_address(host))]
+        except ValueError:
+            addresses = self.resolver(host, url.port or (443 if url.scheme == "https" else 80))
+        for address in addresses:
+            if not is_public_address(address):
+                raise FetchError(
+                    f"refusing {_show(url)}: {host} is a non-public address ({address}); "
+                    "set allow_private_addresses = true to allow it"
+                )
+
+    def _finish(self, url: httpx.URL, response: httpx.Response, deadline: float) -> FetchedResponse:
+        headers = {key.lower(): value for key, value in response.headers.items()}
+        status = response.status_code
+        if status == 304:
+            return FetchedResponse(str(url), status, headers)
+        if status in (429, 503):
+            retry_after = parse_retry_after(headers.get("retry-after"), dt.datetime.now(dt.UTC))
+            if status == 429 or retry_after is not None:
+                wait = retry_after if retry_after is not None else DEFAULT_RETRY_AFTER
+                raise RateLimited(
+                    f"HTTP {status} from {_show(url)}; retry after {wait:.0f}s", retry_after=wait
+                )
+        if status >= 400:
+            raise FetchError(f"HTTP {status} {response.reason_phrase} from {_show(url)}")
+        if status >= 300:
+            raise FetchError(f"unexpected HTTP {status} from {_show(url)}")
+        body = self._read_capped(response, url, deadline)
+        validators = Validators(headers.get("etag"), headers.get("last-modified"))
+        return FetchedResponse(str(url), status, headers, body, validators)
+
+    def _read_capped(self, response: httpx.Response, url: httpx.URL, deadline: float) -> bytes:
+        cap = self.limits.max_body_bytes
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > cap:
+            raise FetchError(f"body of {_show(url)} is {int(declared)} bytes, over the {cap} cap")
+        decoder = _Decoder(response.headers.get("content-encoding", ""), url)
+        parts: list[bytes] = []
+        size = 0
+        for chunk in response.iter_raw():
+            for piece in decoder.feed(chunk, cap - size + 1):
+                size += len(piece)
+                if size > cap:
+                    raise FetchError(f"body of {_show(url)} is over the {cap} byte cap")
+                parts.append(piece)
+            if self.clock() > deadline:
+                raise FetchError(
+                    f"{_show(url)} took longer than the {self.limits.deadline:g}s deadline"
+                )
+        for piece in decoder.flush():
+            size += len(piece)
+            if size > cap:
+                raise FetchError(f"body of {_show(url)} is over the {cap} byte cap")
+            parts.append(piece)
+        return b"".join(parts)
+
+
+class _Decoder:
+    """Content-Encoding decoding that never produces more than asked per step."""
+
+    def __init__(self, encoding: str, url: httpx.URL) -> None:
+        encoding = encoding.strip().lower()
+        self._zlib: Any = None
+        if encoding in ("gzip", "x-gzip"):
+            self._zlib = zlib.decompressobj(wbits=31)
+        elif encoding == "deflate":
+            self._zlib = zlib.decompressobj(wbits=47)  # zlib or gzip header, auto-detected
+        elif encoding not in ("", "identity"):
+            raise FetchError(f"unsupported Content-Encoding {encoding!r} from {_show(url)}")
+        self._url = url
+
+    def feed(self, chunk: bytes, budget: int) -> Iterator[bytes]:
+        if self._zlib is None:
+            yield chunk
+            return
+        data = chunk
+        try:
+            while data:
+                piece = self._zlib.decompress(data, max(budget, 1))
+                yield piece
+                budget -= len(piece)
+                data = self._zlib.unconsumed_tail
+                if budget <= 0:
+                    yield b"\0"  # one byte past the budget: the caller's cap check trips
+                    return
+        except zlib.error as exc:
+            raise FetchError(f"corrupt compressed body from {_show(self._url)}: {exc}") from None
+
+    def flush(self) -> Iterator[bytes]:
+        if self._zlib is not None:
+            try:
+                tail = self._zlib.flush()
+            except zlib.error as exc:
+                raise FetchError(
+                    f"corrupt compressed body from {_show(self._url)}: {exc}"
+                ) from None
+            if tail:
+                yield tail
+
+
+def is_public_address(address: str) -> bool:
+    """False for loopback, private, link-local, multicast, reserved and unspecified addresses."""
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def parse_retry_after(value: str | None, now: dt.datetime) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), capped."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return min(max((when - now).total_seconds(), 0.0), MAX_RETRY_AFTER)
+
+
+def _show(url: httpx.URL | str) -> str:
+    """A URL for messages: no query string or credentials (they may hold secrets)."""
+    parsed = httpx.URL(str(url))
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.scheme}://{parsed.host}{port}{parsed.path}"

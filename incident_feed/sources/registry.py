@@ -1,0 +1,24 @@
+"""Source kind -> collector."""
+
+from __future__ import annotations
+
+from incident_feed.errors import ConfigError
+from incident_feed.sources.base import Collector
+from incident_feed.sources.feed import FeedCollector
+from incident_feed.sources.gcp import GcpCollector
+from incident_feed.sources.slack import SlackCollector
+from incident_feed.sources.statuspage import StatuspageCollector
+
+COLLECTORS: dict[str, Collector] = {
+    collector.kind: collector
+    for collector in (StatuspageCollector(), FeedCollector(), GcpCollector(), SlackCollector())
+}
+
+
+def collector_for(kind: str) -> Collector:
+    try:
+        return COLLECTORS[kind]
+    except KeyError:
+        raise ConfigError(
+            f"unknown source kind {kind!r} (known: {', '.join(sorted(COLLECTORS))})"
+        ) from None

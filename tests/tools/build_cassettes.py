@@ -1,0 +1,537 @@
+"""Build the vcrpy replay cassettes in ``cassettes/`` from the real payloads in the shared fixtures.
+
+Run from the repository root::
+
+    python -m tests.tools.build_cassettes [FIXTURES_DIR] [--output DIR]
+
+``FIXTURES_DIR`` defaults to ``../shared/fixtures`` (relative to the repository root) and
+``--output`` to ``<repo>/cassettes``. The fixtures are described in their ``README.md`` (a copy
+ships in ``tests/data/fixtures/README.md``). Nothing here reaches the network and nothing depends
+on the clock: the same fixtures always give the same bytes.
+
+Every cassette is vcrpy's own YAML format (``{"version": 1, "interactions": [...]}``), built with
+``vcr.request.Request`` + ``vcr.serialize.serialize``, so ``vcr.VCR(record_mode="none",
+match_on=["method", "uri"])`` replays it exactly as if vcrpy had recorded it. The YAML text is
+emitted the way ``vcr.serializers.yamlserializer`` does (``yaml.dump``, default options) but always
+with PyYAML's pure-Python emitter: vcrpy picks libyaml's ``CDumper`` when PyYAML was built with it,
+and the two emitters fold long strings differently, so pinning one keeps the bytes the same on every
+machine. Each cassette is read back with vcrpy's own loader before it is written. Request headers
+are only ``User-Agent: incident-feed``; request bodies are ``None``. Response bodies are stored
+as plain text (never gzip), with a correct ``Content-Type``, a ``Content-Length`` equal to the
+UTF-8 body size and no ``Content-Encoding``. Verbatim bodies are the fixture file's bytes decoded
+as UTF-8; the tool checks that each one survives a YAML round trip unchanged.
+
+Status-page cassettes (``statuspage/``, ``feeds/``) also carry the validators a conditional GET
+needs: ``ETag`` is the first 32 hex digits of the SHA-256 of the body, quoted, and
+``Last-Modified`` is a timestamp taken from the body itself (named per cassette below), as an
+HTTP date truncated to the second. The GCP and Slack cassettes carry no validators.
+
+Cassettes (path under the output directory -> what it holds, where it came from):
+
+``statuspage/githubstatus-api.yaml`` (derived)
+    Two interactions. ``GET https://www.githubstatus.com/api/v2/incidents.json`` returns
+    Statuspage's ``{"page": ..., "incidents": [...]}`` envelope with the 50 most recent
+    incidents of ``statuspage/github-incident-history/<id>.json`` (sorted by the incident's
+    ``created_at``, newest first; equal times ordered by id, descending). Each file's
+    ``incident`` object is copied unchanged; ``page`` is the page object of the newest
+    incident's file. The body is compact JSON (``separators=(",", ":")``,
+    ``ensure_ascii=False``, key order kept), as the real API serves it.
+    ``GET .../api/v2/scheduled-maintenances.json`` returns
+    ``{"page": <same page>, "scheduled_maintenances": []}``; the empty list is the real
+    ``scheduled_maintenances`` value of ``githubstatus-summary/summary-2022-11-25.json`` (the
+    only real capture of that key). ``Last-Modified``: the latest of the page's ``updated_at``
+    and the listed incidents' ``updated_at`` (for the maintenance list, the page's
+    ``updated_at``).
+``statuspage/githubstatus-summary.yaml``
+    ``GET https://www.githubstatus.com/api/v2/summary.json`` -> ``summary-2022-11-25.json``
+    verbatim (a live major incident, 7 updates). ``Last-Modified``: ``page.updated_at``.
+``statuspage/githubstatus-incident-<id>.yaml``
+    ``GET https://www.githubstatus.com/api/v2/incidents/<id>.json`` -> ``<id>.json`` verbatim,
+    for the incident with the most ``incident_updates`` (ties by id). ``Last-Modified``: the
+    later of ``page.updated_at`` and ``incident.updated_at``.
+``feeds/githubstatus-history-<date>.yaml`` (one per ``feeds/githubstatus/history-*.atom``)
+    ``GET https://www.githubstatus.com/history.atom`` -> the snapshot verbatim, as
+    ``application/atom+xml; charset=utf-8``. ``Last-Modified``: the feed's ``<updated>``.
+``feeds/githubstatus-history-2026-03-04-to-06.yaml``
+    Three interactions of that same request, the 2026-03-04, 03-05 and 03-06 snapshots in that
+    order. vcrpy (``allow_playback_repeats=False``, its default) plays repeated identical
+    requests in recorded order, so three polls watch one feed change.
+``gcp/<stem>.yaml`` (one per ``gcp/incidents-*.json``, e.g. ``gcp/incidents-full.yaml``)
+    ``GET https://status.cloud.google.com/incidents.json`` -> the file verbatim.
+``slack/history.yaml``, ``slack/current-ok.yaml``
+    ``GET https://status.slack.com/api/v2.0.0/history`` -> ``slack/history.json`` and
+    ``GET https://status.slack.com/api/v2.0.0/current`` -> ``slack/current-ok.json``, verbatim.
+``social/mastodon/*.yaml``, ``social/x/test_client_*.yaml``
+    The Mastodon.py and tweepy (X API v2) vcrpy YAML cassettes, copied byte for byte (the tweepy
+    bodies stay gzip ``!!binary`` with ``content-encoding: gzip``; vcrpy and httpx decode them).
+``social/x/test{getstatus,searchtweets,usertimeline}.yaml``
+    tweepy's X API v1.1 cassettes, recorded with vcrpy's JSON serializer, converted to the YAML
+    serializer: the same dictionary, re-serialized, nothing else changed.
+``social/bluesky/thread.yaml``
+    ``GET https://public.api.bsky.app/xrpc/app.bsky.feed.getPostThread?uri=<post uri>`` (the
+    ``thread.post.uri`` of the fixture, percent-encoded as httpx encodes ``params``) ->
+    ``social/bluesky/thread_view_post_with_embed_media.json`` verbatim.
+
+Each output folder also gets the source repository's licence file as ``LICENSE`` (plus
+``statuspage/LICENSE.statuspage-exporter`` for the summary cassette), and ``README.md`` lists
+every cassette with its source and derivation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import quote
+
+import yaml
+from vcr.request import Request
+from vcr.serialize import serialize
+from vcr.serializers import yamlserializer
+
+REPO_ROOT: Final = Path(__file__).resolve().parents[2]
+DEFAULT_FIXTURES: Final = REPO_ROOT / ".." / "shared" / "fixtures"
+DEFAULT_OUTPUT: Final = REPO_ROOT / "cassettes"
+
+USER_AGENT: Final = "incident-feed"
+JSON_TYPE: Final = "application/json; charset=utf-8"
+ATOM_TYPE: Final = "application/atom+xml; charset=utf-8"
+ATOM_NS: Final = "{http://www.w3.org/2005/Atom}"
+
+GITHUB_API: Final = "https://www.githubstatus.com/api/v2"
+GITHUB_ATOM: Final = "https://www.githubstatus.com/history.atom"
+GCP_URL: Final = "https://status.cloud.google.com/incidents.json"
+SLACK_API: Final = "https://status.slack.com/api/v2.0.0"
+BSKY_THREAD: Final = "https://public.api.bsky.app/xrpc/app.bsky.feed.getPostThread"
+
+RECENT_INCIDENTS: Final = 50
+FEED_SEQUENCE: Final = ("2026-03-04", "2026-03-05", "2026-03-06")
+SUMMARY_FILE: Final = "statuspage/githubstatus-summary/summary-2022-11-25.json"
+
+
+class PortableYamlSerializer:
+    """``vcr.serializers.yamlserializer`` with the emitter pinned to PyYAML's pure-Python one.
+
+    ``yaml.SafeDumper`` also refuses Python objects, as vcrpy's ``_CassetteDumper`` does.
+    """
+
+    @staticmethod
+    def serialize(cassette_dict: Mapping[str, Any]) -> str:
+        return yaml.dump(cassette_dict, Dumper=yaml.SafeDumper)
+
+    @staticmethod
+    def deserialize(cassette_string: str) -> Any:
+        return yamlserializer.deserialize(cassette_string)
+
+
+SERIALIZER: Final = PortableYamlSerializer()
+
+
+class BuildError(Exception):
+    """A fixture is missing or not what the builder expects."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One recorded exchange: a GET of ``uri`` answered 200 with ``body``."""
+
+    uri: str
+    body: str
+    content_type: str
+    last_modified: datetime | None = None
+    validators: bool = False
+
+
+@dataclass
+class Built:
+    """What the run wrote, for the README and the summary printed at the end."""
+
+    readme: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+
+def read_text(path: Path) -> str:
+    """The file's bytes decoded as UTF-8 (verbatim bodies are stored as this text)."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError as exc:
+        raise BuildError(f"missing fixture: {path}") from exc
+    except UnicodeDecodeError as exc:
+        raise BuildError(f"not UTF-8: {path}") from exc
+
+
+def read_json(path: Path) -> Any:
+    try:
+        return json.loads(read_text(path))
+    except json.JSONDecodeError as exc:
+        raise BuildError(f"not JSON: {path}: {exc}") from exc
+
+
+def parse_time(value: str) -> datetime:
+    """An ISO 8601 timestamp (``Z`` or an offset) as an aware UTC datetime."""
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise BuildError(f"timestamp without a zone: {value!r}")
+    return parsed.astimezone(UTC)
+
+
+def http_date(moment: datetime) -> str:
+    return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True)
+
+
+def etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def compact_json(document: Any) -> str:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+def response(reply: Reply) -> dict[str, Any]:
+    """A response in the shape vcrpy's httpx stub records."""
+    body = reply.body.encode("utf-8")
+    headers: dict[str, list[str]] = {
+        "Content-Type": [reply.content_type],
+        "Content-Length": [str(len(body))],
+    }
+    if reply.validators:
+        headers["ETag"] = [etag(body)]
+        if reply.last_modified is not None:
+            headers["Last-Modified"] = [http_date(reply.last_modified)]
+    return {
+        "status": {"code": 200, "message": "OK"},
+        "headers": headers,
+        "body": {"string": reply.body},
+    }
+
+
+def cassette_text(replies: Sequence[Reply]) -> str:
+    requests = [Request("GET", r.uri, None, {"User-Agent": USER_AGENT}) for r in replies]
+    text: str = serialize(
+        {"requests": requests, "responses": [response(r) for r in replies]}, SERIALIZER
+    )
+    check_round_trip(text, replies)
+    return text
+
+
+def check_round_trip(text: str, replies: Sequence[Reply]) -> None:
+    """Refuse to write a cassette whose bodies would not replay byte for byte."""
+    loaded = yamlserializer.deserialize(text)
+    stored = [i["response"]["body"]["string"] for i in loaded["interactions"]]
+    if stored != [r.body for r in replies]:
+        raise BuildError("a body did not survive the YAML round trip")
+
+
+class Writer:
+    def __init__(self, fixtures: Path, output: Path) -> None:
+        self.fixtures = fixtures
+        self.output = output
+        self.built = Built()
+
+    def write(self, relative: str, data: bytes) -> None:
+        target = self.output / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        self.built.files.append(target)
+
+    def cassette(self, relative: str, replies: Sequence[Reply], note: str) -> None:
+        self.write(relative, cassette_text(replies).encode("utf-8"))
+        self.built.readme.append(f"- `{relative}`: {note}")
+
+    def copy(self, source: str, relative: str, note: str | None = None) -> None:
+        path = self.fixtures / source
+        if not path.is_file():
+            raise BuildError(f"missing fixture: {path}")
+        self.write(relative, path.read_bytes())
+        if note is not None:
+            self.built.readme.append(f"- `{relative}`: {note}")
+
+
+def build_statuspage(w: Writer) -> None:
+    history = w.fixtures / "statuspage" / "github-incident-history"
+    files = sorted(p for p in history.glob("*.json") if p.name != "incident_codes.json")
+    if not files:
+        raise BuildError(f"no incident files in {history}")
+    documents: list[tuple[Path, Mapping[str, Any]]] = [(p, read_json(p)) for p in files]
+    for path, doc in documents:
+        if set(doc) != {"page", "incident"} or doc["incident"]["id"] != path.stem:
+            raise BuildError(f"unexpected shape: {path}")
+
+    newest_first = sorted(
+        documents,
+        key=lambda pd: (parse_time(pd[1]["incident"]["created_at"]), pd[1]["incident"]["id"]),
+        reverse=True,
+    )
+    recent = newest_first[:RECENT_INCIDENTS]
+    page: Mapping[str, Any] = recent[0][1]["page"]
+    incidents = [doc["incident"] for _, doc in recent]
+    page_time = parse_time(page["updated_at"])
+    incidents_time = max([page_time, *(parse_time(i["updated_at"]) for i in incidents)])
+
+    summary_path = w.fixtures / SUMMARY_FILE
+    summary: Mapping[str, Any] = read_json(summary_path)
+    maintenances = summary["scheduled_maintenances"]
+    if maintenances != []:
+        raise BuildError(f"{summary_path}: expected the real empty scheduled_maintenances")
+
+    w.cassette(
+        "statuspage/githubstatus-api.yaml",
+        [
+            Reply(
+                f"{GITHUB_API}/incidents.json",
+                compact_json({"page": page, "incidents": incidents}),
+                JSON_TYPE,
+                incidents_time,
+                validators=True,
+            ),
+            Reply(
+                f"{GITHUB_API}/scheduled-maintenances.json",
+                compact_json({"page": page, "scheduled_maintenances": maintenances}),
+                JSON_TYPE,
+                page_time,
+                validators=True,
+            ),
+        ],
+        f"GET `/api/v2/incidents.json` -> derived envelope of the {len(incidents)} newest "
+        f"incidents (by `created_at`, {incidents[-1]['created_at']} .. "
+        f"{incidents[0]['created_at']}) from `statuspage/github-incident-history/*.json`, "
+        f"page object of `{recent[0][0].name}`; GET `/api/v2/scheduled-maintenances.json` -> "
+        "same page + the real empty `scheduled_maintenances` of `summary-2022-11-25.json`. "
+        "Compact JSON; ETag/Last-Modified derived from the body. Unlicense (`LICENSE`).",
+    )
+
+    summary_page_time = parse_time(summary["page"]["updated_at"])
+    w.cassette(
+        "statuspage/githubstatus-summary.yaml",
+        [
+            Reply(
+                f"{GITHUB_API}/summary.json",
+                read_text(summary_path),
+                JSON_TYPE,
+                summary_page_time,
+                validators=True,
+            )
+        ],
+        "GET `/api/v2/summary.json` -> `statuspage/githubstatus-summary/summary-2022-11-25.json` "
+        "verbatim (live major incident, status investigating). MIT "
+        "(`LICENSE.statuspage-exporter`).",
+    )
+
+    busiest_path, busiest = max(
+        documents,
+        key=lambda pd: (len(pd[1]["incident"]["incident_updates"]), pd[1]["incident"]["id"]),
+    )
+    incident = busiest["incident"]
+    incident_time = max(
+        parse_time(busiest["page"]["updated_at"]), parse_time(incident["updated_at"])
+    )
+    w.cassette(
+        f"statuspage/githubstatus-incident-{incident['id']}.yaml",
+        [
+            Reply(
+                f"{GITHUB_API}/incidents/{incident['id']}.json",
+                read_text(busiest_path),
+                JSON_TYPE,
+                incident_time,
+                validators=True,
+            )
+        ],
+        f"GET `/api/v2/incidents/{incident['id']}.json` -> "
+        f"`statuspage/github-incident-history/{busiest_path.name}` verbatim (the incident with "
+        f"the most updates: {len(incident['incident_updates'])}, {incident['name']!r}). "
+        "Unlicense (`LICENSE`).",
+    )
+
+    w.copy(
+        "statuspage/github-incident-history/LICENSE.GitHub-Incident-History",
+        "statuspage/LICENSE",
+    )
+    w.copy(
+        "statuspage/githubstatus-summary/LICENSE.statuspage-exporter",
+        "statuspage/LICENSE.statuspage-exporter",
+    )
+
+
+def feed_updated(path: Path, text: str) -> datetime:
+    try:
+        root = ET.fromstring(text.encode("utf-8"))
+    except ET.ParseError as exc:
+        raise BuildError(f"not XML: {path}: {exc}") from exc
+    updated = root.findtext(f"{ATOM_NS}updated")
+    if not updated:
+        raise BuildError(f"no feed <updated>: {path}")
+    return parse_time(updated.strip())
+
+
+def feed_reply(path: Path) -> Reply:
+    text = read_text(path)
+    return Reply(GITHUB_ATOM, text, ATOM_TYPE, feed_updated(path, text), validators=True)
+
+
+def build_feeds(w: Writer) -> None:
+    folder = w.fixtures / "feeds" / "githubstatus"
+    snapshots = sorted(folder.glob("history-*.atom"))
+    if not snapshots:
+        raise BuildError(f"no Atom snapshots in {folder}")
+    for path in snapshots:
+        date = path.stem.removeprefix("history-")
+        w.cassette(
+            f"feeds/githubstatus-history-{date}.yaml",
+            [feed_reply(path)],
+            f"GET `history.atom` -> `feeds/githubstatus/{path.name}` verbatim. MIT (`LICENSE`).",
+        )
+    sequence = [folder / f"history-{date}.atom" for date in FEED_SEQUENCE]
+    w.cassette(
+        f"feeds/githubstatus-history-{FEED_SEQUENCE[0]}-to-{FEED_SEQUENCE[-1][-2:]}.yaml",
+        [feed_reply(path) for path in sequence],
+        "GET `history.atom` three times -> "
+        + ", ".join(f"`{p.name}`" for p in sequence)
+        + " verbatim, in that order (vcrpy plays repeated requests in order). MIT (`LICENSE`).",
+    )
+    w.copy("feeds/githubstatus/LICENSE.github-statuses", "feeds/LICENSE")
+
+
+def build_gcp(w: Writer) -> None:
+    folder = w.fixtures / "gcp"
+    files = sorted(folder.glob("incidents-*.json"))
+    if not files:
+        raise BuildError(f"no GCP fixtures in {folder}")
+    for path in files:
+        read_json(path)
+        w.cassette(
+            f"gcp/{path.stem}.yaml",
+            [Reply(GCP_URL, read_text(path), JSON_TYPE)],
+            f"GET `{GCP_URL}` -> `gcp/{path.name}` verbatim. GPL-3.0 (`LICENSE`).",
+        )
+    w.copy("gcp/LICENSE.GoogleCloudStatusExporter", "gcp/LICENSE")
+
+
+def build_slack(w: Writer) -> None:
+    for endpoint, name, cassette in (
+        ("history", "history.json", "history.yaml"),
+        ("current", "current-ok.json", "current-ok.yaml"),
+    ):
+        path = w.fixtures / "slack" / name
+        read_json(path)
+        w.cassette(
+            f"slack/{cassette}",
+            [Reply(f"{SLACK_API}/{endpoint}", read_text(path), JSON_TYPE)],
+            f"GET `{SLACK_API}/{endpoint}` -> `slack/{name}` verbatim. MIT (`LICENSE`).",
+        )
+    w.copy("slack/LICENSE.status-checker", "slack/LICENSE")
+
+
+def build_social(w: Writer) -> None:
+    mastodon = w.fixtures / "social" / "mastodon"
+    for path in sorted(mastodon.glob("*.yaml")):
+        w.copy(
+            f"social/mastodon/{path.name}",
+            f"social/mastodon/{path.name}",
+            f"`social/mastodon/{path.name}` (Mastodon.py, local dev server) copied byte for "
+            "byte. MIT (`LICENSE`).",
+        )
+    w.copy("social/mastodon/LICENSE.Mastodon.py", "social/mastodon/LICENSE")
+
+    x = w.fixtures / "social" / "x"
+    for path in sorted(x.glob("*.yaml")):
+        w.copy(
+            f"social/x/{path.name}",
+            f"social/x/{path.name}",
+            f"`social/x/{path.name}` (tweepy, X API v2, gzip `!!binary` bodies) copied byte "
+            "for byte. MIT (`LICENSE`).",
+        )
+    for path in sorted(x.glob("*.json")):
+        data = read_json(path)
+        if data.get("version") != 1 or not data.get("interactions"):
+            raise BuildError(f"not a vcrpy JSON cassette: {path}")
+        text = SERIALIZER.serialize(data)
+        if yamlserializer.deserialize(text) != data:
+            raise BuildError(f"YAML conversion changed {path}")
+        relative = f"social/x/{path.stem}.yaml"
+        w.write(relative, text.encode("utf-8"))
+        w.built.readme.append(
+            f"- `{relative}`: `social/x/{path.name}` (tweepy, X API v1.1, vcrpy JSON serializer) "
+            "converted to the YAML serializer, content unchanged. MIT (`LICENSE`)."
+        )
+    w.copy("social/x/LICENSE.tweepy", "social/x/LICENSE")
+
+    thread_path = w.fixtures / "social" / "bluesky" / "thread_view_post_with_embed_media.json"
+    post_uri: str = read_json(thread_path)["thread"]["post"]["uri"]
+    uri = f"{BSKY_THREAD}?uri={quote(post_uri, safe='')}"
+    w.cassette(
+        "social/bluesky/thread.yaml",
+        [Reply(uri, read_text(thread_path), JSON_TYPE)],
+        f"GET `app.bsky.feed.getPostThread?uri={post_uri}` (percent-encoded) -> "
+        f"`social/bluesky/{thread_path.name}` verbatim. MIT (`LICENSE`).",
+    )
+    w.copy("social/bluesky/LICENSE.atproto-MarshalX", "social/bluesky/LICENSE")
+
+
+README_HEAD: Final = """\
+# Cassettes
+
+Generated by `python -m tests.tools.build_cassettes` (`make cassettes`) from the real payloads in
+`../shared/fixtures` (copied into `tests/data/fixtures/`; see its README for each source). Do not
+edit by hand: rebuild. vcrpy YAML; match on `method` + `uri`. Bodies are plain text with
+`Content-Type` and `Content-Length`; statuspage/ and feeds/ responses also carry an `ETag` (SHA-256
+of the body) and a `Last-Modified` taken from the body. Each folder's `LICENSE` is the licence of
+the repository its payloads came from.
+
+"""
+
+
+def build(fixtures: Path, output: Path) -> Built:
+    if not fixtures.is_dir():
+        raise BuildError(f"fixtures directory not found: {fixtures}")
+    w = Writer(fixtures, output)
+    build_statuspage(w)
+    build_feeds(w)
+    build_gcp(w)
+    build_slack(w)
+    build_social(w)
+    readme = README_HEAD + "\n".join(w.built.readme) + "\n"
+    w.write("README.md", readme.encode("utf-8"))
+    return w.built
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.tools.build_cassettes",
+        description="Build cassettes/ from the shared real-payload fixtures.",
+    )
+    parser.add_argument(
+        "fixtures",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_FIXTURES,
+        help="fixtures directory (default: ../shared/fixtures from the repository root)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=DEFAULT_OUTPUT,
+        help="output directory (default: <repo>/cassettes)",
+    )
+    args = parser.parse_args(argv)
+    fixtures: Path = args.fixtures.resolve()
+    output: Path = args.output.resolve()
+    try:
+        built = build(fixtures, output)
+    except BuildError as exc:
+        print(f"build_cassettes: {exc}", file=sys.stderr)
+        return 1
+    for path in built.files:
+        print(f"{path.stat().st_size:>9}  {path.relative_to(output)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
