@@ -81,7 +81,6 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:cause|issue|problem|source) (?:has|have) been (?:identified|found|determined|isolated)",
         0.85,
     ),
-    _rule("root-cause", Phase.IDENTIFIED, r"\broot cause\b", 0.5),
     _rule(
         "working-on-fix",
         Phase.IDENTIFIED,
@@ -200,6 +199,7 @@ _INTENT = re.compile(
     re.IGNORECASE,
 )
 _CONTEXT = 40
+_FINAL = frozenset({Phase.RESOLVED, Phase.COMPLETED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,9 +215,12 @@ class Classification:
 NO_SIGNAL = Classification(None)
 
 
-def classify(text: str, kind: Kind | None = None) -> Classification:
-    """Read a phase from free text; ``kind`` limits it to incident or maintenance phases."""
-    allowed = _allowed_phases(kind)
+def classify(
+    text: str, kind: Kind | None = None, *, exclude: frozenset[Phase] = frozenset()
+) -> Classification:
+    """Read a phase from free text; ``kind`` limits it to incident or maintenance phases, and
+    ``exclude`` drops phases the caller may not conclude from text."""
+    allowed = _allowed_phases(kind) - exclude
     best = NO_SIGNAL
     for rule in RULES:
         for match in rule.pattern.finditer(text):
@@ -248,15 +251,12 @@ def decide_phase(
     base = LABELS.get(label.strip().lower()) if label else None
     if base is not None and (base in DECISIVE or not _same_kind(base, kind)):
         return base, f'label "{label}"'
-    reading = classify(text, kind)
     if base is not None:
-        if (
-            reading.phase is not None
-            and reading.phase is not Phase.RESOLVED
-            and phase_rank(reading.phase) > phase_rank(base)
-        ):
+        reading = classify(text, kind, exclude=_FINAL)
+        if reading.phase is not None and phase_rank(reading.phase) > phase_rank(base):
             return reading.phase, f'phrase "{reading.phrase}" over label "{label}"'
         return base, f'label "{label}"'
+    reading = classify(text, kind)
     if reading.phase is not None:
         return reading.phase, f'phrase "{reading.phrase}"'
     if previous is not None:
