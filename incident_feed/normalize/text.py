@@ -16,8 +16,15 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _BLOCK_TAGS = ("p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre")
 
 
+_NEEDS_WORK = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u00a0\u202a-\u202e\u2066-\u2069]|  | \n|\n |\n\n\n|^\\s|\\s$"
+)
+
+
 def clean_text(text: str) -> str:
     """Strip unsafe characters and tidy whitespace; keep paragraph breaks."""
+    if not _NEEDS_WORK.search(text):
+        return text  # the common case: already clean
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _UNSAFE.sub("", text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
@@ -26,7 +33,9 @@ def clean_text(text: str) -> str:
 
 def clean_line(text: str) -> str:
     """Like :func:`clean_text`, folded onto one line (titles, names)."""
-    return " ".join(clean_text(text).split())
+    if _UNSAFE.search(text):
+        text = _UNSAFE.sub("", text)
+    return " ".join(text.split())
 
 
 def html_to_text(html: str) -> str:

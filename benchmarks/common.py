@@ -1,0 +1,37 @@
+"""Shared helpers for the benchmarks: repo paths, timing, machine description."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "data" / "fixtures"
+WORK = REPO / "benchmarks" / ".work"
+
+
+def best_of(repeats: int, run: Callable[[], object]) -> float:
+    """The fastest of ``repeats`` runs, in seconds (the least disturbed by other load)."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def machine() -> str:
+    return f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs, {platform.machine()}"
+
+
+def history_files() -> list[Path]:
+    folder = FIXTURES / "statuspage" / "github-incident-history"
+    return sorted(p for p in folder.glob("*.json") if p.name != "incident_codes.json")
