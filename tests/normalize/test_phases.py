@@ -99,3 +99,16 @@ def test_unlabelled_update_inherits_previous_phase() -> None:
     phase, evidence = decide_phase("update", "More details soon.", Kind.INCIDENT, Phase.IDENTIFIED)
     assert (phase, evidence) == (Phase.IDENTIFIED, "unchanged from the previous update")
     assert decide_phase(None, "Hello.", Kind.MAINTENANCE)[0] is Phase.SCHEDULED
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])
+def test_hints_never_hide_a_match(rule: object) -> None:
+    """A rule's pre-check hints must occur in every text the rule matches."""
+    texts = [t for t, _ in RULE_EXAMPLES.values()] + [
+        "We have identified the issue and are working to roll out a fix.",
+        "ERROR RATES HAVE RETURNED TO NORMAL. THE ISSUE HAS BEEN RESOLVED.",
+        "We're pushing out a hotfix; a patch is being deployed.",
+    ]
+    for text in texts:
+        if rule.pattern.search(text):  # type: ignore[attr-defined]
+            assert any(h in text.lower() for h in rule.hints), (rule.name, text)  # type: ignore[attr-defined]
