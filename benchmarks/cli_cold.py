@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-from benchmarks.common import WORK, REPO, history_files, machine, median
+from benchmarks.common import REPO, WORK, history_files, machine, median
 from incident_feed.normalize.drafts import Context, IncidentDraft, Stamp
 from incident_feed.normalize.statuspage import parse_statuspage
 from incident_feed.store import Store

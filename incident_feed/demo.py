@@ -31,7 +31,8 @@ def demo_imports() -> list[list[str]]:
         ["import", "--kind", "feed", "--vendor", "GitHub", "--source", "github-feed", *feeds],
         ["import", "--kind", "gcp", "--vendor", "Google Cloud",
          str(FIXTURES / "gcp" / "incidents-full.json")],
-        ["import", "--kind", "slack", "--vendor", "Slack", str(FIXTURES / "slack" / "history.json")],
+        ["import", "--kind", "slack", "--vendor", "Slack",
+         str(FIXTURES / "slack" / "history.json")],
     ]  # fmt: skip
 
 
