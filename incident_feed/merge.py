@@ -151,13 +151,15 @@ def _update_values(update: UpdateDraft, incident_id: str, source_name: str) -> d
 
 
 def _same_update(values: Row, other: Row) -> bool:
-    """The same update seen through another source (e.g. the API and the Atom feed)."""
-    return (
-        values["phase"] == other["phase"]
-        and values["at"].replace(second=0, microsecond=0)
-        == other["at"].replace(second=0, microsecond=0)
-        and " ".join(values["text"].split()) == " ".join(other["text"].split())
-    )
+    """The same update seen through another source (e.g. the API and the Atom feed).
+
+    Same minute and same text: the phase is not compared, because it is our reading of each
+    source's label, and sources label one update differently (GitHub's Atom feed says "Update"
+    where its API says "investigating", so the text decides the feed's phase).
+    """
+    return values["at"].replace(second=0, microsecond=0) == other["at"].replace(
+        second=0, microsecond=0
+    ) and " ".join(values["text"].split()) == " ".join(other["text"].split())
 
 
 def _summarize(
@@ -182,10 +184,23 @@ def _summarize(
     started_at = min(starts) if starts else now
     resolved_at = None
     if phase in FINAL_PHASES:
-        trailing = [u["at"] for u in ordered if u["phase"] in {p.value for p in FINAL_PHASES}]
-        resolved_at = draft.resolved.at if draft.resolved else (trailing[0] if trailing else None)
-        if resolved_at is None and existing is not None:
-            resolved_at = existing["resolved_at"]
+        resolved_at = draft.resolved.at if draft.resolved else None
+        if resolved_at is None:
+            # The start of the final run of resolved/completed updates: an earlier "resolved"
+            # update followed by more work (a reopened incident, or one component recovering
+            # while others are still down) does not resolve the incident.
+            final_values = {p.value for p in FINAL_PHASES}
+            trailing: list[dt.datetime] = []
+            for u in reversed(ordered):
+                if u["phase"] not in final_values:
+                    break
+                trailing.append(u["at"])
+            resolved_at = trailing[-1] if trailing else None
+            kept = existing["resolved_at"] if existing is not None else None
+            if kept is not None and (resolved_at is None or kept >= resolved_at):
+                # Another source declared the resolution time within this final run: keep it,
+                # or the incident would flip between the two values on every collection.
+                resolved_at = kept
     updated_at = max([started_at, *(u["at"] for u in ordered)])
     impact = draft.impact
     if impact is Impact.UNKNOWN and existing is not None:

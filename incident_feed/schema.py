@@ -34,6 +34,7 @@ def ensure_schema(engine: Engine, target: str = "head") -> None:
         return
     from alembic import command
     from alembic.config import Config
+    from alembic.util import CommandError
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -47,3 +48,9 @@ def ensure_schema(engine: Engine, target: str = "head") -> None:
                 command.upgrade(config, target)
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot migrate the database: {exc}") from None
+    except CommandError as exc:
+        # E.g. a database already migrated by a newer incident-feed: its revision is unknown here.
+        raise StoreError(
+            f"cannot migrate the database: {exc} (this incident-feed knows revisions up to"
+            f" {HEAD_REVISION}; was the database created by a newer version?)"
+        ) from None

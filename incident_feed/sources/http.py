@@ -1,6 +1,7 @@
 """One careful HTTP GET: every source's requests go through :class:`Fetcher`.
 
-Hygiene: connect/read timeouts plus an overall deadline; decoded bytes capped while streaming
+Hygiene: connect/read timeouts plus an overall deadline (enforced by cutting the connection,
+since httpx timeouts are per socket operation); decoded bytes capped while streaming
 (decompression is ours, so one network read cannot decode past the cap); at most N redirects,
 http/https only, each hop's address checked; loopback/private/link-local/reserved addresses
 refused unless allowed; conditional GET; 429/503 ``Retry-After`` raised as :class:`RateLimited`.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import socket
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -71,10 +73,15 @@ class FetchedResponse:
 
 
 def make_client() -> httpx.Client:
-    """The shared client: redirects handled by :class:`Fetcher`, our User-Agent on every request."""
+    """The shared client: redirects handled by :class:`Fetcher`, our User-Agent on every request.
+
+    No keep-alive: every request opens its own connection, so :class:`Fetcher`'s deadline
+    watchdog sees the socket (a pooled connection is reused without a connect event).
+    """
     return httpx.Client(
         follow_redirects=False,
         headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
+        limits=httpx.Limits(max_keepalive_connections=0),
     )
 
 
@@ -120,31 +127,52 @@ class Fetcher:
             request_headers["If-None-Match"] = validators.etag
         if validators and validators.last_modified:
             request_headers["If-Modified-Since"] = validators.last_modified
-        current = httpx.URL(url)
-        for _hop in range(self.limits.max_redirects + 1):
-            self._check_url(current)
-            timeout = self._timeout(deadline)
-            try:
-                with self.client.stream(
-                    "GET", current, headers=request_headers, timeout=timeout
-                ) as response:
-                    if response.status_code in (301, 302, 303, 307, 308):
-                        location = response.headers.get("location")
-                        if not location:
-                            raise FetchError(f"redirect without a Location from {_show(current)}")
-                        current = current.join(location)
-                        continue
-                    return self._finish(current, response, deadline)
-            except httpx.TimeoutException:
-                raise FetchError(f"timed out fetching {_show(current)}") from None
-            except httpx.HTTPError as exc:
-                raise FetchError(f"{type(exc).__name__} fetching {_show(current)}: {exc}") from None
+        try:
+            current = httpx.URL(url)
+        except httpx.InvalidURL as exc:
+            raise FetchError(f"invalid URL: {exc}") from None
+        with _Watchdog(deadline - self.clock()) as watchdog:
+            for _hop in range(self.limits.max_redirects + 1):
+                self._check_url(current)
+                timeout = self._timeout(current, deadline)
+                try:
+                    with self.client.stream(
+                        "GET",
+                        current,
+                        headers=request_headers,
+                        timeout=timeout,
+                        extensions={"trace": watchdog.trace},
+                    ) as response:
+                        if response.status_code in (301, 302, 303, 307, 308):
+                            location = response.headers.get("location")
+                            if not location:
+                                raise FetchError(
+                                    f"redirect without a Location from {_show(current)}"
+                                )
+                            current = current.join(location)
+                            continue
+                        return self._finish(current, response, deadline)
+                except httpx.InvalidURL as exc:
+                    # A Location httpx cannot turn into a URL: ``join`` here, or httpx itself
+                    # (it builds ``next_request`` even with redirects off; "javascript:x()").
+                    raise FetchError(f"invalid redirect from {_show(current)}: {exc}") from None
+                except httpx.HTTPError as exc:
+                    if watchdog.fired or self.clock() >= deadline:
+                        raise self._too_slow(current) from None
+                    if isinstance(exc, httpx.TimeoutException):
+                        raise FetchError(f"timed out fetching {_show(current)}") from None
+                    raise FetchError(
+                        f"{type(exc).__name__} fetching {_show(current)}: {exc}"
+                    ) from None
         raise FetchError(f"more than {self.limits.max_redirects} redirects from {_show(url)}")
 
-    def _timeout(self, deadline: float) -> httpx.Timeout:
+    def _too_slow(self, url: httpx.URL) -> FetchError:
+        return FetchError(f"{_show(url)} took longer than the {self.limits.deadline:g}s deadline")
+
+    def _timeout(self, url: httpx.URL, deadline: float) -> httpx.Timeout:
         remaining = deadline - self.clock()
         if remaining <= 0:
-            raise FetchError(f"deadline of {self.limits.deadline:g}s passed")
+            raise self._too_slow(url)
         return httpx.Timeout(
             connect=min(self.limits.connect_timeout, remaining),
             read=min(self.limits.read_timeout, remaining),
@@ -206,15 +234,70 @@ class Fetcher:
                     raise FetchError(f"body of {_show(url)} is over the {cap} byte cap")
                 parts.append(piece)
             if self.clock() > deadline:
-                raise FetchError(
-                    f"{_show(url)} took longer than the {self.limits.deadline:g}s deadline"
-                )
+                raise self._too_slow(url)
         for piece in decoder.flush():
             size += len(piece)
             if size > cap:
                 raise FetchError(f"body of {_show(url)} is over the {cap} byte cap")
             parts.append(piece)
         return b"".join(parts)
+
+
+class _Watchdog:
+    """Cuts a request's connection when the overall deadline passes.
+
+    httpx timeouts apply to each socket operation, so a server that sends one byte of its
+    headers or body every few seconds never trips them. httpcore's ``trace`` extension hands
+    over each new connection's stream; at the deadline its socket is shut down, which wakes the
+    blocked read with an error that :meth:`Fetcher.get` reports as the deadline. A connection
+    reused from a pool has no connect event and is not covered (:func:`make_client` disables
+    keep-alive for that reason).
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.fired = False
+        self._done = False
+        self._socket: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        with self._lock:
+            self._done = True
+        self._timer.cancel()
+
+    def trace(self, event: str, info: Mapping[str, Any]) -> None:
+        if event not in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            return
+        stream = info.get("return_value")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if isinstance(sock, socket.socket):
+            with self._lock:
+                self._socket = sock
+                if self.fired:
+                    self._cut()
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.fired = True
+            self._cut()
+
+    def _cut(self) -> None:
+        if self._socket is None:
+            return
+        try:
+            # The plain-socket method even for an SSLSocket: shut the descriptor down under a
+            # read blocked in another thread without touching the TLS object it is using.
+            socket.socket.shutdown(self._socket, socket.SHUT_RDWR)
+        except OSError:
+            pass  # already closed: the request finished as the deadline passed
 
 
 class _Decoder:

@@ -1,0 +1,150 @@
+"""Schema versions: new databases, older databases opened by this version, models vs migrations."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, MetaData, select, text
+from sqlmodel import SQLModel
+
+import incident_feed.model  # noqa: F401  (registers the tables on SQLModel.metadata)
+from incident_feed.errors import StoreError
+from incident_feed.schema import HEAD_REVISION, MIGRATIONS, current_revision, ensure_schema
+from incident_feed.store import Store, create_store_engine
+from tests.store.helpers import API, FEED, NOW, counts, feed_drafts, history_drafts, history_ids
+
+TABLES = ("source", "incident", "incident_source", "incident_update", "collection_run")
+
+# Search objects made by raw SQL in migration 0002, which SQLModel metadata cannot describe:
+# SQLite FTS5 virtual tables (with their shadow tables) and a key table kept by triggers;
+# PostgreSQL GIN expression indexes. Anything else the migrations make must be in the models.
+SEARCH_TABLES = frozenset(
+    {"incident_search_key"}
+    | {
+        f"{base}{suffix}"
+        for base in ("incident_fts", "update_fts")
+        for suffix in ("", "_data", "_idx", "_docsize", "_config", "_content")
+    }
+)
+SEARCH_INDEXES = frozenset({"ix_incident_search", "ix_update_search"})
+
+
+def _script_head() -> str:
+    """The newest revision in incident_feed/migrations, as alembic reads it."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
+
+
+def _snapshot(engine: Engine) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    with engine.connect() as conn:
+        for name in TABLES:
+            table = SQLModel.metadata.tables[name]
+            rows = conn.execute(select(table).order_by(*table.primary_key.columns)).mappings()
+            out[name] = [dict(row) for row in rows]
+    return out
+
+
+def test_new_database_records_the_head_revision(any_url: str) -> None:
+    store = Store.open(any_url)
+    try:
+        assert current_revision(store.engine) == HEAD_REVISION
+        with store.engine.connect() as conn:
+            versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars()
+            assert list(versions) == [HEAD_REVISION]
+    finally:
+        store.close()
+    # Opening it again is the fast path: still one row, still head.
+    again = Store.open(any_url)
+    try:
+        assert current_revision(again.engine) == HEAD_REVISION
+    finally:
+        again.close()
+
+
+def test_older_database_opens_without_losing_rows(any_url: str) -> None:
+    engine = create_store_engine(any_url)
+    ensure_schema(engine, target="0001")
+    assert current_revision(engine) == "0001"
+    old = Store(engine)
+    ids = history_ids()[:60]
+    old.apply(*API, history_drafts(ids), NOW)
+    old.apply(*FEED, feed_drafts(), NOW)
+    source = {"name": API[0], "vendor": "GitHub", "kind": API[1], "url": "https://x.test"}
+    old.record_source_result(source, now=NOW, error=None, validators={"u": {"etag": '"a"'}})
+    run = old.start_run("collect", NOW)
+    old.finish_run(run, {"finished_at": NOW, "sources_ok": 1, "updates_new": 3})
+    before = _snapshot(engine)
+    before_counts = counts(old)
+    assert before_counts["incident"] > 60
+    old.close()
+
+    store = Store.open(any_url)
+    try:
+        assert current_revision(store.engine) == _script_head()
+        assert _snapshot(store.engine) == before
+        # The migrated database goes on working: unchanged data writes nothing, new data lands.
+        assert store.apply(*API, history_drafts(ids), NOW).rows_written == 0
+        more = history_ids()[60:70]
+        stats = store.apply(*API, history_drafts(more), NOW)
+        assert stats.incidents_new == 10
+        assert counts(store)["incident"] == before_counts["incident"] + 10
+    finally:
+        store.close()
+
+
+def _project_metadata() -> MetaData:
+    """Every table the project defines: the SQLModel models, plus Core tables kept in their own
+    module (the notifier's, made by migration 0003), when that module exists."""
+    metadata = MetaData()
+    tables = list(SQLModel.metadata.tables.values())
+    if importlib.util.find_spec("incident_feed.queries_ops") is not None:
+        queries_ops = importlib.import_module("incident_feed.queries_ops")
+        tables += [queries_ops.NOTIFY_INCIDENT, queries_ops.NOTIFY_META]
+    for table in tables:
+        table.to_metadata(metadata)
+    return metadata
+
+
+def test_head_revision_is_the_migrations_head() -> None:
+    # The fast path of ensure_schema (no alembic import) only works when these agree.
+    assert HEAD_REVISION == _script_head()
+
+
+def test_models_match_the_migrated_schema(any_store: Store) -> None:
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, _: Any) -> bool:
+        if type_ == "table" and name in SEARCH_TABLES:
+            return False
+        return not (type_ == "index" and name in SEARCH_INDEXES)
+
+    with any_store.engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn,
+            opts={
+                "compare_type": True,
+                "compare_server_default": True,
+                "include_object": include,
+            },
+        )
+        differences = compare_metadata(context, _project_metadata())
+    assert differences == []
+    assert set(TABLES) <= set(SQLModel.metadata.tables)
+
+
+def test_database_from_a_newer_version_is_a_store_error(any_url: str) -> None:
+    store = Store.open(any_url)
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    store.close()
+    with pytest.raises(StoreError, match="9999"):
+        Store.open(any_url)
