@@ -19,11 +19,11 @@ from incident_feed import __version__
 from incident_feed.config import SOURCE_KINDS, Config, SourceConfig, find_config, load_config
 from incident_feed.errors import ConfigError, IncidentFeedError
 from incident_feed.model import Phase
+from incident_feed.normalize.text import clean_line, strip_unsafe
 from incident_feed.paths import default_database_url
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -391,13 +391,9 @@ def _duration(row: Any, now: dt.datetime) -> str:
     return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m"
 
 
-def _safe(text: str) -> str:
-    """One line with no control characters (belt and braces: stored text is already clean)."""
-    return " ".join(_UNSAFE.sub("", text).split())
-
-
-def _safe_block(text: str) -> str:
-    return _UNSAFE.sub("", text)
+# Belt and braces: stored text is already clean, but a shared database has other writers.
+_safe = clean_line
+_safe_block = strip_unsafe
 
 
 class _ProgressBar:

@@ -16,11 +16,11 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from incident_feed.config import slugify
-from incident_feed.model import FINAL_PHASES, IMPACT_ORDER, Impact, Kind, Phase
+from incident_feed.model import FINAL_PHASES, Impact, Kind, Phase
 from incident_feed.normalize.drafts import Component, IncidentDraft, UpdateDraft
 from incident_feed.normalize.phases import LABELS
 from incident_feed.normalize.times import FUTURE_CLAMPED
@@ -57,8 +57,6 @@ def merge_drafts(drafts: Sequence[IncidentDraft]) -> IncidentDraft:
             updates[update.native_id] = update
     last = drafts[-1]
     ordered = tuple(sorted(updates.values(), key=lambda u: (u.stamp.at, u.native_id)))
-    from dataclasses import replace
-
     return replace(last, updates=ordered)
 
 
@@ -244,11 +242,6 @@ def _union_components(*groups: Iterable[Mapping[str, Any]]) -> list[dict[str, st
             key = (item.get("id"), item.get("name"))
             seen.setdefault(key, {"id": item.get("id"), "name": item.get("name")})
     return list(seen.values())
-
-
-def max_impact(impacts: Iterable[str]) -> Impact:
-    """The most severe of several impact values."""
-    return max((Impact(i) for i in impacts), key=IMPACT_ORDER.index, default=Impact.UNKNOWN)
 
 
 def _jsonable(value: Any) -> Any:

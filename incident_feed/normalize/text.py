@@ -6,8 +6,6 @@ import re
 import warnings
 from html import unescape
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
-
 # C0 controls except TAB and LF, DEL, C1 controls, and the bidi embeddings/overrides/isolates
 # (U+202A-202E, U+2066-2069) that can make text read differently from what it says.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -31,6 +29,11 @@ def clean_text(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
+def strip_unsafe(text: str) -> str:
+    """Only remove the unsafe characters; layout untouched."""
+    return _UNSAFE.sub("", text)
+
+
 def clean_line(text: str) -> str:
     """Like :func:`clean_text`, folded onto one line (titles, names)."""
     if _UNSAFE.search(text):
@@ -42,6 +45,8 @@ def html_to_text(html: str) -> str:
     """Flatten HTML to plain text: block elements become paragraphs, ``<br>`` a line break."""
     if "<" not in html:
         return clean_text(unescape(html))
+    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning  # not needed by the CLI's start
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         soup = BeautifulSoup(html, "html.parser")
