@@ -1,0 +1,285 @@
+"""The Textual app: one factory (:func:`create_app`) for the CLI and the tests.
+
+The app owns what outlives a screen: the store, config and clock, the "collect now" worker
+thread, and the poll that notices another process writing to the database. Screens load their
+own data (in worker threads) and are told to reload when the data changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import shlex
+import webbrowser
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from incident_feed.config import Config
+from incident_feed.errors import IncidentFeedError
+from incident_feed.paths import data_dir
+from incident_feed.queries import DataVersion, data_version
+from incident_feed.store import Store
+from incident_feed.tui.collecting import (
+    CollectionFinished,
+    CollectionProgress,
+    CollectionStarted,
+    FetcherFactory,
+    SourceCollected,
+    default_fetcher_factory,
+)
+from incident_feed.tui.commands import IncidentCommands
+from incident_feed.tui.screens.help import HelpScreen
+from incident_feed.tui.screens.incident import IncidentScreen
+from incident_feed.tui.screens.incidents import IncidentsScreen
+from incident_feed.tui.screens.sources import SourcesScreen
+from incident_feed.tui.widgets.collect_panel import CollectPanel
+from incident_feed.tui.widgets.filter_bar import FilterBar
+from incident_feed.tui.widgets.incident_table import IncidentTable
+from incident_feed.tui.widgets.update_thread import UpdateThread
+
+if TYPE_CHECKING:
+    from incident_feed.pipeline import SourceOutcome
+
+Clock = Callable[[], dt.datetime]
+POLL_SECONDS = 5.0
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class IncidentFeedApp(App[None]):
+    """Incidents -> one incident's thread; sources; help; collect now."""
+
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    TITLE = "incident-feed"
+    COMMANDS = App.COMMANDS | {IncidentCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("c", "collect_now", "Collect now", id="collect-now"),
+        Binding("s", "show_sources", "Sources", id="show-sources"),
+    ]
+
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        clock: Clock = utc_now,
+        *,
+        fetcher_factory: FetcherFactory | None = None,
+        keymap: Mapping[str, str] | None = None,
+        poll_seconds: float | None = POLL_SECONDS,
+        open_url: Callable[[str], object] = webbrowser.open,
+        export_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.export_dir = export_dir or data_dir() / "exports"
+        self.store = store
+        self.config = config
+        self.clock = clock
+        self.fetcher_factory = fetcher_factory or default_fetcher_factory(config)
+        self.keymap = dict(keymap or {})
+        self.poll_seconds = poll_seconds
+        self._open_url = open_url
+        self.progress = CollectionProgress()
+        self.zone = display_zone(config)
+        self._version: DataVersion | None = None
+        self.set_keymap(self.keymap)
+
+    def get_default_screen(self) -> Screen[None]:
+        return IncidentsScreen()
+
+    def on_mount(self) -> None:
+        # Everything imported and built so far lives as long as the app: keep it out of the
+        # collector's full passes, which otherwise stall a keypress for ~100 ms now and then.
+        gc.freeze()
+        if self.poll_seconds:
+            self.set_interval(self.poll_seconds, self._check_for_changes)
+
+    # -- what screens ask of the app ----------------------------------------------------------
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+    @property
+    def zone_name(self) -> str:
+        return self.now().astimezone(self.zone).tzname() or str(self.zone)
+
+    def open_incident(self, incident_id: str) -> None:
+        self.push_screen(IncidentScreen(incident_id))
+
+    def show_vendor(self, vendor: str) -> None:
+        """Back to the incidents list, filtered to one vendor."""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        main = self.screen_stack[0]
+        if isinstance(main, IncidentsScreen):
+            main.set_filter_text(f"vendor:{shlex.quote(vendor)}")
+
+    def open_link(self, url: str) -> None:
+        """Open an http(s) link (the caller has checked it) in the user's browser."""
+        try:
+            self._open_url(url)
+        except Exception as exc:  # a broken browser setup must not take the app down
+            self.notify(f"Could not open the browser: {exc}", severity="error", markup=False)
+        else:
+            self.notify(f"Opened {url}", timeout=3, markup=False)
+
+    def action_show_sources(self) -> None:
+        if not isinstance(self.screen, SourcesScreen):
+            self.push_screen(SourcesScreen())
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        sections = [
+            ("Everywhere", self.BINDINGS),
+            ("Incidents list", [*IncidentTable.BINDINGS, *IncidentsScreen.BINDINGS]),
+            ("Filter bar", FilterBar.BINDINGS),
+            ("One incident", [*UpdateThread.BINDINGS, *IncidentScreen.BINDINGS]),
+            ("Sources", SourcesScreen.BINDINGS),
+        ]
+        self.push_screen(HelpScreen(sections, self.keymap))
+
+    # -- collect now --------------------------------------------------------------------------
+
+    def action_collect_now(self) -> None:
+        if self.progress.running:
+            self.notify("A collection is already running.", timeout=3)
+            return
+        self.progress = CollectionProgress(running=True)
+        self.collect_in_thread()
+
+    @work(thread=True, exclusive=True, group="collect", exit_on_error=False)
+    def collect_in_thread(self) -> None:
+        """One pipeline run in a worker thread; progress arrives as messages."""
+        from incident_feed.pipeline import collect
+
+        names = [s.name for s in self.config.sources if s.active]
+        self.post_message(CollectionStarted(names))
+        try:
+            with self.fetcher_factory() as fetcher:
+                report = collect(
+                    self.config,
+                    self.store,
+                    fetcher,
+                    clock=self.clock,
+                    trigger="tui",
+                    on_outcome=self._post_outcome,
+                )
+        except Exception as exc:  # shown in the panel; the app keeps running
+            self.post_message(CollectionFinished(None, f"{type(exc).__name__}: {exc}"))
+        else:
+            self.post_message(CollectionFinished(report))
+
+    def _post_outcome(self, outcome: SourceOutcome) -> None:
+        self.post_message(SourceCollected(outcome))
+
+    @on(CollectionStarted)
+    def _collection_started(self, event: CollectionStarted) -> None:
+        self.progress.names = event.names
+        self._show_progress()
+
+    @on(SourceCollected)
+    def _source_collected(self, event: SourceCollected) -> None:
+        self.progress.outcomes[event.outcome.name] = event.outcome
+        self._show_progress()
+
+    @on(CollectionFinished)
+    def _collection_finished(self, event: CollectionFinished) -> None:
+        self.progress.running = False
+        self.progress.error = event.error
+        self._show_progress()
+        failed = len(self.progress.failed)
+        if event.error:
+            self.notify(f"Collection failed: {event.error}", severity="error", markup=False)
+        elif failed:
+            self.notify(
+                f"{failed} source(s) failed: see the panel or Sources (s).",
+                severity="warning",
+                markup=False,
+            )
+        else:
+            self.notify("Collection finished.", timeout=3)
+        self._reload_screens()
+
+    def _show_progress(self) -> None:
+        for screen in self.screen_stack:
+            for panel in screen.query(CollectPanel):
+                panel.show_progress(self.progress)
+
+    # -- noticing other writers ---------------------------------------------------------------
+
+    def _check_for_changes(self) -> None:
+        if not self.progress.running:
+            self._poll_version()
+
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    def _poll_version(self) -> None:
+        try:
+            version = data_version(self.store)
+        except IncidentFeedError:
+            return  # the database is busy or gone for a moment; the next poll tries again
+        self.call_from_thread(self._version_seen, version)
+
+    def _version_seen(self, version: DataVersion) -> None:
+        changed = self._version is not None and version != self._version
+        self._version = version
+        if changed:
+            self._reload_screens()
+
+    def _reload_screens(self) -> None:
+        for screen in self.screen_stack:
+            reload: Callable[[], None] | None = getattr(screen, "reload_data", None)
+            if reload is not None:
+                reload()
+
+
+def display_zone(config: Config) -> dt.tzinfo | None:
+    """The configured display zone; None means the system's local zone."""
+    if config.settings.timezone == "local":
+        return None
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(config.settings.timezone)
+
+
+def create_app(
+    store: Store,
+    config: Config,
+    clock: Clock = utc_now,
+    *,
+    fetcher_factory: FetcherFactory | None = None,
+    keymap: Mapping[str, str] | None = None,
+    poll_seconds: float | None = POLL_SECONDS,
+    open_url: Callable[[str], object] = webbrowser.open,
+    export_dir: Path | None = None,
+) -> IncidentFeedApp:
+    """The app, with everything it depends on passed in (the CLI and the tests both use this).
+
+    ``export_dir``: where ``e`` writes an incident's Markdown (default: the data directory's
+    ``exports`` folder).
+    """
+    return IncidentFeedApp(
+        store,
+        config,
+        clock,
+        fetcher_factory=fetcher_factory,
+        keymap=keymap,
+        poll_seconds=poll_seconds,
+        open_url=open_url,
+        export_dir=export_dir,
+    )
+
+
+def run_tui(store: Store, config: Config, keymap: Mapping[str, str] | None = None) -> int:
+    """Run the TUI in the terminal until the user quits; the CLI's exit code."""
+    create_app(store, config, keymap=keymap).run()
+    return 0

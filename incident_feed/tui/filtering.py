@@ -1,0 +1,107 @@
+"""The filter bar's language -> an :class:`IncidentFilter`. Pure: ``now`` is passed in.
+
+``disk full vendor:github phase:investigating,identified since:24h`` -- free words must all
+appear (as word prefixes) in the title, vendor or an update; ``vendor:`` and ``phase:`` take
+comma-separated values (quote a value with spaces: ``vendor:"google cloud"``); ``since:`` takes
+``30m``, ``24h``, ``7d``, ``2w`` or an ISO date or time (UTC when no zone is given).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import shlex
+from dataclasses import dataclass
+
+from incident_feed.model import Phase
+from incident_feed.queries import IncidentFilter
+
+_RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_PHASES = {p.value for p in Phase}
+_PHASE_ALIASES = {p.value.replace("_", "-"): p.value for p in Phase} | {
+    p.value.replace("_", ""): p.value for p in Phase
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFilter:
+    """The filter, and what in the input could not be used (shown under the bar)."""
+
+    filter: IncidentFilter
+    problems: tuple[str, ...] = ()
+
+
+def parse_filter(text: str, now: dt.datetime, base: IncidentFilter | None = None) -> ParsedFilter:
+    """Read the filter bar; ``base`` carries the toggles (active only, maintenance)."""
+    base = base or IncidentFilter()
+    try:
+        tokens = shlex.split(text)
+    except ValueError:  # an unbalanced quote: read the words as they stand
+        tokens = text.split()
+    words: list[str] = []
+    vendors: list[str] = []
+    phases: list[str] = []
+    since: dt.datetime | None = None
+    problems: list[str] = []
+    for token in tokens:
+        key, sep, value = token.partition(":")
+        key = key.lower()
+        if not sep or key not in ("vendor", "phase", "since"):
+            words.append(token)
+            continue
+        if not value:
+            problems.append(f"{key}: needs a value")
+        elif key == "vendor":
+            vendors += [v.strip() for v in value.split(",") if v.strip()]
+        elif key == "phase":
+            for name in (v.strip().lower() for v in value.split(",") if v.strip()):
+                phase = _PHASE_ALIASES.get(name, name)
+                if phase in _PHASES:
+                    phases.append(phase)
+                else:
+                    problems.append(f"phase:{name} is not a phase ({', '.join(sorted(_PHASES))})")
+        else:
+            parsed = parse_since(value, now)
+            if parsed is None:
+                problems.append(f"since:{value} is not a time (try 30m, 24h, 7d, 2w, 2024-12-11)")
+            else:
+                since = parsed
+    result = dataclasses.replace(
+        base,
+        text=" ".join(words),
+        vendors=tuple(vendors),
+        phases=tuple(phases),
+        since=since,
+    )
+    return ParsedFilter(result, tuple(problems))
+
+
+def parse_since(text: str, now: dt.datetime) -> dt.datetime | None:
+    match = _RELATIVE.match(text.strip().lower())
+    if match:
+        return now - dt.timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def describe(filt: IncidentFilter) -> str:
+    """A one-line summary of what is shown (for the status line)."""
+    parts = []
+    if filt.active_only:
+        parts.append("active only")
+    if not filt.show_maintenance:
+        parts.append("no maintenance")
+    if filt.vendors:
+        parts.append("vendor " + ", ".join(filt.vendors))
+    if filt.phases:
+        parts.append("phase " + ", ".join(filt.phases))
+    if filt.since:
+        parts.append(f"since {filt.since.astimezone(dt.UTC):%Y-%m-%d %H:%M}Z")
+    if filt.text:
+        parts.append(f"matching {filt.text!r}")
+    return "; ".join(parts) if parts else "all incidents"

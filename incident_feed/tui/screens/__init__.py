@@ -1,0 +1,1 @@
+"""Screens: incidents list, one incident, sources and vendors, help."""

@@ -1,0 +1,146 @@
+"""One incident: its header, the phase bar, and the update thread in time order."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from incident_feed.normalize.text import safe_http_url
+from incident_feed.queries import IncidentDetail, incident_detail
+from incident_feed.tui import formatting as fmt
+from incident_feed.tui.timeline import phase_spans
+from incident_feed.tui.widgets.phase_bar import PhaseBar
+from incident_feed.tui.widgets.update_thread import UpdateThread
+
+if TYPE_CHECKING:
+    from incident_feed.tui.app import IncidentFeedApp
+
+
+class IncidentScreen(Screen[None]):
+    """``o`` opens the highlighted update's link, ``p`` the incident's status page."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,h,backspace", "back", "Back", id="back"),
+        Binding("o,enter", "open_update_link", "Open link", id="open-link"),
+        Binding("p", "open_incident_page", "Status page", id="open-page"),
+        Binding("e", "export_markdown", "Export", id="export-markdown"),
+    ]
+
+    def __init__(self, incident_id: str) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.detail: IncidentDetail | None = None
+
+    @property
+    def feed(self) -> IncidentFeedApp:
+        from incident_feed.tui.app import IncidentFeedApp
+
+        assert isinstance(self.app, IncidentFeedApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        self.detail = incident_detail(self.feed.store, self.incident_id)
+        detail = self.detail
+        if detail is None:
+            yield Static(Text(f"Incident {self.incident_id} is not stored (any more)."))
+            yield Footer()
+            return
+        now = self.feed.now()
+        yield Static(header(detail, now, self.feed.zone), id="incident-header")
+        yield PhaseBar(phase_spans(detail.updates, now), id="phase-bar")
+        kinds = {r["source_name"]: r["source_kind"] for r in detail.records}
+        yield UpdateThread(detail.updates, kinds, self.feed.zone, id="update-thread")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        thread = self.query(UpdateThread)
+        if thread:
+            thread.first().focus()
+
+    def reload_data(self) -> None:
+        """Another process or a collection changed the database: rebuild with fresh data."""
+        self.refresh(recompose=True)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_open_update_link(self) -> None:
+        thread = self.query(UpdateThread)
+        item = thread.first().current() if thread else None
+        url = item.url if item else None
+        self._open(url or self._incident_url())
+
+    def action_open_incident_page(self) -> None:
+        self._open(self._incident_url())
+
+    def action_export_markdown(self) -> None:
+        """Write the incident as Markdown (incident_feed.export) into the export folder."""
+        if self.detail is None:
+            return
+        from incident_feed.export import ExportItem, render_incident
+
+        detail = self.detail
+        item = ExportItem(detail.incident, detail.updates, detail.records)
+        markdown = render_incident(item, zone=self.feed.zone)
+        folder = self.feed.export_dir
+        path = folder / f"{self.incident_id}.md"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path.write_text(markdown, encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"Could not write {path}: {exc}", severity="error", markup=False)
+            return
+        self.notify(f"Wrote {path}", timeout=6, markup=False)
+
+    def _incident_url(self) -> str | None:
+        if self.detail is None:
+            return None
+        candidates = [self.detail.incident["url"], *(r["url"] for r in self.detail.records)]
+        for url in candidates:
+            if safe_http_url(url):
+                return str(url)
+        return None
+
+    def _open(self, url: str | None) -> None:
+        safe = safe_http_url(url)
+        if safe is None:
+            self.notify("No http(s) link to open here.", severity="warning", markup=False)
+            return
+        self.feed.open_link(safe)
+
+
+def header(detail: IncidentDetail, now: dt.datetime, zone: dt.tzinfo | None) -> Text:
+    """Title; vendor, kind, impact and phase; when; components; sources with their links."""
+    incident = detail.incident
+    out = Text(end="")
+    out.append(fmt.one_line(incident["title"]), style="bold")
+    out.append("\n")
+    out.append(fmt.one_line(incident["vendor"]), style="bold")
+    out.append(f" · {fmt.one_line(incident['kind'])} · impact {fmt.one_line(incident['impact'])}")
+    out.append(" · now ")
+    out.append_text(fmt.phase_badge(incident["phase"]))
+    if incident["postmortem"]:
+        out.append(" · postmortem", style="italic")
+    out.append("\n")
+    out.append(f"started {fmt.stamp(incident['started_at'], zone)}")
+    if incident["resolved_at"]:
+        out.append(f" · ended {fmt.stamp(incident['resolved_at'], zone)}")
+        out.append(f" · lasted {fmt.span(incident['started_at'], incident['resolved_at'], now)}")
+    elif not fmt.is_final(incident["phase"]):
+        out.append(f" · ongoing for {fmt.span(incident['started_at'], None, now)}", style="bold")
+    components = [fmt.one_line(str(c.get("name"))) for c in incident["components"] or []]
+    if components:
+        out.append("\naffects: ", style="dim")
+        out.append(", ".join(components))
+    for record in detail.records:
+        out.append("\n")
+        out.append_text(fmt.source_badges([record["source_kind"]]))
+        out.append(f" {fmt.one_line(record['source_name'])}  ", style="dim")
+        out.append(fmt.one_line(record["url"] or "-"), style="underline #7aa2f7")
+    return out

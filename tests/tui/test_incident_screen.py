@@ -1,0 +1,121 @@
+"""One incident: the thread in time order, the evidence highlighted, the phase bar, links."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from rich.text import Text
+from textual.widgets import Static
+
+from incident_feed.model import Phase
+from incident_feed.store import Store
+from incident_feed.tui import formatting as fmt
+from incident_feed.tui.app import IncidentFeedApp
+from incident_feed.tui.screens.incident import IncidentScreen
+from incident_feed.tui.widgets.phase_bar import PhaseBar, legend
+from incident_feed.tui.widgets.update_thread import UpdateItem, UpdateThread
+from tests.tui.conftest import SIZE, TUI_NOW, settle
+from tests.tui.drafts import draft
+from tests.tui.helpers import shown
+
+AppFactory = Callable[..., IncidentFeedApp]
+pytestmark = pytest.mark.anyio
+INCIDENT = "github-pf25whpq58hh"  # "Disruption with GHEC Team Sync": four phases, one feed
+
+
+async def open_incident(app: IncidentFeedApp, pilot: object, incident_id: str) -> IncidentScreen:
+    app.open_incident(incident_id)
+    await settle(pilot)  # type: ignore[arg-type]
+    screen = app.screen
+    assert isinstance(screen, IncidentScreen)
+    return screen
+
+
+async def test_thread_in_time_order_with_evidence(tui_store: Store, make_app: AppFactory) -> None:
+    app = make_app(tui_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_incident(app, pilot, INCIDENT)
+        header = shown(app, "#incident-header")
+        assert header.startswith("Disruption with GHEC Team Sync\nGitHub · incident")
+        assert "lasted 2h06m" in header
+        assert "https://www.githubstatus.com/incidents/pf25whpq58hh" in header
+        items = list(screen.query(UpdateItem))
+        assert [i.update_row["phase"] for i in items] == [
+            "investigating",
+            "identified",
+            "monitoring",
+            "resolved",
+        ]
+        assert [i.update_row["at"] for i in items] == sorted(i.update_row["at"] for i in items)
+        body = items[1].query_one(Static).content
+        assert isinstance(body, Text)
+        highlighted = [
+            body.plain[s.start : s.end] for s in body.spans if s.style == fmt.EVIDENCE_STYLE
+        ]
+        assert highlighted == ["identified the cause"]
+        assert 'why identified: phrase "identified the cause"' in body.plain
+
+
+async def test_phase_bar(tui_store: Store, make_app: AppFactory) -> None:
+    app = make_app(tui_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_incident(app, pilot, INCIDENT)
+        bar = screen.query_one(PhaseBar)
+        assert legend(bar.spans).plain == (
+            "investigating 0s → identified 2h06m → monitoring 0s → resolved"
+        )
+        rendered = bar.render()
+        top = rendered.plain.split("\n")[0]
+        assert len(top) <= bar.content_size.width and "identified" in top
+
+
+async def test_keys_move_through_updates_and_open_links(
+    tui_store: Store, make_app: AppFactory, opened_links: list[str]
+) -> None:
+    at = dt.datetime(2026, 8, 20, 10, tzinfo=dt.UTC)
+    linked = draft(
+        "linked",
+        "Linked incident",
+        [(at, Phase.INVESTIGATING, "first"), (at + dt.timedelta(hours=1), Phase.RESOLVED, "ok")],
+        url="https://status.example.com/incidents/1",
+        update_url="https://social.example.com/@status/1",
+    )
+    tui_store.apply("github-status", "statuspage", [linked], TUI_NOW)
+    app = make_app(tui_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_incident(app, pilot, "github-linked")
+        thread = screen.query_one(UpdateThread)
+        assert app.focused is thread and thread.index == 0
+        await pilot.press("j")
+        assert thread.index == 1
+        await pilot.press("o")
+        await pilot.press("p")
+        await pilot.press("k", "G", "g")
+        assert thread.index == 0
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, IncidentScreen)
+    assert opened_links == [
+        "https://social.example.com/@status/1",
+        "https://status.example.com/incidents/1",
+    ]
+
+
+async def test_export_writes_the_incident_as_markdown(
+    tui_store: Store, make_app: AppFactory, tmp_path: Path
+) -> None:
+    app = make_app(tui_store, export_dir=tmp_path / "exports")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_incident(app, pilot, INCIDENT)
+        await pilot.press("e")
+        await pilot.pause()
+    written = (tmp_path / "exports" / f"{INCIDENT}.md").read_text()
+    assert "Disruption with GHEC Team Sync" in written
+    assert "identified the cause" in written

@@ -1,0 +1,184 @@
+"""The incidents list: order, keys, paging through the whole listing, filter, toggles, empty
+states, opening an incident."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from incident_feed.config import Config
+from incident_feed.store import Store
+from incident_feed.tui.app import IncidentFeedApp
+from incident_feed.tui.screens.incident import IncidentScreen
+from incident_feed.tui.screens.incidents import IncidentsScreen
+from incident_feed.tui.window import CAPACITY
+from tests.tui.conftest import SIZE, settle
+from tests.tui.helpers import cursor_title, shown, table, titles
+
+AppFactory = Callable[..., IncidentFeedApp]
+pytestmark = pytest.mark.anyio
+
+
+async def test_active_first_then_newest(tui_store: Store, make_app: AppFactory) -> None:
+    app = make_app(tui_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert titles(app)[:3] == [
+            "Codespaces Scheduled Maintenance",
+            "Incident with Git Operations, API Requests, Actions, Pages, Issues and Copilot",
+            "Intermittent failures creating agent tasks",
+        ]
+        assert table(app).row_count <= CAPACITY
+        assert shown(app, "#status-line").startswith("1 of 1,394")
+        assert "1,394 incidents stored" in shown(app, "#incidents-title")
+        assert "times in UTC" in shown(app, "#incidents-title")
+
+
+async def test_vim_and_arrow_keys(tui_store: Store, make_app: AppFactory) -> None:
+    app = make_app(tui_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "down")
+        assert shown(app, "#status-line").startswith("4 of 1,394")
+        await pilot.press("k", "up")
+        assert shown(app, "#status-line").startswith("2 of 1,394")
+        await pilot.press("G")
+        assert shown(app, "#status-line").startswith("1,394 of 1,394")
+        assert cursor_title(app).startswith("Incident on 2010-02-07")
+        await pilot.press("g")
+        assert cursor_title(app) == "Codespaces Scheduled Maintenance"
+
+
+async def test_paging_through_the_whole_listing_stays_windowed(
+    tui_store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(tui_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = cursor_title(app)
+        await pilot.press("pagedown", "ctrl+d", "ctrl+f")
+        assert shown(app, "#status-line").startswith("79 of 1,394")
+        positions = []
+        # The page keys are covered above; the long walk calls the action (a pilot keypress
+        # costs ~80 ms of waiting).
+        grid = table(app)
+        while grid.window and grid.window.start + grid.cursor_row < 1393:
+            grid.action_page_down()
+            if len(positions) % 4 == 0:
+                await pilot.pause()
+            positions.append(grid.window.start + grid.cursor_row)
+            assert grid.row_count <= CAPACITY
+        assert positions == sorted(positions) and len(positions) > 40
+        await pilot.pause()
+        assert shown(app, "#status-line").startswith("1,394 of 1,394")
+        for step in range(1000):
+            if not (grid.window and grid.window.start + grid.cursor_row > 0):
+                break
+            grid.action_page_up()
+            if step % 4 == 0:
+                await pilot.pause()
+            assert grid.row_count <= CAPACITY
+        await pilot.press("pageup", "ctrl+u", "ctrl+b")
+        assert shown(app, "#status-line").startswith("1 of 1,394")
+        assert cursor_title(app) == first
+
+
+async def test_filter_bar(tui_store: Store, make_app: AppFactory) -> None:
+    app = make_app(tui_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"copilot since:2026-08-01", "enter")
+        await settle(pilot)
+        assert shown(app, "#status-line").startswith("1 of 9")
+        window = table(app).window
+        assert window is not None
+        assert all(r.started_at.year == 2026 for r in window.rows)
+        assert app.focused is table(app)
+        # Escape in the list clears the filter.
+        await pilot.press("escape")
+        await settle(pilot)
+        assert shown(app, "#status-line").startswith("1 of 1,394")
+
+
+async def test_filter_terms_and_problems(tui_store: Store, make_app: AppFactory) -> None:
+    app = make_app(tui_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, IncidentsScreen)
+        screen.set_filter_text("phase:investigating vendor:github phase:nope")
+        await settle(pilot)
+        assert titles(app) == [
+            "Incident with Git Operations, API Requests, Actions, Pages, Issues and Copilot"
+        ]
+        assert "phase:nope is not a phase" in shown(app, "#filter-problems")
+
+
+async def test_keys_typed_in_one_burst_after_slash_reach_the_bar(
+    tui_store: Store, make_app: AppFactory
+) -> None:
+    """tmux send-keys / a paste without bracketed paste: "c" must not start a collection."""
+    from textual import events
+
+    app = make_app(tui_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for key, char in [("slash", "/"), *((c, c) for c in "codespaces")]:
+            app.post_message(events.Key(key, char))
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert not app.progress.running
+        assert shown(app, "#status-line").endswith("matching 'codespaces'")
+
+
+async def test_toggles(tui_store: Store, make_app: AppFactory) -> None:
+    app = make_app(tui_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert len(titles(app)) == 2
+        assert "active only" in shown(app, "#status-line")
+        await pilot.press("m")
+        await settle(pilot)
+        assert titles(app) == [
+            "Incident with Git Operations, API Requests, Actions, Pages, Issues and Copilot"
+        ]
+        await pilot.press("a", "m")
+        await settle(pilot)
+        assert shown(app, "#status-line").startswith("1 of 1,394")
+
+
+async def test_no_match_and_empty_store(
+    tui_store: Store, store: Store, make_app: AppFactory, tui_config: Config
+) -> None:
+    app = make_app(tui_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"zzzzqqq", "enter")
+        await settle(pilot)
+        assert "No incidents match" in shown(app, "#empty-state")
+        assert not table(app).display
+    empty = make_app(store)  # the shared fixture: a fresh, empty database
+    async with empty.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        text = shown(empty, "#empty-state")
+        assert "No incidents stored yet" in text
+        assert "incident-feed collect" in text and "make demo" in text
+        assert "2 configured" in text
+
+
+async def test_enter_opens_the_incident_and_escape_returns(
+    tui_store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(tui_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, IncidentScreen)
+        assert app.screen.incident_id == "github-bhbcjn4n3jzp"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert cursor_title(app) == "Intermittent failures creating agent tasks"
