@@ -96,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     sources = commands.add_parser("sources", help="health of each configured source")
     sources.add_argument("--json", action="store_true")
     sources.set_defaults(handler=cmd_sources)
+
+    from incident_feed.cli_extra import register
+
+    register(commands)
     return parser
 
 
@@ -103,6 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_default(args: argparse.Namespace, config: Config) -> int:
+    """No command: the TUI in a terminal, the recent incident list when piped."""
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        from incident_feed.tui.app import run_tui
+
+        store = open_store(args, config)
+        try:
+            return run_tui(store, config)
+        finally:
+            store.close()
     args.vendor, args.phase, args.since, args.search = [], [], None, None
     args.active, args.limit, args.json, args.with_updates = False, 30, False, False
     return cmd_incidents(args, config)

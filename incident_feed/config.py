@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,12 @@ from incident_feed.paths import CONFIG_ENV, bundled_config_file, user_config_fil
 SOURCE_KINDS = ("statuspage", "feed", "gcp", "slack")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h)?$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+NOTIFY_EVENTS = ("new", "phase", "resolved")
+# model.IMPACT_ORDER's values, least severe first (not imported: config stays free of sqlmodel).
+IMPACTS = ("unknown", "none", "maintenance", "minor", "major", "critical")
+MIN_INTERVAL = 1.0  # seconds; per-source and `watch --interval`
+MAX_INTERVAL = 86400.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +60,21 @@ class SourceConfig:
     kind: str
     url: str
     active: bool = True
+    interval: float | None = None  # seconds between collections under `watch`; None: the default
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyConfig:
+    """One ``[[notify]]`` target: a command (JSON on stdin) and/or a webhook whose URL is read
+    from the environment variable ``webhook_env`` (the URL is a secret: never in the file)."""
+
+    name: str
+    command: tuple[str, ...] = ()
+    webhook_env: str | None = None
+    vendors: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+    min_impact: str | None = None
+    events: tuple[str, ...] = NOTIFY_EVENTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +83,7 @@ class Config:
     settings: Settings = field(default_factory=Settings)
     vendors: tuple[VendorConfig, ...] = ()
     sources: tuple[SourceConfig, ...] = ()
+    notify: tuple[NotifyConfig, ...] = ()
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:
@@ -109,7 +132,7 @@ def load_config(path: Path) -> Config:
 def parse_config(raw: Mapping[str, Any], path: Path | None) -> Config:
     """Validate an already-parsed TOML document."""
     where = str(path) if path else "<config>"
-    _only(raw, {"settings", "vendor", "source"}, where, "")
+    _only(raw, {"settings", "vendor", "source", "notify"}, where, "")
     settings = _settings(raw.get("settings", {}), where)
     vendors = tuple(
         _vendor(item, where, f"vendor[{i}]") for i, item in enumerate(_tables(raw, "vendor", where))
@@ -125,7 +148,18 @@ def parse_config(raw: Mapping[str, Any], path: Path | None) -> Config:
             raise ConfigError(
                 f"{where}: source[{i}].vendor: {source.vendor!r} is not a [[vendor]] name"
             )
-    return Config(path=path, settings=settings, vendors=vendors, sources=sources)
+    notify = tuple(
+        _notify(item, where, f"notify[{i}]", i)
+        for i, item in enumerate(_tables(raw, "notify", where))
+    )
+    _unique([n.name for n in notify], where, "notify", "name")
+    for i, target in enumerate(notify):
+        for vendor in target.vendors:
+            if vendors and vendor.lower() not in known_vendors:
+                raise ConfigError(
+                    f"{where}: notify[{i}].vendors: {vendor!r} is not a [[vendor]] name"
+                )
+    return Config(path=path, settings=settings, vendors=vendors, sources=sources, notify=notify)
 
 
 def parse_duration(text: str) -> float:
@@ -177,7 +211,7 @@ def _vendor(raw: Mapping[str, Any], where: str, at: str) -> VendorConfig:
 
 
 def _source(raw: Mapping[str, Any], where: str, at: str) -> SourceConfig:
-    _only(raw, {"name", "vendor", "kind", "url", "active"}, where, at)
+    _only(raw, {"name", "vendor", "kind", "url", "active", "interval"}, where, at)
     name = _string(raw, "name", where, at)
     if not _NAME.match(name):
         raise ConfigError(f"{where}: {at}.name: {name!r} must be lower-case letters, digits and -")
@@ -193,7 +227,99 @@ def _source(raw: Mapping[str, Any], where: str, at: str) -> SourceConfig:
         kind=kind,
         url=url,
         active=_bool(raw, "active", where, at, True),
+        interval=_interval(raw, where, at),
     )
+
+
+def _interval(raw: Mapping[str, Any], where: str, at: str) -> float | None:
+    """``interval = "5m"`` (or a number of seconds), within MIN_INTERVAL..MAX_INTERVAL."""
+    value = raw.get("interval")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ConfigError(f'{where}: {at}.interval: must be a duration like "90s" or "5m"')
+    try:
+        seconds = parse_duration(str(value))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {at}.interval: {exc}") from None
+    if not MIN_INTERVAL <= seconds <= MAX_INTERVAL:
+        raise ConfigError(
+            f"{where}: {at}.interval: {value!r} is outside {MIN_INTERVAL:g}s..{MAX_INTERVAL:g}s"
+        )
+    return seconds
+
+
+def _notify(raw: Mapping[str, Any], where: str, at: str, index: int) -> NotifyConfig:
+    allowed = {"name", "command", "webhook_env", "vendors", "components", "min_impact", "events"}
+    _only(raw, allowed, where, at)
+    name = _string(raw, "name", where, at, default=f"notify-{index}")
+    if not _NAME.match(name):
+        raise ConfigError(f"{where}: {at}.name: {name!r} must be lower-case letters, digits and -")
+    command = _command(raw.get("command"), where, at)
+    webhook_env = _string(raw, "webhook_env", where, at, default="") or None
+    if webhook_env is not None and not _ENV_NAME.match(webhook_env):
+        if "://" in webhook_env:  # a URL pasted here is a secret: do not echo it
+            raise ConfigError(
+                f"{where}: {at}.webhook_env: must name an environment variable holding the URL, "
+                "not the URL itself (keep the URL out of this file)"
+            )
+        raise ConfigError(
+            f"{where}: {at}.webhook_env: {webhook_env[:40]!r} is not an environment variable name"
+        )
+    if not command and webhook_env is None:
+        raise ConfigError(f"{where}: {at}: needs a command or a webhook_env")
+    min_impact = _string(raw, "min_impact", where, at, default="") or None
+    if min_impact is not None and min_impact not in IMPACTS:
+        raise ConfigError(
+            f"{where}: {at}.min_impact: {min_impact!r} is not one of {', '.join(IMPACTS)}"
+        )
+    events = _strings(raw, "events", where, at, default=NOTIFY_EVENTS)
+    for event in events:
+        if event not in NOTIFY_EVENTS:
+            raise ConfigError(
+                f"{where}: {at}.events: {event!r} is not one of {', '.join(NOTIFY_EVENTS)}"
+            )
+    if not events:
+        raise ConfigError(f"{where}: {at}.events: must name at least one event")
+    return NotifyConfig(
+        name=name,
+        command=command,
+        webhook_env=webhook_env,
+        vendors=_strings(raw, "vendors", where, at),
+        components=_strings(raw, "components", where, at),
+        min_impact=min_impact,
+        events=tuple(dict.fromkeys(events)),
+    )
+
+
+def _command(value: object, where: str, at: str) -> tuple[str, ...]:
+    """A command as an argument list (run without a shell); a string is split like a shell."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        try:
+            argv = shlex.split(value)
+        except ValueError as exc:
+            # Not echoed: a command line may carry a token.
+            raise ConfigError(f"{where}: {at}.command: cannot split it: {exc}") from None
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        argv = list(value)
+    else:
+        raise ConfigError(f"{where}: {at}.command: must be a string or a list of strings")
+    if not argv or not argv[0]:
+        raise ConfigError(f"{where}: {at}.command: is empty")
+    return tuple(argv)
+
+
+def _strings(
+    table: Mapping[str, Any], key: str, where: str, at: str, default: tuple[str, ...] = ()
+) -> tuple[str, ...]:
+    value = table.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{where}: {at}.{key}: must be a list of non-empty strings")
+    return tuple(value)
 
 
 def _tables(raw: Mapping[str, Any], key: str, where: str) -> list[Mapping[str, Any]]:

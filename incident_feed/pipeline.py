@@ -3,21 +3,26 @@
 A source that fails is one recorded error; the run goes on for the others. Validators for
 conditional GET are saved only after what they describe has been stored, so a failed write is
 fetched again next time instead of being skipped as "not modified".
+
+Sources are fetched concurrently on a bounded thread pool (:func:`fetch_source`, network only);
+their documents are parsed and stored on the calling thread (:func:`store_source`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import queue
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from incident_feed.config import Config, SourceConfig
 from incident_feed.errors import IncidentFeedError, RateLimited, SourceError
 from incident_feed.normalize.drafts import Context, IncidentDraft, ItemProblem
-from incident_feed.sources.base import Collector, Document
+from incident_feed.sources.base import Collector, Document, Fetched
 from incident_feed.sources.http import Fetcher, Validators
 from incident_feed.sources.registry import collector_for
 from incident_feed.store import ApplyStats, Store
@@ -25,6 +30,7 @@ from incident_feed.store import ApplyStats, Store
 log = logging.getLogger("incident_feed.collect")
 Clock = Callable[[], dt.datetime]
 APPLY_BATCH = 1000
+DEFAULT_WORKERS = 16  # sources fetched at once by `collect`
 
 
 def utc_now() -> dt.datetime:
@@ -108,72 +114,103 @@ def ingest(
     return result
 
 
-def collect_source(
-    store: Store,
+@dataclass(slots=True)
+class FetchResult:
+    """The network half of one source's collection: what came back, or why nothing did."""
+
+    source: SourceConfig
+    outcome: SourceOutcome
+    started: float
+    collector: Collector | None = None
+    fetched: Fetched | None = None
+    retry_until: dt.datetime | None = None
+
+
+def fetch_source(
     fetcher: Fetcher,
     source: SourceConfig,
-    state: dict[str, Any] | None,
+    state: Mapping[str, Any] | None,
     clock: Clock,
-) -> SourceOutcome:
-    """Fetch, parse and store one source; never raises for the source's own failures."""
-    started = time.monotonic()
-    outcome = SourceOutcome(source.name, source.vendor, source.kind, "ok")
+) -> FetchResult:
+    """Fetch one source's documents (network only: no parsing, no store); never raises for the
+    source's own failures. Safe to run on a worker thread."""
+    result = FetchResult(
+        source, SourceOutcome(source.name, source.vendor, source.kind, "ok"), time.monotonic()
+    )
+    outcome = result.outcome
     now = clock()
     until = state.get("retry_after_until") if state else None
     if until is not None and until > now:
         outcome.status = "deferred"
         outcome.error = f"rate limited: next attempt after {until:%Y-%m-%d %H:%M:%S}Z"
-        return outcome
+        return result
     validators = {
         url: Validators.from_json(value)
         for url, value in (state.get("validators", {}) if state else {}).items()
     }
-    source_row = {
-        "name": source.name,
-        "vendor": source.vendor,
-        "kind": source.kind,
-        "url": source.url,
-    }
-    retry_until: dt.datetime | None = None
-    kept: dict[str, dict[str, str]] = {}
     try:
-        collector = collector_for(source.kind)
-        fetched = collector.fetch(source, fetcher, validators)
+        result.collector = collector_for(source.kind)
+        result.fetched = result.collector.fetch(source, fetcher, validators)
+    except RateLimited as exc:
+        outcome.status, outcome.error = "failed", str(exc)
+        result.retry_until = clock() + dt.timedelta(seconds=exc.retry_after)
+    except IncidentFeedError as exc:
+        outcome.status, outcome.error = "failed", str(exc)
+    except Exception as exc:  # a bug in one collector must not stop the other sources
+        log.exception("internal error fetching %s", source.name)
+        outcome.status = "failed"
+        outcome.error = f"internal error ({type(exc).__name__}: {exc}); please report it"
+    return result
+
+
+def store_source(store: Store, result: FetchResult, clock: Clock) -> SourceOutcome:
+    """Parse and store what :func:`fetch_source` brought, and remember the attempt."""
+    source, outcome = result.source, result.outcome
+    if outcome.status == "deferred":
+        _log_outcome(outcome)
+        return outcome
+    kept: dict[str, dict[str, str]] = {}
+    if result.fetched is not None and result.collector is not None:
+        fetched = result.fetched
         outcome.documents = len(fetched.documents)
         if not fetched.documents:
             outcome.status = "unchanged"
-        ingested = ingest(store, source, collector, fetched.documents, clock)
-        outcome.stats = ingested.stats
-        outcome.problems = [str(p) for p in ingested.problems] + list(fetched.notes)
-        if ingested.errors:
-            outcome.status, outcome.error = "failed", "; ".join(ingested.errors)
+        try:
+            ingested = ingest(store, source, result.collector, fetched.documents, clock)
+        except IncidentFeedError as exc:
+            outcome.status, outcome.error = "failed", str(exc)
+        except Exception as exc:  # a bug in one parser must not stop the other sources
+            log.exception("internal error collecting %s", source.name)
+            outcome.status = "failed"
+            outcome.error = f"internal error ({type(exc).__name__}: {exc}); please report it"
         else:
-            kept = {url: v.as_json() for url, v in fetched.validators.items()}
-    except RateLimited as exc:
-        outcome.status, outcome.error = "failed", str(exc)
-        retry_until = clock() + dt.timedelta(seconds=exc.retry_after)
-    except IncidentFeedError as exc:
-        outcome.status, outcome.error = "failed", str(exc)
-    except Exception as exc:  # a bug in one parser must not stop the other sources
-        log.exception("internal error collecting %s", source.name)
-        outcome.status = "failed"
-        outcome.error = f"internal error ({type(exc).__name__}: {exc}); please report it"
+            outcome.stats = ingested.stats
+            outcome.problems = [str(p) for p in ingested.problems] + list(fetched.notes)
+            if ingested.errors:
+                outcome.status, outcome.error = "failed", "; ".join(ingested.errors)
+            else:
+                kept = {url: v.as_json() for url, v in fetched.validators.items()}
     if outcome.error and not outcome.error.startswith(source.name):
         outcome.error = f"{source.name}: {outcome.error}"
     warning = "; ".join(outcome.problems[:5]) if outcome.problems else None
     store.record_source_result(
-        source_row,
+        {"name": source.name, "vendor": source.vendor, "kind": source.kind, "url": source.url},
         now=clock(),
         error=outcome.error,
         warning=warning,
         validators=kept,
-        retry_after_until=retry_until,
+        retry_after_until=result.retry_until,
     )
-    outcome.seconds = time.monotonic() - started
+    outcome.seconds = time.monotonic() - result.started
+    _log_outcome(outcome)
+    return outcome
+
+
+def _log_outcome(outcome: SourceOutcome) -> None:
     log.info(
         "source=%s status=%s documents=%d incidents_new=%d updates_new=%d updates_changed=%d "
         "problems=%d seconds=%.2f%s",
-        source.name,
+        outcome.name,
         outcome.status,
         outcome.documents,
         outcome.stats.incidents_new,
@@ -183,7 +220,17 @@ def collect_source(
         outcome.seconds,
         f" error={outcome.error!r}" if outcome.error else "",
     )
-    return outcome
+
+
+def collect_source(
+    store: Store,
+    fetcher: Fetcher,
+    source: SourceConfig,
+    state: Mapping[str, Any] | None,
+    clock: Clock,
+) -> SourceOutcome:
+    """Fetch, parse and store one source; never raises for the source's own failures."""
+    return store_source(store, fetch_source(fetcher, source, state, clock), clock)
 
 
 def collect(
@@ -195,21 +242,107 @@ def collect(
     clock: Clock = utc_now,
     trigger: str = "collect",
     on_outcome: Callable[[SourceOutcome], None] | None = None,
+    workers: int | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> RunReport:
-    """One run over the configured (active) sources, or the ones named."""
+    """One run over the configured (active) sources, or the ones named.
+
+    Up to ``workers`` sources are fetched at once on a bounded thread pool; parsing and writing
+    happen on the calling thread as fetches complete, so the store sees one writer and the
+    network never waits on the parser. When ``stop()`` turns true, the write in progress
+    finishes, nothing new starts, and fetched-but-unstored sources are simply fetched again
+    next time (their validators were not saved).
+    """
     sources = (
         [config.source(n) for n in names] if names else [s for s in config.sources if s.active]
     )
     report = RunReport(run_id=store.start_run(trigger, clock()))
     states = store.source_states()
-    for source in sources:
-        state = dict(states[source.name]) if source.name in states else None
-        outcome = collect_source(store, fetcher, source, state, clock)
+    stopped = stop or (lambda: False)
+    for outcome in _run_sources(store, fetcher, sources, states, clock, workers, stopped):
         report.outcomes.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
+    # Stored (and reported through on_outcome) as fetches complete; listed in config order.
+    order = {source.name: index for index, source in enumerate(sources)}
+    report.outcomes.sort(key=lambda o: order[o.name])
     finish_run(store, report, clock)
     return report
+
+
+def _run_sources(
+    store: Store,
+    fetcher: Fetcher,
+    sources: Sequence[SourceConfig],
+    states: Mapping[str, Mapping[str, Any]],
+    clock: Clock,
+    workers: int | None,
+    stopped: Callable[[], bool],
+) -> Iterator[SourceOutcome]:
+    size = max(1, min(workers or DEFAULT_WORKERS, len(sources)))
+    if size == 1:
+        for source in sources:
+            if stopped():
+                return
+            yield collect_source(store, fetcher, source, states.get(source.name), clock)
+        return
+    pending = iter(sources)
+    pool = _FetchPool(
+        size, lambda source: fetch_source(fetcher, source, states.get(source.name), clock)
+    )
+    in_flight = 0
+    try:
+        while True:
+            # At most 2 x size fetched bodies wait for the parser: memory stays bounded.
+            while in_flight < 2 * size and not stopped():
+                waiting = next(pending, None)
+                if waiting is None:
+                    break
+                pool.submit(waiting)
+                in_flight += 1
+            if not in_flight or stopped():
+                return
+            # A timeout so that a stop request is seen even while every fetch is slow.
+            result = pool.get(timeout=0.25)
+            if result is None:
+                continue
+            in_flight -= 1
+            if stopped():
+                return
+            yield store_source(store, result, clock)
+    finally:
+        pool.close()
+
+
+class _FetchPool:
+    """Fetch workers on daemon threads: a fetch still in flight when the process exits (after a
+    stop) is abandoned instead of awaited. Workers only fetch; they never touch the store."""
+
+    def __init__(self, size: int, fetch: Callable[[SourceConfig], FetchResult]) -> None:
+        self._fetch = fetch
+        self._tasks: queue.SimpleQueue[SourceConfig | None] = queue.SimpleQueue()
+        self._results: queue.SimpleQueue[FetchResult] = queue.SimpleQueue()
+        self._size = size
+        for index in range(size):
+            name = f"incident-feed-fetch-{index}"
+            threading.Thread(target=self._work, name=name, daemon=True).start()
+
+    def submit(self, source: SourceConfig) -> None:
+        self._tasks.put(source)
+
+    def get(self, timeout: float) -> FetchResult | None:
+        try:
+            return self._results.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def close(self) -> None:
+        for _ in range(self._size):
+            self._tasks.put(None)
+
+    def _work(self) -> None:
+        while (source := self._tasks.get()) is not None:
+            self._results.put(self._fetch(source))
 
 
 def finish_run(store: Store, report: RunReport, clock: Clock) -> None:

@@ -1,0 +1,304 @@
+"""The ``export`` and ``watch`` commands, and ``collect`` under the collector lock.
+
+Wired into the command line by ``cli.build_parser`` calling :func:`register`. Argument parsing
+and printing only: the work is in :mod:`incident_feed.export` and :mod:`incident_feed.schedule`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from incident_feed.cli import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    _outcome_line,
+    display_zone,
+    open_store,
+    parse_since,
+)
+from incident_feed.config import MIN_INTERVAL, Config, parse_duration
+from incident_feed.model import Phase
+
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another collector holds the lock (only with --fail-if-locked)
+DEFAULT_INTERVAL = 300.0
+
+
+def register(commands: Any) -> None:
+    """Add ``export`` and ``watch`` to the subcommands, and put ``collect`` under the lock.
+
+    ``commands`` is what ``ArgumentParser.add_subparsers`` returned. Calling it twice is harmless.
+    """
+    if "export" in commands.choices:
+        return
+    export = commands.add_parser(
+        "export",
+        help="incidents as Markdown (one incident, several, or a period report)",
+        description="Write incidents as Markdown: one incident by ID, several, or a report "
+        "with a per-vendor summary for a vendor, period or phase filter.",
+    )
+    export.add_argument("ids", nargs="*", metavar="ID", help="incident ids (see `incidents`)")
+    export.add_argument("--vendor", action="append", default=[], help="repeatable")
+    export.add_argument("--since", type=parse_since, help="ISO date/time or 30m, 24h, 7d, 2w")
+    export.add_argument("--until", type=parse_since, help="ISO date/time or 30m, 24h, 7d, 2w")
+    export.add_argument("--phase", action="append", default=[], choices=[p.value for p in Phase])
+    export.add_argument("--tz", metavar="ZONE", help="IANA zone, UTC or local (default: config)")
+    export.add_argument("-o", "--output", metavar="FILE", type=Path, help="default: stdout")
+    export.set_defaults(handler=cmd_export)
+
+    watch = commands.add_parser(
+        "watch",
+        help="collect on an interval until stopped (SIGTERM/SIGINT finish the current write)",
+    )
+    watch.add_argument(
+        "--interval",
+        type=_interval,
+        metavar="DURATION",
+        help="default interval, e.g. 90s, 5m (default 5m; a source's own `interval` wins)",
+    )
+    _lock_and_log_options(watch)
+    watch.add_argument(
+        "--source", action="append", default=[], metavar="NAME", help="only this source"
+    )
+    watch.add_argument(
+        "--stale-after",
+        type=_count,
+        default=3,
+        metavar="N",
+        help="report a source once after N failures in a row (default 3)",
+    )
+    watch.add_argument(
+        "--max-backoff",
+        type=_interval,
+        default=3600.0,
+        metavar="DURATION",
+        help="longest wait after failures (default 1h)",
+    )
+    watch.add_argument(
+        "--workers", type=_count, metavar="N", help="sources fetched at once (default 16)"
+    )
+    watch.add_argument("--cycles", type=_count, default=None, help=argparse.SUPPRESS)
+    watch.set_defaults(handler=cmd_watch)
+
+    collect = commands.choices.get("collect")
+    if collect is not None:
+        _lock_and_log_options(collect)
+        collect.set_defaults(handler=cmd_collect)
+
+
+def _lock_and_log_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--fail-if-locked",
+        action="store_true",
+        help=f"exit {EXIT_LOCKED} (not 0) when another collector holds the lock",
+    )
+    parser.add_argument(
+        "--log-file", metavar="FILE", type=Path, help="structured logs here instead of stderr"
+    )
+
+
+# -- export -----------------------------------------------------------------------------------
+
+
+def cmd_export(args: argparse.Namespace, config: Config) -> int:
+    from incident_feed.export import ExportItem, Period, render
+    from incident_feed.store import IncidentQuery
+
+    zone = _zone(args.tz, config)
+    store = open_store(args, config)
+    query = IncidentQuery(
+        ids=tuple(args.ids),
+        vendors=tuple(args.vendor),
+        phases=tuple(args.phase),
+        since=args.since,
+        until=args.until,
+        limit=None,
+    )
+    rows = store.incidents(query)
+    missing = sorted(set(args.ids) - {row["id"] for row in rows})
+    if missing:
+        print(f"incident-feed: no incident {', '.join(map(repr, missing))}", file=sys.stderr)
+        return EXIT_FAILED
+    ids = [row["id"] for row in rows]
+    updates = store.updates_for(ids)
+    records = store.records_for(ids)
+    items = [
+        ExportItem(row, updates.get(row["id"], []), records.get(row["id"], [])) for row in rows
+    ]
+    period = Period(args.since, args.until, tuple(args.vendor), tuple(args.phase))
+    filtered = bool(args.vendor or args.phase or args.since or args.until)
+    text = render(items, zone=zone, report=filtered or len(args.ids) != 1, period=period)
+    if args.output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    _write_atomically(args.output, text)
+    print(f"wrote {len(items)} incidents to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _zone(name: str | None, config: Config) -> dt.tzinfo | None:
+    if name is None:
+        return display_zone(config)
+    if name == "local":
+        return None
+    if name.upper() == "UTC":
+        return dt.UTC
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from incident_feed.errors import ConfigError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"--tz: {name!r} is not a known time zone") from None
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Readers never see half a report: write a sibling temporary file, then rename it."""
+    from incident_feed.errors import IncidentFeedError
+
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise IncidentFeedError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+# -- collect and watch ------------------------------------------------------------------------
+
+
+def cmd_collect(args: argparse.Namespace, config: Config) -> int:
+    """``collect`` once, holding the collector lock; SIGTERM/SIGINT stop after the current write.
+    With ``[[notify]]`` targets, changes are notified as under ``watch`` (delivery waits at most
+    15 s, after the collection is stored)."""
+    from incident_feed.pipeline import SourceOutcome, collect
+    from incident_feed.schedule import CollectorLock, GracefulStop, setup_logging
+    from incident_feed.sources.http import Fetcher, make_client
+
+    interactive = sys.stderr.isatty()
+    # Structured lines go to --log-file, or replace the per-source lines on a non-terminal
+    # stderr (cron mail, the journal); a person at a terminal gets the readable lines.
+    logged_to_stderr = args.log_file is None and not interactive
+    if args.log_file is not None or logged_to_stderr:
+        setup_logging(args.log_file)
+    store = open_store(args, config)
+    lock = CollectorLock.for_store(store)
+    if not lock.acquire():
+        return _locked(lock, args)
+
+    def progress(outcome: SourceOutcome) -> None:
+        if not logged_to_stderr and (interactive or outcome.error):
+            print(_outcome_line(outcome), file=sys.stderr)
+
+    try:
+        with GracefulStop() as stop, make_client() as client:
+            fetcher = Fetcher(
+                client,
+                config.settings.limits,
+                allow_private_addresses=config.settings.allow_private_addresses,
+            )
+            report = collect(
+                config, store, fetcher, names=args.source, on_outcome=progress, stop=stop.is_set
+            )
+            if config.notify:
+                # Same state as `watch`: cron or a timer gets the same notifications, once.
+                from incident_feed.notify import Notifier
+
+                notifier = Notifier.from_config(config, store)
+                try:
+                    notifier.after_run(report)
+                finally:
+                    notifier.close()
+    finally:
+        lock.release()
+    totals = report.totals
+    failed = [o for o in report.outcomes if o.failed]
+    print(
+        f"collected {len(report.outcomes)} sources: {len(report.outcomes) - len(failed)} ok, "
+        f"{len(failed)} failed; {totals.incidents_new} new incidents, "
+        f"{totals.incidents_changed} changed; {totals.updates_new} new updates, "
+        f"{totals.updates_changed} changed" + ("; stopped early" if stop.is_set() else ""),
+        file=sys.stderr,
+    )
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def cmd_watch(args: argparse.Namespace, config: Config) -> int:
+    from incident_feed.notify import Notifier
+    from incident_feed.schedule import CollectorLock, GracefulStop, Watcher, setup_logging
+    from incident_feed.sources.http import Fetcher, make_client
+
+    setup_logging(args.log_file)
+    store = open_store(args, config)
+    names = args.source or [s.name for s in config.sources if s.active]
+    sources = [config.source(name) for name in names]
+    if not sources:
+        print("incident-feed: no active sources to watch", file=sys.stderr)
+        return EXIT_USAGE
+    lock = CollectorLock.for_store(store)
+    if not lock.acquire():
+        return _locked(lock, args)
+    log = logging.getLogger("incident_feed.watch")
+    try:
+        with GracefulStop() as stop, make_client() as client:
+            fetcher = Fetcher(
+                client,
+                config.settings.limits,
+                allow_private_addresses=config.settings.allow_private_addresses,
+            )
+            notifier = Notifier.from_config(config, store) if config.notify else None
+            watcher = Watcher(
+                config,
+                store,
+                fetcher,
+                sources=sources,
+                interval=args.interval or DEFAULT_INTERVAL,
+                stale_after=args.stale_after,
+                max_backoff=args.max_backoff,
+                workers=args.workers,
+                stop=stop,
+                notifier=notifier,
+            )
+            try:
+                watcher.run(max_cycles=args.cycles)
+            finally:
+                if notifier is not None:
+                    notifier.close()
+    finally:
+        lock.release()
+    log.info("event=stopped cycles=%d", watcher.cycles)
+    return EXIT_OK
+
+
+def _locked(lock: Any, args: argparse.Namespace) -> int:
+    print(
+        f"incident-feed: another collector is running ({lock.describe()}); exiting",
+        file=sys.stderr,
+    )
+    return EXIT_LOCKED if args.fail_if_locked else EXIT_OK
+
+
+def _interval(text: str) -> float:
+    try:
+        seconds = parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if seconds < MIN_INTERVAL:
+        raise argparse.ArgumentTypeError(f"{text!r} is shorter than {MIN_INTERVAL:g}s")
+    return seconds
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
