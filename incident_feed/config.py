@@ -15,7 +15,8 @@ from typing import Any
 from incident_feed.errors import ConfigError
 from incident_feed.paths import CONFIG_ENV, bundled_config_file, user_config_file
 
-SOURCE_KINDS = ("statuspage", "feed", "gcp", "slack")
+SOURCE_KINDS = ("statuspage", "feed", "gcp", "slack", "mastodon", "bluesky", "x")
+SOCIAL_KINDS = frozenset({"mastodon", "bluesky", "x"})
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h)?$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
@@ -61,6 +62,8 @@ class SourceConfig:
     url: str
     active: bool = True
     interval: float | None = None  # seconds between collections under `watch`; None: the default
+    # x only: the name of the environment variable holding the API bearer token (never the token).
+    token_env: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,6 +108,8 @@ class SourceState(SQLModel, table=True):
     validators: dict[str, dict[str, str]] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
+    # Paging position of sources that page by id (social timelines): ask only for what is new.
+    cursor: str | None = None
 
 
 class IncidentBase(SQLModel):
@@ -185,6 +187,27 @@ class IncidentUpdate(UpdateBase, table=True):
     refs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     first_seen_at: dt.datetime
     content_hash: str
+    # When the source was seen to have deleted the post/update; the row is kept, marked.
+    deleted_at: dt.datetime | None = None
+
+
+class IncidentLink(SQLModel, table=True):
+    """A social thread joined to a status-page incident, or incidents grouped as one outage.
+
+    ``kind`` is ``same`` (the thread announces that incident) or ``group`` (one outage published
+    as several incidents). ``state`` is ``auto`` (the linker decided), ``manual`` (a user linked)
+    or ``rejected`` (a user undid it: the linker never proposes it again).
+    """
+
+    __tablename__ = "incident_link"
+
+    incident_id: str = Field(foreign_key="incident.id", primary_key=True)
+    target_id: str = Field(foreign_key="incident.id", primary_key=True, index=True)
+    kind: str
+    confidence: float
+    reason: str
+    state: str = Field(default="auto")
+    created_at: dt.datetime
 
 
 class CollectionRun(SQLModel, table=True):

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from incident_feed.errors import StoreError
 
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

@@ -76,6 +76,9 @@ class IncidentDraft:
     scheduled_for: dt.datetime | None = None
     scheduled_until: dt.datetime | None = None
     components: tuple[Component, ...] = ()
+    # Social posts only: the native id of the post this one replies to, when the account replies
+    # to itself (a thread continues). ``pipeline`` rewrites ``key`` to the thread root's key.
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,3 +98,4 @@ class ParseResult:
 
     drafts: tuple[IncidentDraft, ...] = ()
     problems: tuple[ItemProblem, ...] = field(default_factory=tuple)
+    ignored: int = 0  # items read fine that are not incident updates (social posts: news, replies)

@@ -33,6 +33,7 @@ class Fetched:
     validators: Mapping[str, Validators]
     not_modified: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    cursor: str | None = None  # paging position to keep once stored (social: newest post id)
 
 
 class Collector:
