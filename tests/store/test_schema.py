@@ -79,7 +79,10 @@ def _copy_rows(source: Engine, target: Engine) -> None:
             kept = [{k: _utc(v) for k, v in row.items() if k in table.c} for row in rows[name]]
             if kept:
                 conn.execute(table.insert(), kept)
-            if target.dialect.name == "postgresql" and name in ("incident_update", "collection_run"):
+            if target.dialect.name == "postgresql" and name in (
+                "incident_update",
+                "collection_run",
+            ):
                 # Rows were written with their ids: move the serial past them.
                 conn.execute(
                     text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
