@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     collect = commands.add_parser("collect", help="collect once from the configured sources")
     collect.add_argument("--source", action="append", default=[], metavar="NAME",
                          help="only this source (repeatable)")  # fmt: skip
-    collect.set_defaults(handler=cmd_collect)
+    # The handler is cli_extra.cmd_collect (under the collector lock), set by register().
 
     imp = commands.add_parser("import", help="ingest saved payloads as if they had been fetched")
     imp.add_argument("--kind", required=True, choices=SOURCE_KINDS)
@@ -121,37 +121,8 @@ def cmd_default(args: argparse.Namespace, config: Config) -> int:
     return cmd_incidents(args, config)
 
 
-def cmd_collect(args: argparse.Namespace, config: Config) -> int:
-    from incident_feed.pipeline import SourceOutcome, collect
-    from incident_feed.sources.http import Fetcher, make_client
-
-    store = open_store(args, config)
-    interactive = sys.stderr.isatty()
-
-    def progress(outcome: SourceOutcome) -> None:
-        if interactive or outcome.error:
-            print(_outcome_line(outcome), file=sys.stderr)
-
-    with make_client() as client:
-        fetcher = Fetcher(
-            client,
-            config.settings.limits,
-            allow_private_addresses=config.settings.allow_private_addresses,
-        )
-        report = collect(config, store, fetcher, names=args.source, on_outcome=progress)
-    totals = report.totals
-    failed = [o for o in report.outcomes if o.failed]
-    print(
-        f"collected {len(report.outcomes)} sources: {len(report.outcomes) - len(failed)} ok, "
-        f"{len(failed)} failed; {totals.incidents_new} new incidents, "
-        f"{totals.incidents_changed} changed; {totals.updates_new} new updates, "
-        f"{totals.updates_changed} changed",
-        file=sys.stderr,
-    )
-    return EXIT_OK if report.ok else EXIT_FAILED
-
-
-def cmd_import(args: argparse.Namespace, config: Config) -> int:
+def cmd_import(args: argparse.Namespace, config: Config, store: Any = None) -> int:
+    """Ingest saved payloads; ``store`` is given when the caller already holds the lock."""
     from incident_feed.config import slugify
     from incident_feed.pipeline import ingest, utc_now
     from incident_feed.sources.base import Document
@@ -165,7 +136,7 @@ def cmd_import(args: argparse.Namespace, config: Config) -> int:
         or (f"{slugify(vendor_name)}-{args.kind}")
     )
     source = SourceConfig(name=name, vendor=vendor_name, kind=args.kind, url="file://import")
-    store = open_store(args, config)
+    store = store or open_store(args, config)
     files: list[Path] = args.files
     bar = _ProgressBar(len(files), sys.stderr) if sys.stderr.isatty() else None
 

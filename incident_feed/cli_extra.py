@@ -87,10 +87,16 @@ def register(commands: Any) -> None:
     watch.add_argument("--cycles", type=_count, default=None, help=argparse.SUPPRESS)
     watch.set_defaults(handler=cmd_watch)
 
-    collect = commands.choices.get("collect")
-    if collect is not None:
-        _lock_and_log_options(collect)
-        collect.set_defaults(handler=cmd_collect)
+    collect = commands.choices["collect"]
+    _lock_and_log_options(collect)
+    collect.set_defaults(handler=cmd_collect)
+    imp = commands.choices["import"]
+    imp.add_argument(
+        "--fail-if-locked",
+        action="store_true",
+        help=f"exit {EXIT_LOCKED} (not 0) when another collector holds the lock",
+    )
+    imp.set_defaults(handler=cmd_import)
 
 
 def _lock_and_log_options(parser: argparse.ArgumentParser) -> None:
@@ -231,6 +237,21 @@ def cmd_collect(args: argparse.Namespace, config: Config) -> int:
         file=sys.stderr,
     )
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def cmd_import(args: argparse.Namespace, config: Config) -> int:
+    """``import`` under the collector lock, so it never interleaves with a running collector."""
+    from incident_feed.cli import cmd_import as import_files
+    from incident_feed.schedule import CollectorLock
+
+    store = open_store(args, config)
+    lock = CollectorLock.for_store(store)
+    if not lock.acquire():
+        return _locked(lock, args)
+    try:
+        return import_files(args, config, store)
+    finally:
+        lock.release()
 
 
 def cmd_watch(args: argparse.Namespace, config: Config) -> int:

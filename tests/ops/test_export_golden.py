@@ -54,7 +54,11 @@ def test_export_matches_golden(case: Path, tmp_path: Path, run_cli: Callable[...
 
 def test_golden_cases_cover_the_three_kinds() -> None:
     names = {c.name for c in CASES}
-    assert {"github-incident.case.json", "period-report.case.json"} <= names
+    assert {
+        "github-incident.case.json",
+        "github-maintenance.case.json",
+        "period-report.case.json",
+    } <= names
     hostile = json.loads((GOLDEN / "hostile-incident.case.json").read_text(encoding="utf-8"))
     assert hostile["derived_from"].startswith("tests/data/fixtures/")
     assert hostile["changes"]

@@ -340,6 +340,8 @@ def test_a_second_collector_says_so_and_exits(
     db = f"sqlite:///{tmp_path / 'watch.db'}"
     base = [*cli_command, "--config", str(config), "--db", db]
     log = tmp_path / "watch.log"
+    seed = Path(__file__).parents[1] / "golden" / "seed" / "openai-2024-12-11.json"
+    seed_import = ["import", "--kind", "statuspage", "--vendor", "OpenAI", str(seed)]
     watcher = subprocess.Popen(
         [*base, "watch", "--interval", "1s", "--log-file", str(log)],
         env=subprocess_env, stderr=subprocess.PIPE, text=True,
@@ -351,6 +353,8 @@ def test_a_second_collector_says_so_and_exits(
             (["collect", "--fail-if-locked"], 75),
             (["watch", "--fail-if-locked"], 75),
             (["watch"], 0),
+            ([*seed_import, "--fail-if-locked"], 75),
+            (seed_import, 0),
         ):
             done = subprocess.run(
                 [*base, *command], env=subprocess_env, capture_output=True, text=True, timeout=30
@@ -358,6 +362,7 @@ def test_a_second_collector_says_so_and_exits(
             assert done.returncode == code, (command, done.stderr)
             assert "another collector is running" in done.stderr
             assert "held by pid" in done.stderr
+            assert "imported" not in done.stderr
         assert watcher.poll() is None
         watcher.send_signal(signal.SIGTERM)
         assert watcher.wait(10) == 0
