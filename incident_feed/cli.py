@@ -97,9 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     sources.add_argument("--json", action="store_true")
     sources.set_defaults(handler=cmd_sources)
 
-    from incident_feed.cli_extra import register
+    from incident_feed import cli_extra, cli_social
 
-    register(commands)
+    cli_extra.register(commands)
+    cli_social.register(commands)
     return parser
 
 
@@ -209,9 +210,20 @@ def cmd_show(args: argparse.Namespace, config: Config) -> int:
     if args.json:
         _print_incidents_json(store, rows, with_updates=True, single=True)
         return EXIT_OK
+    from incident_feed.links import REJECTED, channels_for
+
     row = rows[0]
     zone = display_zone(config)
-    updates = store.updates_for([row["id"]]).get(row["id"], [])
+    links = channels_for(store, [row["id"]])[row["id"]].links
+    linked = [
+        link["target_id"] if link["incident_id"] == row["id"] else link["incident_id"]
+        for link in links
+        if link["state"] != REJECTED
+    ]
+    thread = store.updates_for([row["id"], *linked])
+    updates = sorted(
+        (u for ups in thread.values() for u in ups), key=lambda u: (u["at"], u["source_name"])
+    )
     records = store.records_for([row["id"]]).get(row["id"], [])
     print(_safe(row["title"]))
     print(f"  {row['vendor']} · {row['kind']} · impact {row['impact']} · now {row['phase']}")
@@ -223,15 +235,24 @@ def cmd_show(args: argparse.Namespace, config: Config) -> int:
         print("  affects: " + ", ".join(_safe(str(c.get("name"))) for c in row["components"]))
     for record in records:
         print(f"  source {record['source_name']} ({record['source_kind']}): {record['url'] or '-'}")
+    for link in links:
+        other = link["target_id"] if link["incident_id"] == row["id"] else link["incident_id"]
+        state = "undone" if link["state"] == REJECTED else link["state"]
+        print(
+            f"  {link['kind']} as {other} ({state}, confidence {link['confidence']:.2f}): "
+            f"{_safe(link['reason'])}"
+        )
     vendor = config.vendor(row["vendor"])
     if vendor and vendor.downdetector:
         print(f"  crowd reports: {vendor.downdetector}")
     print()
     for update in updates:
         flags = f" [{update['time_flags']}]" if update["time_flags"] else ""
+        gone = " [deleted upstream]" if update.get("deleted_at") else ""
+        where = f"  {_safe(update['url'])}" if update["url"] else ""
         print(
             f"{_local(update['at'], zone)}{flags}  {update['phase'].upper()}"
-            f"  ({update['source_name']})"
+            f"  ({update['source_name']}){gone}{where}"
         )
         print(f"  why: {_safe(update['evidence'])}")
         for line in _safe_block(update["text"]).splitlines():
@@ -317,14 +338,19 @@ def _positive_int(text: str) -> int:
 def _print_incidents_json(
     store: Any, rows: list[Any], *, with_updates: bool, single: bool = False
 ) -> None:
+    from incident_feed.links import channels_for
     from incident_feed.serialize import incident_json
 
     ids = [row["id"] for row in rows]
     records = store.records_for(ids)
     updates = store.updates_for(ids) if with_updates else {}
+    channels = channels_for(store, ids)
     items = [
         incident_json(
-            row, records.get(row["id"], []), updates.get(row["id"], []) if with_updates else None
+            row,
+            records.get(row["id"], []),
+            updates.get(row["id"], []) if with_updates else None,
+            channels=channels.get(row["id"]),
         )
         for row in rows
     ]

@@ -13,7 +13,8 @@ Phase timings, from the update thread (the thread is a step function: each updat
 phase until the next one):
 
 - *time to identify*: start -> first update in ``identified``, ``remediating`` or ``monitoring``;
-- *time to remediate*: start -> first update in ``monitoring`` (a fix is in place);
+- *time to remediate*: start -> first update in ``remediating`` or ``monitoring`` (a fix is
+  being rolled out, or in place);
 - *time to resolve*: start -> ``resolved_at``.
 
 A milestone the vendor never reported is shown as "not reported", never guessed.
@@ -67,6 +68,7 @@ _PHASE_NAMES = {
     Phase.COMPLETED: "Completed",
 }
 _IDENTIFY = frozenset({Phase.IDENTIFIED, Phase.REMEDIATING, Phase.MONITORING})
+_REMEDIATE = frozenset({Phase.REMEDIATING, Phase.MONITORING})
 NOT_REPORTED = "not reported"
 
 
@@ -221,7 +223,7 @@ def phase_times(incident: Row, updates: Sequence[Row]) -> PhaseTimes:
         phase = _phase(update["phase"])
         if identify is None and phase in _IDENTIFY:
             identify = update["at"] - start
-        if remediate is None and phase is Phase.MONITORING:
+        if remediate is None and phase in _REMEDIATE:
             remediate = update["at"] - start
     resolved = incident["resolved_at"]
     return PhaseTimes(identify, remediate, resolved - start if resolved is not None else None)

@@ -19,13 +19,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from incident_feed.config import Config, SourceConfig
+from incident_feed.config import SOCIAL_KINDS, Config, SourceConfig
 from incident_feed.errors import IncidentFeedError, RateLimited, SourceError
+from incident_feed.links import link_changed
 from incident_feed.normalize.drafts import Context, IncidentDraft, ItemProblem
 from incident_feed.sources.base import Collector, Document, Fetched
 from incident_feed.sources.http import Fetcher, Validators
 from incident_feed.sources.registry import collector_for
 from incident_feed.store import ApplyStats, Store
+from incident_feed.threads import thread_posts
 
 log = logging.getLogger("incident_feed.collect")
 Clock = Callable[[], dt.datetime]
@@ -108,9 +110,13 @@ def ingest(
             result.problems += parsed.problems
         if on_document is not None:
             on_document(document)
+    if source.kind in SOCIAL_KINDS:
+        drafts = thread_posts(store, source.name, source.vendor, drafts)
     for start in range(0, len(drafts), APPLY_BATCH):
         batch = drafts[start : start + APPLY_BATCH]
         result.stats.add(store.apply(source.name, source.kind, batch, context.now))
+    if result.stats.changed_ids:
+        link_changed(store, source.vendor, result.stats.changed_ids, context.now)
     return result
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from incident_feed.normalize.times import format_utc
+
+if TYPE_CHECKING:
+    from incident_feed.links import Channels
 
 
 def when(value: dt.datetime | None) -> str | None:
@@ -17,6 +20,8 @@ def incident_json(
     incident: Mapping[str, Any],
     records: Sequence[Mapping[str, Any]],
     updates: Sequence[Mapping[str, Any]] | None = None,
+    *,
+    channels: Channels | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": incident["id"],
@@ -43,9 +48,25 @@ def incident_json(
             for r in records
         ],
     }
+    out["first_social_at"] = when(channels.first_social_at) if channels else None
+    out["first_status_at"] = when(channels.first_status_at) if channels else None
+    out["links"] = [link_json(link, incident["id"]) for link in channels.links] if channels else []
     if updates is not None:
         out["updates"] = [update_json(u) for u in updates]
     return out
+
+
+def link_json(link: Mapping[str, Any], incident_id: str) -> dict[str, Any]:
+    """A link as seen from ``incident_id``: the other incident, and why they are linked."""
+    mine = link["incident_id"] == incident_id
+    return {
+        "incident": link["target_id"] if mine else link["incident_id"],
+        "kind": link["kind"],
+        "role": ("announces" if mine else "announced_by") if link["kind"] == "same" else "grouped",
+        "confidence": link["confidence"],
+        "reason": link["reason"],
+        "state": link["state"],
+    }
 
 
 def update_json(update: Mapping[str, Any]) -> dict[str, Any]:
@@ -62,6 +83,7 @@ def update_json(update: Mapping[str, Any]) -> dict[str, Any]:
         "url": update["url"],
         "evidence": update["evidence"],
         "components": list(update["components"]),
+        "deleted_at": when(update.get("deleted_at")),
     }
 
 

@@ -37,6 +37,7 @@ from incident_feed.model import (
     FINAL_PHASES,
     CollectionRun,
     Incident,
+    IncidentLink,
     IncidentRecord,
     IncidentUpdate,
     SourceState,
@@ -48,6 +49,7 @@ UPDATE = IncidentUpdate.__table__  # type: ignore[attr-defined]
 RECORD = IncidentRecord.__table__  # type: ignore[attr-defined]
 SOURCE = SourceState.__table__  # type: ignore[attr-defined]
 RUN = CollectionRun.__table__  # type: ignore[attr-defined]
+LINK = IncidentLink.__table__  # type: ignore[attr-defined]
 _CHUNK = 500
 _WRITE_LOCK_KEY = 0x1F1D_F33D  # PostgreSQL advisory lock id for incident-feed writers
 BUSY_TIMEOUT_MS = 10_000

@@ -163,7 +163,7 @@ def test_http_links_cannot_break_out_of_the_destination() -> None:
 def test_phase_times_follow_the_thread() -> None:
     times = phase_times(_incident(), THREAD)
     assert times.identify == dt.timedelta(minutes=20)
-    assert times.remediate == dt.timedelta(minutes=70)
+    assert times.remediate == dt.timedelta(minutes=45)
     assert times.resolve == dt.timedelta(hours=2)
 
 

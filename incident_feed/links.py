@@ -1,0 +1,407 @@
+"""Social threads <-> status-page incidents of the same vendor.
+
+A thread is linked to the incident it announces by explicit references first (a link to the
+incident in a post, or the post's id named on a Statuspage update as ``tweet_id``), then by
+time plus the product and component words both sides use. Each link keeps its confidence and
+reason. Status-page incidents that the same thread announces within :data:`GROUP_WINDOW` of
+each other are grouped as one outage. A link a user undid (``state = rejected``) is never
+proposed again; a link a user made (``manual``) is never replaced.
+
+Only incidents of the vendor inside :data:`WINDOW` of a changed incident are read: linking a
+new batch never rescans the history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, or_, select
+
+from incident_feed.config import SOCIAL_KINDS
+from incident_feed.errors import IncidentFeedError
+from incident_feed.normalize.times import as_utc
+from incident_feed.store import INCIDENT, LINK, RECORD, UPDATE, Store
+
+WINDOW = dt.timedelta(hours=6)
+GROUP_WINDOW = dt.timedelta(minutes=30)
+THRESHOLD = 0.6
+SAME, GROUP = "same", "group"
+AUTO, MANUAL, REJECTED = "auto", "manual", "rejected"
+_WORD = re.compile(r"[a-z0-9][a-z0-9+.#-]*[a-z0-9+#]|[a-z0-9]", re.IGNORECASE)
+# Words every outage message uses: sharing them says nothing about which incident it is.
+_GENERIC = frozenset(
+    """a an and are as at be been being but by can for from has have in is it its of on or our
+    some that the this to we were with you your all any issue issues problem problems error errors
+    elevated degraded degradation performance outage outages partial major minor disruption
+    incident incidents investigating identified monitoring resolved fix fixed users customers
+    service services affecting affected experiencing impact impacted increased rates latency
+    access accessing currently working looking into update updates more details soon now right
+    some being are facing availability""".split()
+)
+
+
+@dataclass(slots=True)
+class Side:
+    """One incident, as linking sees it."""
+
+    id: str
+    vendor: str
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    social: bool
+    title: str
+    texts: list[str] = field(default_factory=list)
+    refs: set[str] = field(default_factory=set)
+    urls: set[str] = field(default_factory=set)
+    natives: set[str] = field(default_factory=set)
+    components: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    incident_id: str
+    target_id: str
+    kind: str
+    confidence: float
+    reason: str
+
+
+def score(thread: Side, incident: Side) -> Link | None:
+    """How surely ``thread`` (social) announces ``incident`` (status page); None: not at all."""
+    explicit = _explicit(thread, incident)
+    if explicit is not None:
+        return Link(thread.id, incident.id, SAME, 1.0, explicit)
+    gap = abs(thread.started_at - incident.started_at)
+    overlaps = (
+        incident.started_at - dt.timedelta(hours=1)
+        <= thread.started_at
+        <= (incident.ended_at + dt.timedelta(hours=1))
+    )
+    if gap > WINDOW and not overlaps:
+        return None
+    shared = sorted(_words(thread.texts) & _incident_words(incident))
+    if not shared:
+        return None
+    time_score = (
+        0.5 if gap <= dt.timedelta(minutes=30) else 0.4 if gap <= dt.timedelta(hours=2) else 0.25
+    )
+    confidence = round(time_score + min(0.45, 0.25 + 0.1 * (len(shared) - 1)), 2)
+    if confidence < THRESHOLD:
+        return None
+    minutes = int(gap.total_seconds() // 60)
+    reason = f"started {_span(minutes)} apart; both name {', '.join(shared[:5])}"
+    return Link(thread.id, incident.id, SAME, confidence, reason)
+
+
+def _explicit(thread: Side, incident: Side) -> str | None:
+    for ref in sorted(thread.refs):
+        url = ref.rstrip("/")
+        if url in incident.urls:
+            return f"a post links to {url}"
+        for native in incident.natives:
+            if url.endswith(f"/incidents/{native}") or f"/incidents/{native}?" in url:
+                return f"a post links to {url}"
+    for native in sorted(thread.natives):
+        if f"tweet:{native}" in incident.refs:
+            return f"the status page names post {native} (tweet_id)"
+    return None
+
+
+def _span(minutes: int) -> str:
+    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60} min"
+
+
+def _words(texts: Iterable[str]) -> set[str]:
+    return {w.lower() for text in texts for w in _WORD.findall(text)} - _GENERIC
+
+
+def _incident_words(incident: Side) -> set[str]:
+    return _words([incident.title, *incident.components])
+
+
+def plan_links(thread: Side, candidates: Sequence[Side], rejected: set[str]) -> list[Link]:
+    """The thread's best incident, plus the other incidents it announces as one outage."""
+    scored = [
+        link
+        for candidate in candidates
+        if candidate.id not in rejected and (link := score(thread, candidate)) is not None
+    ]
+    if not scored:
+        return []
+    starts = {c.id: c.started_at for c in candidates}
+    best = max(
+        scored,
+        key=lambda link: (
+            link.confidence,
+            -abs((starts[link.target_id] - thread.started_at).total_seconds()),
+        ),
+    )
+    links = [best]
+    for other in scored:
+        if other is best or abs(starts[other.target_id] - starts[best.target_id]) > GROUP_WINDOW:
+            continue
+        links.append(
+            Link(
+                other.target_id,
+                best.target_id,
+                GROUP,
+                other.confidence,
+                f"one outage: {thread.id} announces both ({other.reason})",
+            )
+        )
+    return links
+
+
+# -- store ------------------------------------------------------------------------------------
+
+
+def link_changed(store: Store, vendor: str, changed_ids: Sequence[str], now: dt.datetime) -> int:
+    """(Re)link the social threads among ``changed_ids``, and the threads near changed
+    status-page incidents. Returns the number of links written."""
+    with store.read() as conn:
+        changed = _load(conn, list(changed_ids))
+        threads = {s.id: s for s in changed.values() if s.social}
+        statuses = [s for s in changed.values() if not s.social]
+        if statuses:
+            lo = min(s.started_at for s in statuses) - WINDOW
+            hi = max(s.started_at for s in statuses) + WINDOW
+            for side in _near(conn, vendor, lo, hi).values():
+                if side.social:
+                    threads.setdefault(side.id, side)
+        if not threads:
+            return 0
+        lo = min(t.started_at for t in threads.values()) - WINDOW
+        hi = max(t.ended_at for t in threads.values()) + WINDOW
+        candidates = [s for s in _near(conn, vendor, lo, hi).values() if not s.social]
+        decided = _decided(conn, list(threads))
+    rows: list[dict[str, Any]] = []
+    for thread in threads.values():
+        if any(state == MANUAL for _, state in decided.get(thread.id, [])):
+            continue
+        rejected = {target for target, state in decided.get(thread.id, []) if state == REJECTED}
+        near = [c for c in candidates if abs(c.started_at - thread.started_at) <= WINDOW * 2]
+        for link in plan_links(thread, near, rejected):
+            rows.append(_row(link, AUTO, now))
+    with store.write() as conn:
+        for thread_id in threads:
+            conn.execute(
+                delete(LINK).where(and_(LINK.c.state == AUTO, or_(LINK.c.incident_id == thread_id)))
+            )
+        targets = {r["target_id"] for r in rows if r["kind"] == SAME}
+        if targets:
+            conn.execute(
+                delete(LINK).where(
+                    and_(LINK.c.state == AUTO, LINK.c.kind == GROUP, LINK.c.target_id.in_(targets))
+                )
+            )
+        _insert(conn, rows)
+    return len(rows)
+
+
+def manual_link(store: Store, thread_id: str, target_id: str, now: dt.datetime) -> None:
+    """A user says ``thread_id`` announces ``target_id``: replaces the thread's automatic links."""
+    with store.write() as conn:
+        found = set(
+            conn.execute(
+                select(INCIDENT.c.id).where(INCIDENT.c.id.in_([thread_id, target_id]))
+            ).scalars()
+        )
+        missing = [i for i in (thread_id, target_id) if i not in found]
+        if missing:
+            raise IncidentFeedError(f"no incident {', '.join(map(repr, missing))}")
+        conn.execute(
+            delete(LINK).where(and_(LINK.c.incident_id == thread_id, LINK.c.state == AUTO))
+        )
+        conn.execute(
+            delete(LINK).where(and_(LINK.c.incident_id == thread_id, LINK.c.target_id == target_id))
+        )
+        _insert(conn, [_row(Link(thread_id, target_id, SAME, 1.0, "linked by hand"), MANUAL, now)])
+
+
+def unlink(store: Store, incident_id: str, target_id: str | None, now: dt.datetime) -> int:
+    """Undo links of ``incident_id`` (to ``target_id`` or to any incident), in either direction.
+
+    The link is kept as ``rejected`` so that later collections never propose it again.
+    Returns how many links were undone.
+    """
+    with store.write() as conn:
+        mine = or_(LINK.c.incident_id == incident_id, LINK.c.target_id == incident_id)
+        statement = select(LINK).where(and_(mine, LINK.c.state != REJECTED))
+        if target_id is not None:
+            theirs = or_(LINK.c.incident_id == target_id, LINK.c.target_id == target_id)
+            statement = statement.where(theirs)
+        found = list(conn.execute(statement).mappings())
+        for row in found:
+            conn.execute(
+                LINK.update()
+                .where(
+                    and_(
+                        LINK.c.incident_id == row["incident_id"],
+                        LINK.c.target_id == row["target_id"],
+                    )
+                )
+                .values(
+                    state=REJECTED, reason=f"undone by hand; was: {row['reason']}", created_at=now
+                )
+            )
+    return len(found)
+
+
+def _row(link: Link, state: str, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "incident_id": link.incident_id,
+        "target_id": link.target_id,
+        "kind": link.kind,
+        "confidence": link.confidence,
+        "reason": link.reason,
+        "state": state,
+        "created_at": now,
+    }
+
+
+def _insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for row in rows:
+        pair = (row["incident_id"], row["target_id"])
+        if pair not in seen:
+            seen.add(pair)
+            unique.append(row)
+    existing = set()
+    if unique:
+        statement = select(LINK.c.incident_id, LINK.c.target_id).where(
+            LINK.c.incident_id.in_({r["incident_id"] for r in unique})
+        )
+        existing = {(r.incident_id, r.target_id) for r in conn.execute(statement)}
+    fresh = [r for r in unique if (r["incident_id"], r["target_id"]) not in existing]
+    if fresh:
+        conn.execute(LINK.insert(), fresh)
+
+
+def _decided(conn: Connection, ids: list[str]) -> dict[str, list[tuple[str, str]]]:
+    out: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    statement = select(LINK.c.incident_id, LINK.c.target_id, LINK.c.state).where(
+        and_(LINK.c.incident_id.in_(ids), LINK.c.state != AUTO)
+    )
+    for row in conn.execute(statement):
+        out[row.incident_id].append((row.target_id, row.state))
+    return out
+
+
+def _near(conn: Connection, vendor: str, lo: dt.datetime, hi: dt.datetime) -> dict[str, Side]:
+    statement = select(INCIDENT.c.id).where(
+        and_(
+            func.lower(INCIDENT.c.vendor) == vendor.lower(),
+            INCIDENT.c.started_at >= lo,
+            INCIDENT.c.started_at <= hi,
+        )
+    )
+    return _load(conn, list(conn.execute(statement).scalars()))
+
+
+def _load(conn: Connection, ids: list[str]) -> dict[str, Side]:
+    sides: dict[str, Side] = {}
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for row in conn.execute(select(INCIDENT).where(INCIDENT.c.id.in_(chunk))).mappings():
+            started = as_utc(row["started_at"])
+            ended = as_utc(row["resolved_at"] or row["updated_at"])
+            sides[row["id"]] = Side(
+                row["id"], row["vendor"], started, ended, False, row["title"],
+                texts=[row["title"]],
+                urls={str(row["url"]).rstrip("/")} if row["url"] else set(),
+                components={str(c.get("name")) for c in row["components"] if c.get("name")},
+            )  # fmt: skip
+        for row in conn.execute(select(RECORD).where(RECORD.c.incident_id.in_(chunk))).mappings():
+            side = sides[row["incident_id"]]
+            kinds[side.id].add(row["source_kind"])
+            side.natives.add(row["native_id"])
+            if row["url"]:
+                side.urls.add(str(row["url"]).rstrip("/"))
+        columns = (UPDATE.c.incident_id, UPDATE.c.native_id, UPDATE.c.text, UPDATE.c.refs)
+        for update in conn.execute(select(*columns).where(UPDATE.c.incident_id.in_(chunk))):
+            side = sides[update.incident_id]
+            side.texts.append(update.text)
+            side.refs.update(str(r) for r in update.refs)
+            side.natives.add(update.native_id)
+    for side in sides.values():
+        side.social = bool(kinds[side.id]) and kinds[side.id] <= SOCIAL_KINDS
+    return sides
+
+
+# -- reads ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Channels:
+    """When each channel first spoke about an incident (its own and its linked incidents')."""
+
+    first_social_at: dt.datetime | None
+    first_status_at: dt.datetime | None
+    links: tuple[Mapping[Any, Any], ...] = ()
+
+
+def channels_for(store: Store, ids: Sequence[str]) -> dict[str, Channels]:
+    """First social post and first status-page update per incident, with its links."""
+    if not ids:
+        return {}
+    with store.read() as conn:
+        links: dict[str, list[Mapping[Any, Any]]] = defaultdict(list)
+        statement = select(LINK).where(or_(LINK.c.incident_id.in_(ids), LINK.c.target_id.in_(ids)))
+        for row in conn.execute(statement).mappings():
+            links[row["incident_id"]].append(row)
+            links[row["target_id"]].append(row)
+        related: dict[str, set[str]] = {i: {i} for i in ids}
+        for i in ids:
+            for link in links[i]:
+                if link["state"] != REJECTED:
+                    related[i].add(
+                        link["target_id"] if link["incident_id"] == i else link["incident_id"]
+                    )
+        everyone = sorted(set().union(*related.values()))
+        firsts = _channel_starts(conn, everyone)
+    out: dict[str, Channels] = {}
+    for i in ids:
+        social = [t for j in related[i] if (t := firsts.get(j, (None, None))[0]) is not None]
+        status = [t for j in related[i] if (t := firsts.get(j, (None, None))[1]) is not None]
+        out[i] = Channels(
+            min(social) if social else None,
+            min(status) if status else None,
+            tuple(sorted(links[i], key=lambda r: (r["state"] == REJECTED, -r["confidence"]))),
+        )
+    return out
+
+
+def _channel_starts(
+    conn: Connection, ids: list[str]
+) -> dict[str, tuple[dt.datetime | None, dt.datetime | None]]:
+    """Per incident: its first update from a social source, and from any other source."""
+    kinds: dict[tuple[str, str], str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        statement = select(RECORD.c.incident_id, RECORD.c.source_name, RECORD.c.source_kind).where(
+            RECORD.c.incident_id.in_(chunk)
+        )
+        for row in conn.execute(statement):
+            kinds[(row.incident_id, row.source_name)] = row.source_kind
+    firsts: dict[str, list[dt.datetime | None]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        statement = (
+            select(UPDATE.c.incident_id, UPDATE.c.source_name, func.min(UPDATE.c.at))
+            .where(UPDATE.c.incident_id.in_(chunk))
+            .group_by(UPDATE.c.incident_id, UPDATE.c.source_name)
+        )
+        for incident_id, source_name, first in conn.execute(statement):
+            slot = firsts.setdefault(incident_id, [None, None])
+            index = 0 if kinds.get((incident_id, source_name)) in SOCIAL_KINDS else 1
+            at = as_utc(first)
+            current = slot[index]
+            slot[index] = at if current is None or at < current else current
+    return {i: (v[0], v[1]) for i, v in firsts.items()}

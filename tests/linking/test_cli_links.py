@@ -1,0 +1,85 @@
+"""The command line over linked threads: `show` gives the link's reason, `incidents --json`
+the channel times, `stats` the per-vendor figures, `unlink` undoes a link."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from incident_feed.cli import main
+from incident_feed.store import Store
+from tests.linking.posts import seed_posts
+from tests.linking.test_links import STATUS_ID, THREAD, store_posts, store_status
+from tests.test_cli import CONFIG
+
+
+@pytest.fixture
+def cfg(tmp_path: Path) -> list[str]:
+    path = tmp_path / "config.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    db = tmp_path / "cli.db"
+    store = Store.open(f"sqlite:///{db}")
+    store_status(store)
+    store_posts(store, seed_posts())
+    store.close()
+    return ["--config", str(path), "--db", str(db)]
+
+
+def output(cfg: list[str], capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    capsys.readouterr()
+    assert main([*cfg, *args]) == 0
+    return capsys.readouterr().out
+
+
+def test_show_gives_the_links_reason_and_both_channels(
+    cfg: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = output(cfg, capsys, "show", STATUS_ID)
+    assert f"same as {THREAD} (auto, confidence " in text
+    assert "started 4 min apart; both name api, chatgpt, sora" in text
+    assert "(openai-mastodon)  https://example.social/@openai/113651000000000001" in text
+    assert "(openai-status)" in text
+    # The thread reads in time order across both channels.
+    phases = [line.split()[3] for line in text.splitlines() if line.startswith("2024-")]
+    assert phases == [
+        "IDENTIFIED",
+        "IDENTIFIED",
+        "REMEDIATING",
+        "REMEDIATING",
+        "RESOLVED",
+        "RESOLVED",
+    ]
+
+
+def test_incidents_json_has_the_channel_times(
+    cfg: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    items = {i["id"]: i for i in json.loads(output(cfg, capsys, "incidents", "--json"))}
+    for incident in (STATUS_ID, THREAD):
+        assert items[incident]["first_social_at"] == "2024-12-11T23:12:00Z"
+        assert items[incident]["first_status_at"] == "2024-12-11T23:40:00Z"
+    [link] = items[STATUS_ID]["links"]
+    assert link["incident"] == THREAD and link["role"] == "announced_by"
+    assert items[THREAD]["links"][0]["role"] == "announces"
+
+
+def test_stats_prints_per_vendor_figures(
+    cfg: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = output(cfg, capsys, "stats", "--since", "2024-12-01")
+    [row] = [line for line in text.splitlines() if line.startswith("OpenAI")]
+    assert row.split() == ["OpenAI", "1", "0s", "1h", "58m", "4h", "28m", "+28m", "1", "of", "1"]
+    [figures] = json.loads(output(cfg, capsys, "stats", "--since", "2024-12-01", "--json"))
+    assert figures["median_announcement_lag_s"] == 1680.0
+
+
+def test_unlink_from_the_command_line(cfg: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*cfg, "unlink", THREAD]) == 0
+    assert "undid 1 link of" in capsys.readouterr().err
+    text = output(cfg, capsys, "show", THREAD)
+    assert f"same as {STATUS_ID} (undone, " in text
+    assert main([*cfg, "unlink", THREAD]) == 1
+    assert main([*cfg, "link", THREAD, STATUS_ID]) == 0
+    assert "(manual, confidence 1.00): linked by hand" in output(cfg, capsys, "show", THREAD)

@@ -1,0 +1,160 @@
+"""Social threads linked to status-page incidents, grouping, undo, lag and stats."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from incident_feed.errors import IncidentFeedError
+from incident_feed.links import channels_for, link_changed, manual_link, unlink
+from incident_feed.stats import load_outages, summarize
+from incident_feed.store import Store
+from incident_feed.threads import thread_posts
+from tests.linking.posts import (
+    FIRST,
+    SOCIAL,
+    STATUS,
+    at,
+    post,
+    seed_posts,
+    seed_status_drafts,
+)
+
+NOW = at("2026-11-25T12:00")
+THREAD = "openai-mastodon-113651000000000001"
+STATUS_ID = "openai-ctrsv3lwd797"
+
+
+def store_posts(store: Store, drafts: list) -> None:  # type: ignore[type-arg]
+    threaded = thread_posts(store, SOCIAL.name, SOCIAL.vendor, drafts)
+    stats = store.apply(SOCIAL.name, SOCIAL.kind, threaded, NOW)
+    link_changed(store, SOCIAL.vendor, stats.changed_ids, NOW)
+
+
+def store_status(store: Store, drafts: list | None = None) -> None:  # type: ignore[type-arg]
+    stats = store.apply(STATUS.name, STATUS.kind, drafts or seed_status_drafts(), NOW)
+    link_changed(store, STATUS.vendor, stats.changed_ids, NOW)
+
+
+def links_of(store: Store, incident_id: str) -> list[tuple[str, str, str, float, str]]:
+    return [
+        (r["incident_id"], r["target_id"], r["state"], r["confidence"], r["reason"])
+        for r in channels_for(store, [incident_id])[incident_id].links
+    ]
+
+
+@pytest.mark.parametrize("posts_first", [True, False], ids=["posts-first", "status-first"])
+def test_the_seed_thread_links_to_its_status_incident(store: Store, posts_first: bool) -> None:
+    if posts_first:
+        store_posts(store, seed_posts())
+        store_status(store)
+    else:
+        store_status(store)
+        store_posts(store, seed_posts())
+    [(thread, target, state, confidence, reason)] = links_of(store, THREAD)
+    assert (thread, target, state) == (THREAD, STATUS_ID, "auto")
+    assert 0.6 <= confidence < 1.0
+    assert reason.startswith("started 4 min apart; both name ")
+    assert {"api", "chatgpt", "sora"} <= set(reason.split("name ")[1].split(", "))
+    channels = channels_for(store, [STATUS_ID, THREAD])
+    for incident in (STATUS_ID, THREAD):
+        assert channels[incident].first_social_at == at("2024-12-11T23:12")
+        assert channels[incident].first_status_at == at("2024-12-11T23:40")
+
+
+def test_a_link_in_a_post_is_an_explicit_reference(store: Store) -> None:
+    store_status(store)
+    first = post("1", "2024-12-11T20:00:00", "We're investigating errors. Follow "
+                 "https://status.openai.com/incidents/ctrsv3lwd797 for updates",
+                 refs=("https://status.openai.com/incidents/ctrsv3lwd797",))  # fmt: skip
+    store_posts(store, [first])
+    [(_, target, _, confidence, reason)] = links_of(store, "openai-mastodon-1")
+    assert (target, confidence) == (STATUS_ID, 1.0)
+    assert reason == "a post links to https://status.openai.com/incidents/ctrsv3lwd797"
+
+
+def test_a_tweet_id_on_a_status_update_is_an_explicit_reference(store: Store) -> None:
+    drafts = seed_status_drafts()
+    incident = drafts[0]
+    tagged = dataclasses.replace(
+        incident.updates[0], refs=("tweet:1867", *incident.updates[0].refs)
+    )
+    store_status(store, [dataclasses.replace(incident, updates=(tagged, *incident.updates[1:]))])
+    store_posts(
+        store, [post("1867", "2024-12-11T21:00:00", "We're looking into reports of errors.")]
+    )
+    [(_, target, _, confidence, reason)] = links_of(store, "openai-mastodon-1867")
+    assert (target, confidence) == (STATUS_ID, 1.0)
+    assert reason == "the status page names post 1867 (tweet_id)"
+
+
+def test_no_link_without_shared_product_words_or_far_apart(store: Store) -> None:
+    store_status(store)
+    store_posts(store, [post("1", "2024-12-11T23:20:00", "We're investigating login problems.")])
+    store_posts(store, [post("2", "2024-12-13T23:20:00", "We're investigating ChatGPT errors.")])
+    assert links_of(store, "openai-mastodon-1") == []
+    assert links_of(store, "openai-mastodon-2") == []
+
+
+def test_another_vendors_incident_is_never_a_candidate(store: Store) -> None:
+    store_status(store)
+    other = post("1", "2024-12-11T23:12:00", FIRST + " ChatGPT API Sora", vendor="Anthropic")
+    threaded = thread_posts(store, "anthropic-mastodon", "Anthropic", [other])
+    stats = store.apply("anthropic-mastodon", "mastodon", threaded, NOW)
+    assert link_changed(store, "Anthropic", stats.changed_ids, NOW) == 0
+
+
+def test_one_outage_published_as_several_incidents_is_grouped(store: Store) -> None:
+    drafts = seed_status_drafts()
+    sora = dataclasses.replace(drafts[0], key="sorasplit001", native_id="sorasplit001",
+                               title="Sora unavailable", url=None)  # fmt: skip
+    sora = dataclasses.replace(
+        sora,
+        updates=tuple(dataclasses.replace(u, native_id=f"s-{u.native_id}") for u in sora.updates),
+    )
+    store_status(store, [*drafts, sora])
+    store_posts(store, seed_posts())
+    links = links_of(store, STATUS_ID)
+    kinds = sorted((r[0], r[1], r[2]) for r in links)
+    assert (THREAD, STATUS_ID, "auto") in kinds
+    assert ("openai-sorasplit001", STATUS_ID, "auto") in kinds
+    [outage] = load_outages(store, since=None)
+    assert {r["id"] for r in outage.incidents} == {THREAD, STATUS_ID, "openai-sorasplit001"}
+
+
+def test_undo_is_remembered_and_a_hand_link_is_kept(store: Store) -> None:
+    store_status(store)
+    store_posts(store, seed_posts())
+    assert unlink(store, THREAD, STATUS_ID, NOW) == 1
+    store_posts(store, seed_posts())  # collected again: nothing proposed
+    store_status(store)
+    [(_, _, state, _, reason)] = links_of(store, THREAD)
+    assert state == "rejected" and reason.startswith("undone by hand")
+    assert channels_for(store, [THREAD])[THREAD].first_status_at is None
+    manual_link(store, THREAD, STATUS_ID, NOW)
+    store_posts(store, seed_posts())
+    [(_, _, state, confidence, reason)] = links_of(store, THREAD)
+    assert (state, confidence, reason) == ("manual", 1.0, "linked by hand")
+    with pytest.raises(IncidentFeedError, match="no incident 'openai-nope'"):
+        manual_link(store, THREAD, "openai-nope", NOW)
+
+
+def test_stats_per_vendor(store: Store) -> None:
+    store_status(store)
+    store_posts(store, seed_posts())
+    [openai] = summarize(load_outages(store, since=at("2024-12-01T00:00")))
+    figures = openai.as_json()
+    assert figures["vendor"] == "OpenAI"
+    assert figures["incidents"] == 1 and figures["resolved"] == 1
+    # Identified in the first post (23:12), remediating at 01:10, resolved 03:40 by the post,
+    # 03:38 by the status page: the outage ends with its last incident.
+    assert figures["median_time_to_identify_s"] == 0.0
+    assert (
+        figures["median_time_to_remediate_s"] == dt.timedelta(hours=1, minutes=58).total_seconds()
+    )
+    assert figures["median_time_to_resolve_s"] == dt.timedelta(hours=4, minutes=28).total_seconds()
+    assert figures["median_announcement_lag_s"] == 28 * 60.0  # status page 23:40, post 23:12
+    assert (figures["with_both_channels"], figures["social_first"]) == (1, 1)
+    assert summarize(load_outages(store, since=at("2025-01-01T00:00"))) == []

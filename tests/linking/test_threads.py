@@ -1,0 +1,108 @@
+"""Posts -> threads: reply chains, follow-ups, new announcements, across runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from incident_feed.model import Kind, Phase
+from incident_feed.normalize.drafts import Context, IncidentDraft, ParseResult
+from incident_feed.pipeline import ingest
+from incident_feed.sources.base import Collector, Document
+from incident_feed.store import IncidentQuery, Store
+from incident_feed.threads import Thread, key_of, plan_threads
+from tests.linking.posts import SOCIAL, THIRD, at, post, seed_posts
+
+
+class Posts(Collector):
+    """Hands the pipeline drafts already made, one document per batch (the parsers of each
+    platform are tested in tests/social; this tests what happens after them)."""
+
+    kind = "mastodon"
+
+    def __init__(self, batches: dict[str, list[IncidentDraft]]) -> None:
+        self.batches = batches
+
+    def parse(self, document: Document, context: Context) -> ParseResult:
+        return ParseResult(tuple(self.batches[document.url]))
+
+
+def run(store: Store, *batches: Iterable[IncidentDraft]) -> None:
+    named = {f"batch-{i}": list(b) for i, b in enumerate(batches)}
+    for name in named:
+        ingest(store, SOCIAL, Posts(named), [Document(name, b"")], lambda: at("2026-11-25T12:00"))
+
+
+def test_a_reply_chain_is_one_thread() -> None:
+    drafts = plan_threads(seed_posts(), {}, [])
+    assert {d.key for d in drafts} == {"mastodon-113651000000000001"}
+    assert {d.title for d in drafts} == {"We're experiencing an outage right now"}
+
+
+def test_a_reply_to_a_stored_post_joins_its_thread() -> None:
+    stored = Thread("mastodon-1", "Outage", Kind.INCIDENT, Phase.IDENTIFIED, at("2024-12-11T23:12"))
+    reply = post("2", "2024-12-12T01:10:00", "We are rolling out a fix.", reply_to="1")
+    [drafted] = plan_threads([reply], {"1": stored}, [stored])
+    assert (drafted.key, drafted.title) == ("mastodon-1", "Outage")
+
+
+def test_a_follow_up_that_is_not_a_reply_joins_the_open_thread() -> None:
+    first, _, _ = seed_posts()
+    resolved = post("9", "2024-12-12T03:40:00", THIRD)
+    assert [d.key for d in plan_threads([first, resolved], {}, [])] == [first.key, first.key]
+
+
+def test_a_follow_up_long_after_starts_its_own_thread() -> None:
+    first, _, _ = seed_posts()
+    late = post("9", "2024-12-13T03:40:00", THIRD)
+    assert [d.key for d in plan_threads([first, late], {}, [])] == [first.key, "mastodon-9"]
+
+
+def test_a_new_announcement_starts_a_new_thread_even_while_one_is_open() -> None:
+    first, _, _ = seed_posts()
+    other = post("9", "2024-12-12T00:10:00", "We're investigating elevated errors on Sora.")
+    assert [d.key for d in plan_threads([first, other], {}, [])] == [first.key, "mastodon-9"]
+
+
+def test_threads_continue_across_runs(store: Store) -> None:
+    first, second, third = seed_posts()
+    run(store, [first])
+    run(store, [second], [third])
+    [incident] = store.incidents(IncidentQuery())
+    assert incident["id"] == "openai-mastodon-113651000000000001"
+    assert incident["title"] == "We're experiencing an outage right now"
+    assert incident["phase"] == "resolved"
+    assert incident["resolved_at"] == at("2024-12-12T03:40")
+    phases = [u["phase"] for u in store.updates_for([incident["id"]])[incident["id"]]]
+    assert phases == ["identified", "remediating", "resolved"]
+    # Collected again: nothing new, nothing duplicated.
+    run(store, seed_posts())
+    assert store.count("incident") == 1
+    assert store.count("update") == 3
+
+
+def test_an_edited_post_changes_in_place(store: Store) -> None:
+    first, second, _ = seed_posts()
+    run(store, [first, second])
+    edited = post(second.native_id, "2024-12-12T01:10:00", "We are rolling out a fix now.",
+                  reply_to=first.native_id)  # fmt: skip
+    run(store, [edited])
+    texts = [u["text"] for u in store.updates_for([f"openai-{first.key}"])[f"openai-{first.key}"]]
+    assert texts == [first.updates[0].text, "We are rolling out a fix now."]
+    assert store.count("update") == 2
+
+
+def test_key_of_reverses_incident_ids() -> None:
+    assert key_of("OpenAI", "openai-mastodon-1") == "mastodon-1"
+    assert key_of("OpenAI", "github-mastodon-1") is None
+    assert key_of("OpenAI", "openai-0123456789abcdef0123456789abcdef0123456789") is None
+
+
+def test_reading_open_threads_is_bounded_to_the_window(store: Store) -> None:
+    # A thread left open two days before is not joined by a later follow-up.
+    first, _, _ = seed_posts()
+    run(store, [first])
+    late = post("9", "2024-12-13T23:40:00", THIRD)
+    run(store, [late])
+    assert store.count("incident") == 2
+    assert dt.timedelta(hours=12) < at("2024-12-13T23:40") - at("2024-12-11T23:12")
