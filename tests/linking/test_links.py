@@ -158,3 +158,48 @@ def test_stats_per_vendor(store: Store) -> None:
     assert figures["median_announcement_lag_s"] == 28 * 60.0  # status page 23:40, post 23:12
     assert (figures["with_both_channels"], figures["social_first"]) == (1, 1)
     assert summarize(load_outages(store, since=at("2025-01-01T00:00"))) == []
+
+
+def test_linking_a_batch_reads_only_the_vendors_window(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two years of daily OpenAI incidents as history, then the seed's posts.
+    [seed] = seed_status_drafts()
+    history = []
+    for day in range(730):
+        shift = dt.timedelta(days=day - 365)
+        history.append(
+            dataclasses.replace(
+                seed,
+                key=f"hist{day:04d}",
+                native_id=f"hist{day:04d}",
+                url=None,
+                updates=tuple(
+                    dataclasses.replace(
+                        u,
+                        native_id=f"h{day}-{u.native_id}",
+                        stamp=dataclasses.replace(u.stamp, at=u.stamp.at + shift),
+                    )
+                    for u in seed.updates
+                ),
+                started=dataclasses.replace(seed.started, at=seed.started.at + shift)
+                if seed.started
+                else None,
+                resolved=None,
+            )
+        )
+    store.apply(STATUS.name, STATUS.kind, history, NOW)
+    import incident_feed.links as links
+
+    loaded: list[str] = []
+    real_load = links._load
+
+    def counting_load(conn, ids):  # type: ignore[no-untyped-def]
+        loaded.extend(ids)
+        return real_load(conn, ids)
+
+    monkeypatch.setattr(links, "_load", counting_load)
+    store_posts(store, seed_posts())
+    # The thread itself plus the incidents within 6 h of it: today's (day 365) and no other.
+    assert set(loaded) == {THREAD, "openai-hist0365"}
+    assert [r[1] for r in links_of(store, THREAD)] == ["openai-hist0365"]
