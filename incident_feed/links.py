@@ -13,6 +13,7 @@ new batch never rescans the history.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections import defaultdict
@@ -162,30 +163,39 @@ def plan_links(thread: Side, candidates: Sequence[Side], rejected: set[str]) -> 
 
 def link_changed(store: Store, vendor: str, changed_ids: Sequence[str], now: dt.datetime) -> int:
     """(Re)link the social threads among ``changed_ids``, and the threads near changed
-    status-page incidents. Returns the number of links written."""
+    status-page incidents. Returns the number of links written.
+
+    A first pass reads only ids, start times and source kinds; full incidents are loaded only
+    for the threads concerned and the status-page incidents near them.
+    """
     with store.read() as conn:
-        changed = _load(conn, list(changed_ids))
-        threads = {s.id: s for s in changed.values() if s.social}
-        statuses = [s for s in changed.values() if not s.social]
-        if statuses:
-            lo = min(s.started_at for s in statuses) - WINDOW
-            hi = max(s.started_at for s in statuses) + WINDOW
-            for side in _near(conn, vendor, lo, hi).values():
-                if side.social:
-                    threads.setdefault(side.id, side)
-        if not threads:
+        changed = _starts(conn, list(changed_ids))
+        thread_ids = {i for i, (_, social) in changed.items() if social}
+        status_starts = sorted(at for at, social in changed.values() if not social)
+        if status_starts:
+            lo, hi = status_starts[0] - WINDOW, status_starts[-1] + WINDOW
+            for i, (at, social) in _starts_between(conn, vendor, lo, hi).items():
+                if social and _within(at, status_starts, WINDOW):
+                    thread_ids.add(i)
+        if not thread_ids:
             return 0
+        threads = _load(conn, sorted(thread_ids))
         lo = min(t.started_at for t in threads.values()) - WINDOW
         hi = max(t.ended_at for t in threads.values()) + WINDOW
-        candidates = [s for s in _near(conn, vendor, lo, hi).values() if not s.social]
-        decided = _decided(conn, list(threads))
+        thread_starts = sorted(t.started_at for t in threads.values())
+        near = [
+            i
+            for i, (at, social) in _starts_between(conn, vendor, lo, hi).items()
+            if not social and _within(at, thread_starts, WINDOW + _longest(threads.values()))
+        ]
+        candidates = list(_load(conn, near).values())
+        decided = _decided(conn, sorted(thread_ids))
     rows: list[dict[str, Any]] = []
     for thread in threads.values():
         if any(state == MANUAL for _, state in decided.get(thread.id, [])):
             continue
         rejected = {target for target, state in decided.get(thread.id, []) if state == REJECTED}
-        near = [c for c in candidates if abs(c.started_at - thread.started_at) <= WINDOW * 2]
-        for link in plan_links(thread, near, rejected):
+        for link in plan_links(thread, candidates, rejected):
             rows.append(_row(link, AUTO, now))
     with store.write() as conn:
         for thread_id in threads:
@@ -293,15 +303,50 @@ def _decided(conn: Connection, ids: list[str]) -> dict[str, list[tuple[str, str]
     return out
 
 
-def _near(conn: Connection, vendor: str, lo: dt.datetime, hi: dt.datetime) -> dict[str, Side]:
-    statement = select(INCIDENT.c.id).where(
+def _starts(conn: Connection, ids: list[str]) -> dict[str, tuple[dt.datetime, bool]]:
+    """Start time and whether it is a social thread, per incident."""
+    out: dict[str, tuple[dt.datetime, bool]] = {}
+    for start in range(0, len(ids), 500):
+        out.update(_kinds(conn, INCIDENT.c.id.in_(ids[start : start + 500])))
+    return out
+
+
+def _starts_between(
+    conn: Connection, vendor: str, lo: dt.datetime, hi: dt.datetime
+) -> dict[str, tuple[dt.datetime, bool]]:
+    return _kinds(
+        conn,
         and_(
             func.lower(INCIDENT.c.vendor) == vendor.lower(),
             INCIDENT.c.started_at >= lo,
             INCIDENT.c.started_at <= hi,
-        )
+        ),
     )
-    return _load(conn, list(conn.execute(statement).scalars()))
+
+
+def _kinds(conn: Connection, condition: Any) -> dict[str, tuple[dt.datetime, bool]]:
+    statement = (
+        select(INCIDENT.c.id, INCIDENT.c.started_at, RECORD.c.source_kind)
+        .select_from(INCIDENT.join(RECORD, RECORD.c.incident_id == INCIDENT.c.id))
+        .where(condition)
+    )
+    kinds: dict[str, set[str]] = defaultdict(set)
+    starts: dict[str, dt.datetime] = {}
+    for incident_id, started_at, kind in conn.execute(statement):
+        kinds[incident_id].add(kind)
+        starts[incident_id] = as_utc(started_at)
+    return {i: (starts[i], kinds[i] <= SOCIAL_KINDS) for i in starts}
+
+
+def _within(at: dt.datetime, sorted_times: Sequence[dt.datetime], span: dt.timedelta) -> bool:
+    """Whether ``at`` is within ``span`` of one of ``sorted_times``."""
+    index = bisect.bisect_left(sorted_times, at - span)
+    return index < len(sorted_times) and sorted_times[index] <= at + span
+
+
+def _longest(threads: Iterable[Side]) -> dt.timedelta:
+    """How long the longest thread ran: an incident may start while a thread is still open."""
+    return max((t.ended_at - t.started_at for t in threads), default=dt.timedelta())
 
 
 def _load(conn: Connection, ids: list[str]) -> dict[str, Side]:
