@@ -208,11 +208,7 @@ def cmd_collect(args: argparse.Namespace, config: Config) -> int:
 
     try:
         with GracefulStop() as stop, make_client() as client:
-            fetcher = Fetcher(
-                client,
-                config.settings.limits,
-                allow_private_addresses=config.settings.allow_private_addresses,
-            )
+            fetcher = Fetcher.for_settings(client, config.settings)
             report = collect(
                 config, store, fetcher, names=args.source, on_outcome=progress, stop=stop.is_set
             )
@@ -272,11 +268,7 @@ def cmd_watch(args: argparse.Namespace, config: Config) -> int:
     log = logging.getLogger("incident_feed.watch")
     try:
         with GracefulStop() as stop, make_client() as client:
-            fetcher = Fetcher(
-                client,
-                config.settings.limits,
-                allow_private_addresses=config.settings.allow_private_addresses,
-            )
+            fetcher = Fetcher.for_settings(client, config.settings)
             notifier = Notifier.from_config(config, store) if config.notify else None
             watcher = Watcher(
                 config,

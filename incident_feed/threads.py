@@ -112,40 +112,28 @@ def thread_posts(
         INCIDENT.c.phase,
         INCIDENT.c.updated_at,
     )
-    joined = RECORD.join(INCIDENT, INCIDENT.c.id == RECORD.c.incident_id)
     parents: dict[str, Thread] = {}
     open_threads: dict[str, Thread] = {}
     with store.read() as conn:
-        for start in range(0, len(wanted), 500):
+
+        def threads_where(*conditions: Any) -> list[tuple[str, Thread]]:
             statement = (
                 select(*columns)
-                .select_from(joined)
-                .where(
-                    and_(
-                        RECORD.c.source_name == source_name,
-                        RECORD.c.native_id.in_(wanted[start : start + 500]),
-                    )
-                )
+                .select_from(RECORD.join(INCIDENT, INCIDENT.c.id == RECORD.c.incident_id))
+                .where(and_(RECORD.c.source_name == source_name, *conditions))
             )
-            for row in conn.execute(statement):
-                thread = _stored_thread(vendor, row)
-                if thread is not None:
-                    parents[row.native_id] = thread
-        statement = (
-            select(*columns)
-            .select_from(joined)
-            .where(
-                and_(
-                    RECORD.c.source_name == source_name,
-                    INCIDENT.c.phase.not_in([p.value for p in FINAL_PHASES]),
-                    INCIDENT.c.updated_at >= earliest,
-                )
-            )
+            found = [
+                (row.native_id, _stored_thread(vendor, row)) for row in conn.execute(statement)
+            ]
+            return [(native, thread) for native, thread in found if thread is not None]
+
+        for start in range(0, len(wanted), 500):
+            parents.update(threads_where(RECORD.c.native_id.in_(wanted[start : start + 500])))
+        still_open = threads_where(
+            INCIDENT.c.phase.not_in([p.value for p in FINAL_PHASES]),
+            INCIDENT.c.updated_at >= earliest,
         )
-        for row in conn.execute(statement):
-            thread = _stored_thread(vendor, row)
-            if thread is not None:
-                open_threads[thread.key] = thread
+        open_threads.update((thread.key, thread) for _, thread in still_open)
     ordered = sorted(open_threads.values(), key=lambda t: t.last_at)
     return plan_threads(drafts, parents, ordered)
 

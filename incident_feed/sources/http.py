@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 
 from incident_feed import __version__
-from incident_feed.config import Limits
+from incident_feed.config import Limits, Settings
 from incident_feed.errors import FetchError, RateLimited
 
 USER_AGENT = f"incident-feed/{__version__} (+https://pypi.org/project/incident-feed/)"
@@ -111,6 +111,13 @@ class Fetcher:
         self.allow_private_addresses = allow_private_addresses
         self.resolver = resolver
         self.clock = clock
+
+    @classmethod
+    def for_settings(cls, client: httpx.Client, settings: Settings) -> Fetcher:
+        """A fetcher with the limits and address policy of the config's ``[settings]``."""
+        return cls(
+            client, settings.limits, allow_private_addresses=settings.allow_private_addresses
+        )
 
     def get(
         self,

@@ -31,11 +31,7 @@ def default_fetcher_factory(config: Config) -> FetcherFactory:
         from incident_feed.sources.http import Fetcher, make_client
 
         with make_client() as client:
-            yield Fetcher(
-                client,
-                config.settings.limits,
-                allow_private_addresses=config.settings.allow_private_addresses,
-            )
+            yield Fetcher.for_settings(client, config.settings)
 
     return open_fetcher
 
