@@ -1,4 +1,7 @@
-"""Stored rows -> the JSON contract (documented in the README). Times: ISO 8601 UTC with ``Z``."""
+"""Stored rows -> the JSON contract (documented in the README). Times: ISO 8601 UTC with ``Z``.
+
+On the read path of ``incidents --json``: imports nothing beyond the standard library.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +9,16 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from incident_feed.normalize.times import format_utc
-
 
 def when(value: dt.datetime | None) -> str | None:
-    return format_utc(value) if value is not None else None
+    """ISO 8601 in UTC ending in ``Z``, milliseconds only when there are any."""
+    if value is None:
+        return None
+    value = value.astimezone(dt.UTC)
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    if value.microsecond:
+        text += f".{value.microsecond // 1000:03d}"
+    return text + "Z"
 
 
 def incident_json(
