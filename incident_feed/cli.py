@@ -17,8 +17,8 @@ from typing import Any, TextIO
 
 from incident_feed import __version__
 from incident_feed.config import SOURCE_KINDS, Config, SourceConfig, find_config, load_config
+from incident_feed.enums import Phase
 from incident_feed.errors import ConfigError, IncidentFeedError
-from incident_feed.model import Phase
 from incident_feed.normalize.text import clean_line, strip_unsafe
 from incident_feed.paths import default_database_url
 

@@ -25,7 +25,7 @@ from incident_feed.cli import (
     parse_since,
 )
 from incident_feed.config import MIN_INTERVAL, Config, parse_duration
-from incident_feed.model import Phase
+from incident_feed.enums import Phase
 
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another collector holds the lock (only with --fail-if-locked)
 DEFAULT_INTERVAL = 300.0

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from incident_feed.config import slugify
-from incident_feed.model import FINAL_PHASES, Impact, Kind, Phase
+from incident_feed.enums import FINAL_PHASES, Impact, Kind, Phase
 from incident_feed.normalize.drafts import Component, IncidentDraft, UpdateDraft
 from incident_feed.normalize.phases import LABELS
 from incident_feed.normalize.times import FUTURE_CLAMPED

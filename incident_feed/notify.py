@@ -36,8 +36,8 @@ from typing import Any
 import httpx
 
 from incident_feed.config import Config, NotifyConfig
+from incident_feed.enums import FINAL_PHASES, IMPACT_ORDER, Impact, Kind, Phase
 from incident_feed.export import format_duration, inline
-from incident_feed.model import FINAL_PHASES, IMPACT_ORDER, Impact, Kind, Phase
 from incident_feed.pipeline import Clock, RunReport, utc_now
 from incident_feed.serialize import incident_json, update_json
 from incident_feed.store import Store

@@ -1,4 +1,7 @@
-"""Stored rows -> the JSON contract (documented in the README). Times: ISO 8601 UTC with ``Z``."""
+"""Stored rows -> the JSON contract (documented in the README). Times: ISO 8601 UTC with ``Z``.
+
+On the read path of ``incidents --json``: imports no ORM (``normalize.times`` is plain Python).
+"""
 
 from __future__ import annotations
 

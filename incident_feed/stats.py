@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
+from incident_feed.enums import Kind
 from incident_feed.export import phase_times
 from incident_feed.links import GROUP, REJECTED, SAME, channels_for
-from incident_feed.model import Kind
 from incident_feed.normalize.times import as_utc
 from incident_feed.store import INCIDENT, LINK, Store
 

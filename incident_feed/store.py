@@ -13,9 +13,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     and_,
@@ -27,29 +28,33 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
+from incident_feed.enums import FINAL_PHASES
 from incident_feed.errors import StoreError
-from incident_feed.merge import incident_id_for, plan_incident
-from incident_feed.model import (
-    FINAL_PHASES,
-    CollectionRun,
-    Incident,
-    IncidentLink,
-    IncidentRecord,
-    IncidentUpdate,
-    SourceState,
-)
-from incident_feed.normalize.drafts import IncidentDraft
 
-INCIDENT = Incident.__table__  # type: ignore[attr-defined]
-UPDATE = IncidentUpdate.__table__  # type: ignore[attr-defined]
-RECORD = IncidentRecord.__table__  # type: ignore[attr-defined]
-SOURCE = SourceState.__table__  # type: ignore[attr-defined]
-RUN = CollectionRun.__table__  # type: ignore[attr-defined]
-LINK = IncidentLink.__table__  # type: ignore[attr-defined]
+# Core tables only: the read path (`incidents`, `show`, `sources`) must not import sqlmodel,
+# pydantic or the ORM (tests/test_cli.py checks). Writes import the merge logic when they run.
+from incident_feed.tables import INCIDENT, LINK, RECORD, RUN, SOURCE, UPDATE
+
+if TYPE_CHECKING:
+    from incident_feed.normalize.drafts import IncidentDraft
+
+__all__ = [
+    "INCIDENT",
+    "LINK",
+    "RECORD",
+    "RUN",
+    "SOURCE",
+    "UPDATE",
+    "ApplyStats",
+    "IncidentQuery",
+    "Store",
+    "create_store_engine",
+    "normalize_database_url",
+]
+
 _CHUNK = 500
 _WRITE_LOCK_KEY = 0x1F1D_F33D  # PostgreSQL advisory lock id for incident-feed writers
 BUSY_TIMEOUT_MS = 10_000
@@ -154,6 +159,8 @@ class Store:
         now: dt.datetime,
     ) -> ApplyStats:
         """Store one source's drafts in one transaction; unchanged data writes nothing."""
+        from incident_feed.merge import incident_id_for, plan_incident
+
         stats = ApplyStats()
         if not drafts:
             return stats
@@ -273,7 +280,7 @@ class Store:
     def incidents(self, query: IncidentQuery) -> list[Mapping[Any, Any]]:
         """Incidents matching ``query``, newest first."""
         statement = select(INCIDENT)
-        conditions = []
+        conditions: list[ColumnElement[bool]] = []
         if query.ids:
             conditions.append(INCIDENT.c.id.in_(query.ids))
         if query.vendors:
@@ -360,8 +367,13 @@ class Store:
         return rows
 
     def _insert(self, table: Any) -> Any:
-        module = postgresql if self.dialect == "postgresql" else sqlite
-        return module.insert(table)
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects import postgresql
+
+            return postgresql.insert(table)
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.insert(table)
 
     def _upsert(
         self, conn: Connection, table: Any, rows: list[dict[str, Any]], keys: list[str]

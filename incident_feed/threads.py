@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy import and_, select
 
 from incident_feed.config import slugify
+from incident_feed.enums import FINAL_PHASES, Kind, Phase
 from incident_feed.merge import incident_id_for
-from incident_feed.model import FINAL_PHASES, Kind, Phase
 from incident_feed.normalize.drafts import IncidentDraft
 from incident_feed.normalize.times import as_utc
 from incident_feed.store import INCIDENT, RECORD, Store

@@ -162,6 +162,48 @@ def test_incidents_json_does_not_import_textual(cfg: list[str]) -> None:
     assert json.loads(result.stdout) == []
 
 
+# Not imported by the read commands: sqlmodel, pydantic and the ORM (most of the cold start, see
+# docs/benchmarks.md), the migrations (the schema fast path), the collection and TUI stacks.
+NOT_ON_READ_PATH = (
+    "sqlmodel", "pydantic", "pydantic_core", "sqlalchemy.orm", "alembic", "httpx", "feedparser",
+    "bs4", "textual", "incident_feed.model", "incident_feed.merge",
+)  # fmt: skip
+
+
+def test_read_commands_do_not_import_the_orm(
+    cfg: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = sorted(HISTORY.glob("0*.json"))[:5]
+    assert (
+        main([*cfg, "import", "--kind", "statuspage", "--vendor", "GitHub", *map(str, files)]) == 0
+    )
+    first = run_json(cfg, capsys, "incidents", "--json", "--limit", "1")
+    assert isinstance(first, list) and first
+    code = f"""
+import contextlib, io, sys
+from incident_feed.cli import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    for command in (
+        ["incidents", "--json", "--limit", "50"],
+        ["incidents", "--json", "--with-updates"],
+        ["incidents", "--search", "degraded"],
+        ["show", {first[0]["id"]!r}, "--json"],
+        ["show", {first[0]["id"]!r}],
+        ["sources", "--json"],
+    ):
+        assert main({cfg!r} + command) == 0, command
+names = {NOT_ON_READ_PATH!r}
+print(sorted({{n for m in sys.modules for n in names if m == n or m.startswith(n + ".")}}))
+"""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 def test_python_dash_m_runs(cfg: list[str]) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "incident_feed", "--version"],

@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from incident_feed.enums import Kind, Phase
 from incident_feed.errors import PayloadError
-from incident_feed.model import Kind, Phase
 from incident_feed.normalize.drafts import Component, ItemProblem, Stamp, UpdateDraft
 from incident_feed.normalize.phases import decide_phase
 from incident_feed.normalize.text import clean_line

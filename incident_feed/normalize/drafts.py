@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from incident_feed.model import Impact, Kind, Phase
+from incident_feed.enums import Impact, Kind, Phase
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,8 @@ from typing import Any
 
 import feedparser
 
+from incident_feed.enums import MAINTENANCE_PHASES, Impact, Kind
 from incident_feed.errors import PayloadError
-from incident_feed.model import MAINTENANCE_PHASES, Impact, Kind
 from incident_feed.normalize.common import RawUpdate, collect_items, thread
 from incident_feed.normalize.drafts import Context, IncidentDraft, ItemProblem, ParseResult, Stamp
 from incident_feed.normalize.phases import LABELS

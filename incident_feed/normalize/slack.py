@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from incident_feed.enums import Impact, Kind
 from incident_feed.errors import PayloadError
-from incident_feed.model import Impact, Kind
 from incident_feed.normalize.common import (
     RawUpdate,
     as_list,
