@@ -20,6 +20,24 @@ SOCIAL_KINDS = frozenset({"mastodon", "bluesky", "x"})
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h)?$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+# Social account forms (see :func:`parse_account`). Mastodon's own username rule; atproto's handle
+# and DID syntax; X usernames are 1-15 letters, digits or underscores.
+_MASTODON_USER = r"[A-Za-z0-9_]+(?:[.-]+[A-Za-z0-9_]+)*"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = rf"(?:{_LABEL}\.)*{_LABEL}"
+_MASTODON_ACCT = re.compile(rf"^@?(?P<user>{_MASTODON_USER})@(?P<host>{_HOST})$")
+_MASTODON_URL = re.compile(
+    rf"^(?P<scheme>https?)://(?P<host>{_HOST})(?::(?P<port>\d{{1,5}}))?/@(?P<user>{_MASTODON_USER})/?$"
+)
+_BSKY_HANDLE = re.compile(
+    r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
+)
+_BSKY_DID = re.compile(r"^did:[a-z]+:[A-Za-z0-9._:%-]{1,2040}$")
+_BSKY_PROFILE = re.compile(r"^https://(?:www\.)?bsky\.app/profile/(?P<actor>[^/?#\s]+)/?$")
+_X_USER = re.compile(r"^@?(?P<user>[A-Za-z0-9_]{1,15})$")
+_X_URL = re.compile(
+    r"^https://(?:www\.|mobile\.)?(?:x|twitter)\.com/(?P<user>[A-Za-z0-9_]{1,15})/?$"
+)
 NOTIFY_EVENTS = ("new", "phase", "resolved")
 # model.IMPACT_ORDER's values, least severe first (not imported: config stays free of sqlmodel).
 IMPACTS = ("unknown", "none", "maintenance", "minor", "major", "critical")
@@ -64,6 +82,74 @@ class SourceConfig:
     interval: float | None = None  # seconds between collections under `watch`; None: the default
     # x only: the name of the environment variable holding the API bearer token (never the token).
     token_env: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SocialAccount:
+    """A social account a ``mastodon``, ``bluesky`` or ``x`` source follows, as written in ``url``.
+
+    ``name`` is the Mastodon username, the Bluesky handle (lower-cased) or DID, or the X username;
+    ``base`` is the Mastodon instance's URL (``https://host[:port]``), None for the others.
+    """
+
+    platform: str
+    name: str
+    base: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The account as people write it: ``user@host``, the handle or DID, ``@user``."""
+        if self.platform == "mastodon" and self.base is not None:
+            return f"{self.name}@{self.base.split('://', 1)[1]}"
+        return f"@{self.name}" if self.platform == "x" else self.name
+
+
+def parse_account(kind: str, text: str) -> SocialAccount:
+    """The account named by a social source's ``url``; ValueError saying which forms are allowed.
+
+    mastodon: ``@user@instance``, ``user@instance`` or ``https://instance/@user``;
+    bluesky: a handle (``name.bsky.social``, ``@status.example.com``), a DID (``did:plc:...``)
+    or ``https://bsky.app/profile/<handle or DID>``;
+    x: ``@username``, ``username`` or ``https://x.com/username`` (twitter.com too).
+    """
+    text = text.strip()
+    if kind == "mastodon":
+        match = _MASTODON_URL.match(text)
+        if match:
+            port = f":{match['port']}" if match["port"] else ""
+            base = f"{match['scheme']}://{match['host'].lower()}{port}"
+            return SocialAccount("mastodon", match["user"], base)
+        match = _MASTODON_ACCT.match(text)
+        if match:
+            return SocialAccount("mastodon", match["user"], f"https://{match['host'].lower()}")
+        raise ValueError(
+            f"{_shown(text)} is not a Mastodon account: write @user@instance or "
+            "https://instance/@user (the account's home instance)"
+        )
+    if kind == "bluesky":
+        match = _BSKY_PROFILE.match(text)
+        actor = match["actor"] if match else text.removeprefix("@")
+        if _BSKY_DID.match(actor):
+            return SocialAccount("bluesky", actor)
+        if len(actor) <= 253 and _BSKY_HANDLE.match(actor):
+            return SocialAccount("bluesky", actor.lower())
+        raise ValueError(
+            f"{_shown(text)} is not a Bluesky account: write a handle (name.bsky.social), "
+            "a DID (did:plc:...) or https://bsky.app/profile/<handle>"
+        )
+    if kind == "x":
+        match = _X_URL.match(text) or _X_USER.match(text)
+        if match:
+            return SocialAccount("x", match["user"])
+        raise ValueError(
+            f"{_shown(text)} is not an X account: write @username or https://x.com/username"
+        )
+    raise ValueError(f"{kind!r} is not a social source kind")
+
+
+def _shown(text: str) -> str:
+    """A value for an error message: quoted, cut short, controls escaped by repr."""
+    return repr(text[:80] + ("..." if len(text) > 80 else ""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +300,7 @@ def _vendor(raw: Mapping[str, Any], where: str, at: str) -> VendorConfig:
 
 
 def _source(raw: Mapping[str, Any], where: str, at: str) -> SourceConfig:
-    _only(raw, {"name", "vendor", "kind", "url", "active", "interval"}, where, at)
+    _only(raw, {"name", "vendor", "kind", "url", "active", "interval", "token_env"}, where, at)
     name = _string(raw, "name", where, at)
     if not _NAME.match(name):
         raise ConfigError(f"{where}: {at}.name: {name!r} must be lower-case letters, digits and -")
@@ -222,7 +308,12 @@ def _source(raw: Mapping[str, Any], where: str, at: str) -> SourceConfig:
     if kind not in SOURCE_KINDS:
         raise ConfigError(f"{where}: {at}.kind: {kind!r} is not one of {', '.join(SOURCE_KINDS)}")
     url = _string(raw, "url", where, at)
-    if not re.match(r"^https?://[^\s/]+", url):
+    if kind in SOCIAL_KINDS:
+        try:
+            parse_account(kind, url)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {at}.url: {exc}") from None
+    elif not re.match(r"^https?://[^\s/]+", url):
         raise ConfigError(f"{where}: {at}.url: {url!r} is not an http(s) URL")
     return SourceConfig(
         name=name,
@@ -231,7 +322,31 @@ def _source(raw: Mapping[str, Any], where: str, at: str) -> SourceConfig:
         url=url,
         active=_bool(raw, "active", where, at, True),
         interval=_interval(raw, where, at),
+        token_env=_token_env(raw, kind, where, at),
     )
+
+
+def _token_env(raw: Mapping[str, Any], kind: str, where: str, at: str) -> str | None:
+    """``token_env``: required for x (API bearer token), refused for every other kind."""
+    value = raw.get("token_env")
+    if kind != "x":
+        if value is not None:
+            raise ConfigError(
+                f"{where}: {at}.token_env: only x sources take a token ({kind} reads public data)"
+            )
+        return None
+    if value is None:
+        raise ConfigError(
+            f"{where}: {at}.token_env: required for x sources: the name of the environment "
+            "variable holding the X API bearer token"
+        )
+    if not isinstance(value, str) or not _ENV_NAME.match(value):
+        # Not echoed: a token pasted here by mistake is a secret.
+        raise ConfigError(
+            f"{where}: {at}.token_env: must name an environment variable holding the token "
+            "(letters, digits and _), not the token itself; keep the token out of this file"
+        )
+    return value
 
 
 def _interval(raw: Mapping[str, Any], where: str, at: str) -> float | None:

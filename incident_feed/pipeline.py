@@ -1,8 +1,10 @@
 """One collection run: sources -> normalize -> store, and a report of what happened.
 
 A source that fails is one recorded error; the run goes on for the others. Validators for
-conditional GET are saved only after what they describe has been stored, so a failed write is
-fetched again next time instead of being skipped as "not modified".
+conditional GET, and a social source's paging cursor, are saved only after what they describe has
+been stored, so a failed write is fetched again next time instead of being skipped as "not
+modified" or paged past. Social timelines also tell which stored posts were deleted upstream;
+those updates are marked, never removed.
 
 Sources are fetched concurrently on a bounded thread pool (:func:`fetch_source`, network only);
 their documents are parsed and stored on the calling thread (:func:`store_source`).
@@ -11,7 +13,9 @@ their documents are parsed and stored on the calling thread (:func:`store_source
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+import operator
 import queue
 import threading
 import time
@@ -22,7 +26,7 @@ from typing import Any
 from incident_feed.config import SOCIAL_KINDS, Config, SourceConfig
 from incident_feed.errors import IncidentFeedError, RateLimited, SourceError
 from incident_feed.links import link_changed
-from incident_feed.normalize.drafts import Context, IncidentDraft, ItemProblem
+from incident_feed.normalize.drafts import Context, IncidentDraft, ItemProblem, Seen
 from incident_feed.sources.base import Collector, Document, Fetched
 from incident_feed.sources.http import Fetcher, Validators
 from incident_feed.sources.registry import collector_for
@@ -52,6 +56,8 @@ class SourceOutcome:
     stats: ApplyStats = field(default_factory=ApplyStats)
     documents: int = 0
     seconds: float = 0.0
+    deleted: int = 0  # stored posts found deleted upstream in this run (social sources)
+    ignored: int = 0  # posts read fine that are not incident updates (social sources)
 
     @property
     def failed(self) -> bool:
@@ -65,6 +71,8 @@ class Ingested:
     stats: ApplyStats = field(default_factory=ApplyStats)
     problems: list[ItemProblem] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    ignored: int = 0  # items read fine that are not incident updates
+    deleted: int = 0  # stored updates marked deleted upstream
 
 
 @dataclass(slots=True)
@@ -91,15 +99,20 @@ def ingest(
     documents: Iterable[Document],
     clock: Clock,
     on_document: Callable[[Document], None] | None = None,
+    *,
+    mark_deleted: bool = False,
 ) -> Ingested:
     """Parse documents and store their drafts; shared by ``collect`` and ``import``.
 
     A document that is not what the kind expects is one error naming it; the drafts of the
-    other documents are still stored.
+    other documents are still stored. With ``mark_deleted`` (a live collection, not an import of
+    old files), stored updates missing from the span of a social timeline the documents cover
+    are marked deleted; only when every document was read whole.
     """
     drafts: list[IncidentDraft] = []
     result = Ingested()
     context = Context(source.name, source.kind, source.vendor, clock())
+    spans: list[Seen | None] = []
     for document in documents:
         try:
             parsed = collector.parse(document, context)
@@ -108,6 +121,8 @@ def ingest(
         else:
             drafts += parsed.drafts
             result.problems += parsed.problems
+            result.ignored += parsed.ignored
+            spans.append(parsed.seen)
         if on_document is not None:
             on_document(document)
     if source.kind in SOCIAL_KINDS:
@@ -115,6 +130,10 @@ def ingest(
     for start in range(0, len(drafts), APPLY_BATCH):
         batch = drafts[start : start + APPLY_BATCH]
         result.stats.add(store.apply(source.name, source.kind, batch, context.now))
+    known = [span for span in spans if span is not None]
+    if mark_deleted and known and len(known) == len(spans) and not result.errors:
+        seen = functools.reduce(operator.or_, known)  # the pages are contiguous: one span
+        result.deleted = store.mark_deleted(source.name, seen, context.now)
     if result.stats.changed_ids:
         link_changed(store, source.vendor, result.stats.changed_ids, context.now)
     return result
@@ -139,7 +158,8 @@ def fetch_source(
     clock: Clock,
 ) -> FetchResult:
     """Fetch one source's documents (network only: no parsing, no store); never raises for the
-    source's own failures. Safe to run on a worker thread."""
+    source's own failures. Safe to run on a worker thread. ``state`` is the source's stored row:
+    its validators, its retry time and (social sources) its paging cursor."""
     result = FetchResult(
         source, SourceOutcome(source.name, source.vendor, source.kind, "ok"), time.monotonic()
     )
@@ -156,7 +176,8 @@ def fetch_source(
     }
     try:
         result.collector = collector_for(source.kind)
-        result.fetched = result.collector.fetch(source, fetcher, validators)
+        cursor = state.get("cursor") if state else None
+        result.fetched = result.collector.fetch(source, fetcher, validators, cursor=cursor)
     except RateLimited as exc:
         outcome.status, outcome.error = "failed", str(exc)
         result.retry_until = clock() + dt.timedelta(seconds=exc.retry_after)
@@ -176,13 +197,16 @@ def store_source(store: Store, result: FetchResult, clock: Clock) -> SourceOutco
         _log_outcome(outcome)
         return outcome
     kept: dict[str, dict[str, str]] = {}
+    cursor: str | None = None
     if result.fetched is not None and result.collector is not None:
         fetched = result.fetched
         outcome.documents = len(fetched.documents)
         if not fetched.documents:
             outcome.status = "unchanged"
         try:
-            ingested = ingest(store, source, result.collector, fetched.documents, clock)
+            ingested = ingest(
+                store, source, result.collector, fetched.documents, clock, mark_deleted=True
+            )
         except IncidentFeedError as exc:
             outcome.status, outcome.error = "failed", str(exc)
         except Exception as exc:  # a bug in one parser must not stop the other sources
@@ -191,11 +215,13 @@ def store_source(store: Store, result: FetchResult, clock: Clock) -> SourceOutco
             outcome.error = f"internal error ({type(exc).__name__}: {exc}); please report it"
         else:
             outcome.stats = ingested.stats
+            outcome.deleted, outcome.ignored = ingested.deleted, ingested.ignored
             outcome.problems = [str(p) for p in ingested.problems] + list(fetched.notes)
             if ingested.errors:
                 outcome.status, outcome.error = "failed", "; ".join(ingested.errors)
             else:
                 kept = {url: v.as_json() for url, v in fetched.validators.items()}
+                cursor = fetched.cursor
     if outcome.error and not outcome.error.startswith(source.name):
         outcome.error = f"{source.name}: {outcome.error}"
     warning = "; ".join(outcome.problems[:5]) if outcome.problems else None
@@ -206,6 +232,7 @@ def store_source(store: Store, result: FetchResult, clock: Clock) -> SourceOutco
         warning=warning,
         validators=kept,
         retry_after_until=result.retry_until,
+        cursor=cursor,
     )
     outcome.seconds = time.monotonic() - result.started
     _log_outcome(outcome)
@@ -215,7 +242,7 @@ def store_source(store: Store, result: FetchResult, clock: Clock) -> SourceOutco
 def _log_outcome(outcome: SourceOutcome) -> None:
     log.info(
         "source=%s status=%s documents=%d incidents_new=%d updates_new=%d updates_changed=%d "
-        "problems=%d seconds=%.2f%s",
+        "problems=%d seconds=%.2f%s%s",
         outcome.name,
         outcome.status,
         outcome.documents,
@@ -224,6 +251,7 @@ def _log_outcome(outcome: SourceOutcome) -> None:
         outcome.stats.updates_changed,
         len(outcome.problems),
         outcome.seconds,
+        f" updates_deleted={outcome.deleted}" if outcome.deleted else "",
         f" error={outcome.error!r}" if outcome.error else "",
     )
 

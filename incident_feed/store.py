@@ -39,7 +39,7 @@ from incident_feed.errors import StoreError
 from incident_feed.tables import INCIDENT, LINK, RECORD, RUN, SOURCE, UPDATE
 
 if TYPE_CHECKING:
-    from incident_feed.normalize.drafts import IncidentDraft
+    from incident_feed.normalize.drafts import IncidentDraft, Seen
 
 __all__ = [
     "INCIDENT",
@@ -222,8 +222,10 @@ class Store:
         warning: str | None = None,
         validators: Mapping[str, Mapping[str, str]] | None = None,
         retry_after_until: dt.datetime | None = None,
+        cursor: str | None = None,
     ) -> None:
-        """Remember one source's attempt: success resets its failure count, failure bumps it."""
+        """Remember one source's attempt: success resets its failure count, failure bumps it.
+        A ``cursor`` (social sources' paging position) replaces the stored one; None keeps it."""
         with self.write() as conn:
             row = (
                 conn.execute(select(SOURCE).where(SOURCE.c.name == source["name"]))
@@ -242,6 +244,8 @@ class Store:
                 "validators": merged_validators,
                 "retry_after_until": retry_after_until,
             }
+            if cursor is not None:
+                values["cursor"] = cursor
             if error is None:
                 values |= {"last_success_at": now, "consecutive_failures": 0}
                 if warning:
@@ -259,6 +263,40 @@ class Store:
                 conn.execute(SOURCE.insert().values(**values))
             else:
                 conn.execute(update(SOURCE).where(SOURCE.c.name == source["name"]).values(**values))
+
+    def mark_deleted(self, source_name: str, seen: Seen, now: dt.datetime) -> int:
+        """Mark deleted the source's updates timed within ``seen``'s span but not listed in it
+        (the post was deleted upstream), and unmark listed ones (seen again). Rows are kept.
+        Returns how many were newly marked."""
+        listed = sorted(seen.native_ids)
+        source = UPDATE.c.source_name == source_name
+        with self.write() as conn:
+            for start in range(0, len(listed), _CHUNK):
+                conn.execute(
+                    update(UPDATE)
+                    .where(
+                        source,
+                        UPDATE.c.native_id.in_(listed[start : start + _CHUNK]),
+                        UPDATE.c.deleted_at.is_not(None),
+                    )
+                    .values(deleted_at=None)
+                )
+            gone = [
+                row.id
+                for row in conn.execute(
+                    select(UPDATE.c.id, UPDATE.c.native_id).where(
+                        source, UPDATE.c.at >= seen.since, UPDATE.c.deleted_at.is_(None)
+                    )
+                )
+                if row.native_id not in seen.native_ids
+            ]
+            for start in range(0, len(gone), _CHUNK):
+                conn.execute(
+                    update(UPDATE)
+                    .where(UPDATE.c.id.in_(gone[start : start + _CHUNK]))
+                    .values(deleted_at=now)
+                )
+        return len(gone)
 
     def start_run(self, trigger: str, now: dt.datetime) -> int:
         with self.write() as conn:

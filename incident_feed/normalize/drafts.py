@@ -93,9 +93,27 @@ class ItemProblem:
 
 
 @dataclass(frozen=True, slots=True)
+class Seen:
+    """What a document shows of a timeline, to notice posts deleted upstream (social sources).
+
+    ``native_ids`` are every post the document lists, drafts or not; ``since`` is the time of the
+    oldest of them. A stored update of the source timed at or after ``since`` whose native id is
+    not listed was deleted (the timeline is newest first, so nothing in that span is missing
+    for any other reason).
+    """
+
+    native_ids: frozenset[str]
+    since: dt.datetime
+
+    def __or__(self, other: Seen) -> Seen:
+        return Seen(self.native_ids | other.native_ids, min(self.since, other.since))
+
+
+@dataclass(frozen=True, slots=True)
 class ParseResult:
     """Drafts from one document, plus the items that were skipped."""
 
     drafts: tuple[IncidentDraft, ...] = ()
     problems: tuple[ItemProblem, ...] = field(default_factory=tuple)
     ignored: int = 0  # items read fine that are not incident updates (social posts: news, replies)
+    seen: Seen | None = None  # social timelines: the span of posts the document covers

@@ -51,8 +51,15 @@ class Collector:
         return []
 
     def fetch(
-        self, source: SourceConfig, fetcher: Fetcher, validators: Mapping[str, Validators]
+        self,
+        source: SourceConfig,
+        fetcher: Fetcher,
+        validators: Mapping[str, Validators],
+        *,
+        cursor: str | None = None,
     ) -> Fetched:
+        """New documents of ``source``. ``cursor`` is the paging position the last stored run
+        returned as :attr:`Fetched.cursor` (social sources); status pages ignore it."""
         documents: list[Document] = []
         kept: dict[str, Validators] = {}
         unchanged: list[str] = []
@@ -75,6 +82,39 @@ class Collector:
 
     def parse(self, document: Document, context: Context) -> ParseResult:
         raise NotImplementedError
+
+
+def decode_cursor(cursor: str | None, account: str) -> dict[str, str]:
+    """The fields a social collector stored as its cursor, when they are for ``account``.
+
+    A cursor is a small JSON object naming the account it was made for, so a source whose
+    ``url`` now names another account starts afresh instead of paging from the old one's
+    position. Anything unreadable also starts afresh.
+    """
+    if not cursor:
+        return {}
+    try:
+        fields = json.loads(cursor)
+    except (ValueError, RecursionError):
+        return {}
+    if not isinstance(fields, dict) or fields.get("account") != account:
+        return {}
+    return {k: v for k, v in fields.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def encode_cursor(account: str, **fields: str | None) -> str:
+    """A cursor for :func:`decode_cursor`: the account and the fields that are set."""
+    kept = {"account": account, **{k: v for k, v in fields.items() if v is not None}}
+    return json.dumps(kept, sort_keys=True, separators=(",", ":"))
+
+
+def peek_json(body: bytes) -> object:
+    """A body's JSON for a collector deciding what to fetch next; None when it is not JSON (the
+    parser then reports why, as one error for the source)."""
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None
 
 
 def load_json(document: Document) -> object:

@@ -4,7 +4,9 @@ Hygiene: connect/read timeouts plus an overall deadline (enforced by cutting the
 since httpx timeouts are per socket operation); decoded bytes capped while streaming
 (decompression is ours, so one network read cannot decode past the cap); at most N redirects,
 http/https only, each hop's address checked; loopback/private/link-local/reserved addresses
-refused unless allowed; conditional GET; 429/503 ``Retry-After`` raised as :class:`RateLimited`.
+refused unless allowed; conditional GET; 429/503 ``Retry-After`` (or, on a 429 without it, X's
+``x-rate-limit-reset`` epoch time) raised as :class:`RateLimited`. A caller's ``Authorization``
+header goes only to the origin it was meant for: a redirect to another origin drops it.
 """
 
 from __future__ import annotations
@@ -138,8 +140,14 @@ class Fetcher:
             current = httpx.URL(url)
         except httpx.InvalidURL as exc:
             raise FetchError(f"invalid URL: {exc}") from None
+        origin = _origin(current)
         with _Watchdog(deadline - self.clock()) as watchdog:
             for _hop in range(self.limits.max_redirects + 1):
+                if _origin(current) != origin:
+                    # Credentials are for the origin the caller named, never a redirect target.
+                    request_headers = {
+                        k: v for k, v in request_headers.items() if k.lower() != "authorization"
+                    }
                 self._check_url(current)
                 timeout = self._timeout(current, deadline)
                 try:
@@ -212,7 +220,10 @@ class Fetcher:
         if status == 304:
             return FetchedResponse(str(url), status, headers)
         if status in (429, 503):
-            retry_after = parse_retry_after(headers.get("retry-after"), dt.datetime.now(dt.UTC))
+            now = dt.datetime.now(dt.UTC)
+            retry_after = parse_retry_after(headers.get("retry-after"), now)
+            if retry_after is None and status == 429:
+                retry_after = parse_rate_limit_reset(headers.get("x-rate-limit-reset"), now)
             if status == 429 or retry_after is not None:
                 wait = retry_after if retry_after is not None else DEFAULT_RETRY_AFTER
                 raise RateLimited(
@@ -372,6 +383,21 @@ def parse_retry_after(value: str | None, now: dt.datetime) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return min(max((when - now).total_seconds(), 0.0), MAX_RETRY_AFTER)
+
+
+def parse_rate_limit_reset(value: str | None, now: dt.datetime) -> float | None:
+    """Seconds until an ``x-rate-limit-reset`` epoch time (X API), capped; None if unreadable."""
+    if not value or not value.strip().isdigit():
+        return None
+    try:
+        reset = dt.datetime.fromtimestamp(int(value.strip()), dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return min(max((reset - now).total_seconds(), 1.0), MAX_RETRY_AFTER)
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return (url.scheme, url.host, url.port)
 
 
 def _show(url: httpx.URL | str) -> str:

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from incident_feed.errors import ConfigError
 from incident_feed.sources.base import Collector
+from incident_feed.sources.bluesky import BlueskyCollector
 from incident_feed.sources.feed import FeedCollector
 from incident_feed.sources.gcp import GcpCollector
+from incident_feed.sources.mastodon import MastodonCollector
 from incident_feed.sources.slack import SlackCollector
 from incident_feed.sources.statuspage import StatuspageCollector
+from incident_feed.sources.x import XCollector
 
 COLLECTORS: dict[str, Collector] = {
     collector.kind: collector
-    for collector in (StatuspageCollector(), FeedCollector(), GcpCollector(), SlackCollector())
+    for collector in (
+        StatuspageCollector(),
+        FeedCollector(),
+        GcpCollector(),
+        SlackCollector(),
+        MastodonCollector(),
+        BlueskyCollector(),
+        XCollector(),
+    )
 }
 
 

@@ -71,6 +71,12 @@ Cassettes (path under the output directory -> what it holds, where it came from)
     ``GET https://public.api.bsky.app/xrpc/app.bsky.feed.getPostThread?uri=<post uri>`` (the
     ``thread.post.uri`` of the fixture, percent-encoded as httpx encodes ``params``) ->
     ``social/bluesky/thread_view_post_with_embed_media.json`` verbatim.
+``social/mastodon/openai-seed*.yaml``, ``social/bluesky/openai-seed*.yaml``,
+``social/x/msft365status-*.yaml`` (derived)
+    The seed (OpenAI's posts of 2024-12-11) in real Mastodon status and Bluesky feed shapes,
+    and real @MSFT365Status posts in X API v2 shapes, as the social collectors request them
+    (URIs built by the collectors' own URL functions). How each is derived from which real file
+    is in ``tests/tools/social_derive.py`` and in the generated ``social/README.md``.
 
 Each output folder also gets the source repository's licence file as ``LICENSE`` (plus
 ``statuspage/LICENSE.statuspage-exporter`` for the summary cassette), and ``README.md`` lists
@@ -81,6 +87,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import html
 import json
 import sys
 import xml.etree.ElementTree as ET
@@ -96,6 +103,8 @@ import yaml
 from vcr.request import Request
 from vcr.serialize import serialize
 from vcr.serializers import yamlserializer
+
+from tests.tools import social_derive as sd
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
 DEFAULT_FIXTURES: Final = REPO_ROOT / ".." / "shared" / "fixtures"
@@ -148,6 +157,7 @@ class Reply:
     content_type: str
     last_modified: datetime | None = None
     validators: bool = False
+    headers: tuple[tuple[str, str], ...] = ()  # extra response headers, e.g. x-rate-limit-*
 
 
 @dataclass
@@ -206,6 +216,8 @@ def response(reply: Reply) -> dict[str, Any]:
         headers["ETag"] = [etag(body)]
         if reply.last_modified is not None:
             headers["Last-Modified"] = [http_date(reply.last_modified)]
+    for name, value in reply.headers:
+        headers[name] = [value]
     return {
         "status": {"code": 200, "message": "OK"},
         "headers": headers,
@@ -473,6 +485,225 @@ def build_social(w: Writer) -> None:
         f"`social/bluesky/{thread_path.name}` verbatim. MIT (`LICENSE`).",
     )
     w.copy("social/bluesky/LICENSE.atproto-MarshalX", "social/bluesky/LICENSE")
+    build_social_derived(w)
+
+
+def derived(uri: str, document: Any, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
+    body = document if isinstance(document, str) else sd.compact(document)
+    return Reply(uri, body, JSON_TYPE, headers=headers)
+
+
+SOCIAL_README_HEAD: Final = """\
+# Social cassettes
+
+Raw copies (`mastodon/test_*.yaml`, `x/test*.yaml`, `bluesky/thread.yaml`) are the upstream
+cassettes and payloads as described in `../README.md`. The other cassettes here are **derived**
+by `tests/tools/social_derive.py` (run through `python -m tests.tools.build_cassettes`): each
+JSON object starts as a copy of a real one and only the fields listed below were changed. Texts
+are the vendors' own words: OpenAI's posts of 2024-12-11 (the seed; times from
+`tests/golden/seed/README.md`) and `tests/data/fixtures/social/posts/vendor-posts.jsonl`. Hosts
+and accounts that are not the vendor's real ones use reserved names (`mastodon.example`,
+`openai.example`); ids are derived from the post times (Mastodon and X ids are time snowflakes).
+Bodies are compact JSON.
+
+"""
+
+
+def build_social_derived(w: Writer) -> None:
+    notes: list[str] = []
+
+    # Mastodon: the seed thread on mastodon.example, and two stories built on it.
+    bodies = sd.mastodon_bodies(w.fixtures)
+    account = sd.mastodon_account(bodies)
+    lookup = derived(sd.mastodon_lookup_uri(), account)
+    p3, p2, p1 = sd.mastodon_seed(bodies)
+    window = sd.mastodon_statuses_uri()
+    w.cassette(
+        "social/mastodon/openai-seed.yaml",
+        [lookup, derived(window, [p3, p2, p1])],
+        "derived: GET accounts/lookup -> the account; GET accounts/:id/statuses -> the seed "
+        "thread (3 statuses, each replying to the one before). MIT (`LICENSE`).",
+    )
+    notes.append(
+        "- `mastodon/openai-seed.yaml`: `accounts/lookup?acct=openai` -> the `account` of "
+        "`test_status_edit.yaml`'s edited status (interaction 3); changed: host "
+        "(`localhost:3000` -> `mastodon.example`), id, username, acct, display_name, url, uri, "
+        "created_at, statuses_count, last_status_at. `accounts/:id/statuses` -> the seed "
+        "statuses, newest first. Post 1 from `test_list_timeline.yaml`'s first timeline status "
+        "(interaction 5), posts 2 and 3 from `test_status_reply.yaml`'s reply (interaction 2); "
+        "changed: host, id, created_at, uri, url, content (`<p>` + the seed text, `'` as "
+        "`&#39;` as Mastodon writes it), account (above), in_reply_to_id and "
+        "in_reply_to_account_id (the previous seed post, the account itself), mentions (empty: "
+        "a reply to oneself mentions nobody), edited_at; removed: `application` and the "
+        "viewer-only fields (favourited, reblogged, muted, bookmarked, pinned, filtered), which "
+        "an anonymous reader does not get."
+    )
+    draft = sd.mastodon_status(bodies, 0, text=sd.SEED_FIRST_DRAFT)
+    edited = sd.mastodon_status(bodies, 0, edited_at=sd.SEED_EDITED_AT)
+    w.cassette(
+        "social/mastodon/openai-seed-runs.yaml",
+        [
+            lookup,
+            derived(window, [draft]),
+            derived(window, [p2, edited]),
+            derived(window, [p3, edited]),
+        ],
+        "derived: three runs over the seed: post 1 first published shorter, then edited; post 2 "
+        "added, then deleted while post 3 arrives. MIT (`LICENSE`).",
+    )
+    notes.append(
+        "- `mastodon/openai-seed-runs.yaml`: three collection runs of the same account. Run 1: "
+        "lookup, then statuses -> post 1 with only its first sentence ("
+        f"{sd.SEED_FIRST_DRAFT!r}). Run 2: statuses -> post 2 and post 1 edited to its full "
+        f"text (`edited_at` {sd.SEED_EDITED_AT}). Run 3: statuses -> post 3 and post 1; post 2 "
+        "is gone (deleted). The edit and the deletion are test derivations: OpenAI's posts "
+        "were neither edited nor deleted. Statuses as in `openai-seed.yaml`."
+    )
+    w.cassette(
+        "social/mastodon/openai-seed-gap.yaml",
+        [
+            derived(sd.mastodon_statuses_uri(limit=2), [p3, p2]),
+            derived(sd.mastodon_statuses_uri(limit=2, max_id=p2["id"], since_id=p1["id"]), []),
+        ],
+        "derived: a page of 2 that is all new since post 1, then the gap page (empty). "
+        "MIT (`LICENSE`).",
+    )
+    notes.append(
+        "- `mastodon/openai-seed-gap.yaml`: for a collector paging 2 statuses at a time whose "
+        "cursor is post 1: statuses?limit=2 -> posts 3 and 2 (all new, so there may be a gap); "
+        "statuses?limit=2&max_id=<post 2>&since_id=<post 1> -> `[]` (what Mastodon answers "
+        "when nothing lies between). Statuses as in `openai-seed.yaml`."
+    )
+
+    # Bluesky: the seed as an author feed, with a repost and a reply to another account.
+    thread_path = w.fixtures / "social/bluesky/thread_view_post_with_embed_media.json"
+    fixture = read_json(thread_path)
+    items = sd.bluesky_seed(fixture)
+    (single,) = sd.bluesky_pages(items, 50)
+    w.cassette(
+        "social/bluesky/openai-seed.yaml",
+        [derived(single.uri, single.body)],
+        "derived: getAuthorFeed -> the seed thread plus a repost and a reply to another "
+        "account. MIT (`LICENSE`).",
+    )
+    w.cassette(
+        "social/bluesky/openai-seed-paging.yaml",
+        [derived(page.uri, page.body) for page in sd.bluesky_pages(items, 2)],
+        "derived: the same feed in pages of 2, followed by cursor. MIT (`LICENSE`).",
+    )
+    notes.append(
+        "- `bluesky/openai-seed.yaml`: `app.bsky.feed.getAuthorFeed?actor=openai.example` -> "
+        '`{"cursor", "feed"}` (the lexicon\'s output) of five feedViewPost items, newest '
+        "first. The three seed posts are the postView of `thread_view_post_with_embed_media."
+        "json`; changed: uri (did derived from the handle, rkey a TID from the time), cid (a "
+        "CID-shaped placeholder, not the record's hash), author (did, handle, displayName, "
+        "avatar path, createdAt), record (createdAt, text, no embed; posts 2 and 3 carry "
+        "`reply` {root, parent} strong refs as in the `app.bsky.feed.post` lexicon), the view "
+        "`embed` removed, indexedAt = createdAt. Items of posts 2 and 3 carry the feedViewPost "
+        "`reply` {root, parent} postViews (`app.bsky.feed.defs`). Also: the fixture's own post "
+        "unchanged with `reason` #reasonRepost by the account (indexedAt 2024-12-12T00:30Z), and "
+        "a reply by the account to that post (2024-12-12T02:00Z) whose text is the seed status "
+        "page's first update; the normalizer must leave both out. The page `cursor` is the last "
+        "item's time: the AppView's cursor is opaque to clients, this one is only echoed back."
+    )
+    notes.append(
+        "- `bluesky/openai-seed-paging.yaml`: the same five items in pages of 2 (limit=2): "
+        "page 1 without cursor, pages 2 and 3 with the cursor of the page before."
+    )
+
+    # X: real @MSFT365Status posts of 2024-07-19 as a self-thread, three runs; and an edit.
+    body = sd.x_tweepy_body(w.fixtures)
+    template = body["data"][0]
+    posts = [p for p in sd.vendor_posts(w.fixtures) if p["posted_at"] == "2024-07-19"]
+    if len(posts) != 4:
+        raise BuildError("expected four @MSFT365Status posts of 2024-07-19 in vendor-posts")
+    tweets: list[dict[str, Any]] = []
+    for when, post in zip(sd.MSFT_TIMES, posts, strict=True):
+        tweet_id = sd.snowflake(when)
+        tweets.append(
+            sd.x_tweet(
+                template,
+                tweet_id=tweet_id,
+                when=when,
+                text=post["text"],
+                author_id=sd.MSFT_USER_ID,
+                reply_to=tweets[-1]["id"] if tweets else None,
+                conversation_id=tweets[0]["id"] if tweets else tweet_id,
+            )
+        )
+    a, b, c, d = tweets
+    user = derived(
+        sd.x_user_uri("MSFT365Status"),
+        {
+            "data": {
+                "id": sd.MSFT_USER_ID,
+                "name": "Microsoft 365 Status",
+                "username": "MSFT365Status",
+            }
+        },
+        sd.X_RATE_HEADERS,
+    )
+    w.cassette(
+        "social/x/msft365status-2024-07-19.yaml",
+        [
+            user,
+            derived(sd.x_tweets_uri(), sd.x_page(body, [b, a]), sd.X_RATE_HEADERS),
+            derived(sd.x_tweets_uri(since_id=b["id"]), sd.x_page(body, [d, c]), sd.X_RATE_HEADERS),
+            derived(sd.x_tweets_uri(since_id=d["id"]), sd.x_page(body, []), sd.X_RATE_HEADERS),
+        ],
+        "derived: user lookup, then three runs of the timeline (2 tweets, 2 newer, none). "
+        "MIT (`LICENSE`).",
+    )
+    short = a["text"].split(" More info")[0]
+    draft_id = a["id"]
+    edit_id = sd.snowflake("2024-07-19T09:10:00.000Z")
+    first = sd.x_tweet(
+        template, tweet_id=draft_id, when=sd.MSFT_TIMES[0], text=html.unescape(short),
+        author_id=sd.MSFT_USER_ID,
+    )  # fmt: skip
+    second = sd.x_tweet(
+        template, tweet_id=edit_id, when="2024-07-19T09:10:00.000Z",
+        text=html.unescape(a["text"]), author_id=sd.MSFT_USER_ID,
+        history=[draft_id, edit_id], conversation_id=draft_id,
+    )  # fmt: skip
+    w.cassette(
+        "social/x/msft365status-edit.yaml",
+        [
+            user,
+            derived(sd.x_tweets_uri(), sd.x_page(body, [first]), sd.X_RATE_HEADERS),
+            derived(
+                sd.x_tweets_uri(since_id=draft_id), sd.x_page(body, [second]), sd.X_RATE_HEADERS
+            ),
+        ],
+        "derived: a tweet, then its edit (a new id whose edit history starts with the first). "
+        "MIT (`LICENSE`).",
+    )
+    notes.append(
+        "- `x/msft365status-2024-07-19.yaml`: `GET /2/users/by/username/MSFT365Status` -> "
+        '`{"data": {"id", "name", "username"}}` (the X API v2 reference\'s default '
+        f"user fields; the id {sd.MSFT_USER_ID} is a placeholder, the real one was not "
+        "available offline). Then `GET /2/users/:id/tweets` three times (first run; "
+        "`since_id` = newest of run 1; `since_id` = newest of run 2) -> tweepy's "
+        "`test_client_get_users_tweets.yaml` body shape (`data` + `meta` with newest_id, "
+        'oldest_id, result_count; the last run `{"meta": {"result_count": 0}}`). Tweets: '
+        "the four @MSFT365Status posts of 2024-07-19 in `vendor-posts.jsonl`, in file order, "
+        "each a reply to the one before (a self-thread, as the account posts updates; the "
+        "source pages do not show the threading). Each starts from tweepy's first tweet "
+        "(edit_history_tweet_ids, id, text) with text escaped as X does (`&`, `<`, `>`) and "
+        "the `tweet.fields` incident-feed asks for added in the reference's shape: author_id, "
+        "conversation_id, created_at, in_reply_to_user_id and referenced_tweets "
+        "(`replied_to`). The source gives the date only: the hours (09:00Z..12:00Z) are ours, "
+        "and ids are X snowflakes of those times. `entities` is left out: the t.co links' "
+        "targets are not known. Response headers include tweepy's recorded x-rate-limit-*."
+    )
+    notes.append(
+        "- `x/msft365status-edit.yaml`: lookup as above; run 1 -> the first 2024-07-19 post "
+        'without its last sentence ("More info is posted ..."); run 2 (`since_id` = that '
+        "tweet) -> its edit: a new id (a snowflake of 09:10Z) with the full text and "
+        "`edit_history_tweet_ids` [first id, new id]. The edit is a test derivation."
+    )
+    readme = SOCIAL_README_HEAD + "\n".join(notes) + "\n"
+    w.write("social/README.md", readme.encode("utf-8"))
 
 
 README_HEAD: Final = """\
