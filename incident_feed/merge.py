@@ -115,6 +115,24 @@ def plan_incident(
     return plan
 
 
+def resummarize(existing: Row, updates: Sequence[Row], now: dt.datetime) -> dict[str, Any] | None:
+    """The incident row again after some of its updates were marked deleted (or seen again);
+    None when nothing about it changed."""
+    draft = IncidentDraft(
+        key=existing["id"],
+        native_id=existing["id"],
+        vendor=existing["vendor"],
+        kind=Kind(existing["kind"]),
+        title=existing["title"],
+        impact=Impact(existing["impact"]),
+        updates=(),
+        url=existing["url"],
+        postmortem=bool(existing["postmortem"]),
+    )
+    summary = _summarize(existing["id"], draft, existing, updates, now)
+    return summary if summary["fingerprint"] != existing["fingerprint"] else None
+
+
 def _update_values(update: UpdateDraft, incident_id: str, source_name: str) -> dict[str, Any]:
     flags = ",".join(update.stamp.flags)
     components = [c.as_json() for c in update.components]
@@ -167,7 +185,9 @@ def _summarize(
     updates: Sequence[Row],
     now: dt.datetime,
 ) -> dict[str, Any]:
-    ordered = sorted(updates, key=lambda u: (u["at"], u["native_id"]))
+    # Updates deleted upstream stay in the thread, marked, but no longer move the incident.
+    live = [u for u in updates if not u.get("deleted_at")] or list(updates)
+    ordered = sorted(live, key=lambda u: (u["at"], u["native_id"]))
     kind = draft.kind
     phase = Phase(ordered[-1]["phase"]) if ordered else _first_phase(kind)
     declared = LABELS.get((draft.status_label or "").lower())

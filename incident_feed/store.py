@@ -271,16 +271,17 @@ class Store:
         listed = sorted(seen.native_ids)
         source = UPDATE.c.source_name == source_name
         with self.write() as conn:
+            back: list[int] = []
             for start in range(0, len(listed), _CHUNK):
-                conn.execute(
-                    update(UPDATE)
-                    .where(
-                        source,
-                        UPDATE.c.native_id.in_(listed[start : start + _CHUNK]),
-                        UPDATE.c.deleted_at.is_not(None),
+                chunk = listed[start : start + _CHUNK]
+                marked = UPDATE.c.deleted_at.is_not(None)
+                statement = select(UPDATE.c.id).where(source, UPDATE.c.native_id.in_(chunk), marked)
+                found = list(conn.execute(statement).scalars())
+                if found:
+                    back += found
+                    conn.execute(
+                        update(UPDATE).where(UPDATE.c.id.in_(found)).values(deleted_at=None)
                     )
-                    .values(deleted_at=None)
-                )
             gone = [
                 row.id
                 for row in conn.execute(
@@ -296,7 +297,28 @@ class Store:
                     .where(UPDATE.c.id.in_(gone[start : start + _CHUNK]))
                     .values(deleted_at=now)
                 )
+            self._resummarize(conn, [*gone, *back], now)
         return len(gone)
+
+    def _resummarize(self, conn: Connection, update_ids: list[int], now: dt.datetime) -> None:
+        """Bring the incidents of these updates up to date with which of them are deleted."""
+        from incident_feed.merge import resummarize
+
+        affected: set[str] = set()
+        for start in range(0, len(update_ids), _CHUNK):
+            chunk = update_ids[start : start + _CHUNK]
+            statement = select(UPDATE.c.incident_id).where(UPDATE.c.id.in_(chunk))
+            affected.update(conn.execute(statement).scalars())
+        ids = sorted(affected)
+        updates: dict[str, list[Mapping[Any, Any]]] = defaultdict(list)
+        for row in self._rows(conn, UPDATE, UPDATE.c.incident_id, ids):
+            updates[row["incident_id"]].append(row)
+        rows = []
+        for incident in self._rows(conn, INCIDENT, INCIDENT.c.id, ids):
+            summary = resummarize(incident, updates[incident["id"]], now)
+            if summary is not None:
+                rows.append(summary)
+        self._upsert(conn, INCIDENT, rows, ["id"])
 
     def start_run(self, trigger: str, now: dt.datetime) -> int:
         with self.write() as conn:

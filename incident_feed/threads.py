@@ -26,6 +26,7 @@ from incident_feed.config import slugify
 from incident_feed.enums import FINAL_PHASES, Kind, Phase
 from incident_feed.merge import incident_id_for
 from incident_feed.normalize.drafts import IncidentDraft
+from incident_feed.normalize.social import CONTINUATION, PARENT_UNSEEN
 from incident_feed.normalize.times import as_utc
 from incident_feed.store import INCIDENT, RECORD, Store
 
@@ -67,6 +68,16 @@ def plan_threads(
             thread = Thread(draft.key, draft.title, draft.kind, phase, at)
         else:
             draft = replace(draft, key=thread.key, title=thread.title, kind=thread.kind)
+            last = draft.updates[-1] if draft.updates else None
+            if last is not None and last.evidence.startswith(CONTINUATION):
+                # A reply that says nothing of the phase keeps the thread's phase (its parent
+                # may have been re-decided, or stored by an earlier run).
+                phase = thread.phase
+                evidence = last.evidence
+                if evidence == PARENT_UNSEEN:
+                    evidence = f"{CONTINUATION}: phase of the thread it continues"
+                continued = replace(last, phase=phase, evidence=evidence)
+                draft = replace(draft, updates=(*draft.updates[:-1], continued))
         moved = replace(thread, phase=phase, last_at=max(at, thread.last_at))
         open_ = [t for t in open_ if t.key != thread.key]
         if phase not in FINAL_PHASES:

@@ -39,6 +39,7 @@ BSKY_PIN = "app.bsky.feed.defs#reasonPin"
 BSKY_LINK = "app.bsky.richtext.facet#link"
 # Evidence of a self-reply without a phase signal; cross-run threading may re-decide its phase.
 CONTINUATION = "no phase signal; thread continuation"
+PARENT_UNSEEN = f"{CONTINUATION} (its parent is not in this page)"
 _AT_POST = re.compile(
     r"^at://(did:[a-z]+:[A-Za-z0-9._:%-]+)/app\.bsky\.feed\.post/([A-Za-z0-9._~:-]{1,512})$"
 )
@@ -323,7 +324,7 @@ def drafts_from_posts(posts: Iterable[Post], context: Context) -> tuple[list[Inc
                 evidence = f"{CONTINUATION}: phase of the post it replies to"
             else:
                 phase, kind = Phase.INVESTIGATING, Kind.INCIDENT
-                evidence = f"{CONTINUATION} (its parent is not in this page)"
+                evidence = PARENT_UNSEEN
         else:
             ignored += 1
             continue

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 
 from incident_feed.model import Kind, Phase
-from incident_feed.normalize.drafts import Context, IncidentDraft, ParseResult
+from incident_feed.normalize.drafts import Context, IncidentDraft, ParseResult, Seen
+from incident_feed.normalize.social import CONTINUATION, PARENT_UNSEEN
 from incident_feed.pipeline import ingest
 from incident_feed.sources.base import Collector, Document
 from incident_feed.store import IncidentQuery, Store
 from incident_feed.threads import Thread, key_of, plan_threads
+from tests.conftest import NOW
 from tests.linking.posts import SOCIAL, THIRD, at, post, seed_posts
 
 
@@ -106,3 +109,36 @@ def test_reading_open_threads_is_bounded_to_the_window(store: Store) -> None:
     run(store, [late])
     assert store.count("incident") == 2
     assert dt.timedelta(hours=12) < at("2024-12-13T23:40") - at("2024-12-11T23:12")
+
+
+def test_a_reply_without_a_phase_keeps_its_threads_phase_across_runs(store: Store) -> None:
+    first, _, _ = seed_posts()
+    run(store, [first])
+    # What the normalizer makes of a self-reply with no phase signal whose parent it cannot see.
+    quiet = post(
+        "7", "2024-12-12T00:30:00", "Thanks for bearing with us.", reply_to=first.native_id
+    )
+    update = dataclasses.replace(quiet.updates[0], evidence=PARENT_UNSEEN)
+    run(store, [dataclasses.replace(quiet, updates=(update,))])
+    thread = f"openai-{first.key}"
+    [_, stored] = store.updates_for([thread])[thread]
+    assert stored["phase"] == "identified"
+    assert stored["evidence"] == f"{CONTINUATION}: phase of the thread it continues"
+
+
+def test_a_post_deleted_upstream_stops_moving_its_incident(store: Store) -> None:
+    run(store, seed_posts())
+    thread = "openai-mastodon-113651000000000001"
+    natives = {d.native_id for d in seed_posts()}
+    resolved = "113651000000000003"
+    since = at("2024-12-11T23:00")
+    assert store.mark_deleted(SOCIAL.name, Seen(frozenset(natives - {resolved}), since), NOW) == 1
+    [incident] = store.incidents(IncidentQuery(ids=(thread,)))
+    assert (incident["phase"], incident["resolved_at"]) == ("remediating", None)
+    updates = store.updates_for([thread])[thread]
+    assert [u["deleted_at"] is not None for u in updates] == [False, False, True]
+    # Seen again (the deletion was a glitch): resolved again, nothing duplicated.
+    assert store.mark_deleted(SOCIAL.name, Seen(frozenset(natives), since), NOW) == 0
+    [incident] = store.incidents(IncidentQuery(ids=(thread,)))
+    assert (incident["phase"], incident["resolved_at"]) == ("resolved", at("2024-12-12T03:40"))
+    assert store.count("update") == 3
