@@ -2,8 +2,9 @@
 
 A thread is linked to the incident it announces by explicit references first (a link to the
 incident in a post, or the post's id named on a Statuspage update as ``tweet_id``), then by
-time plus the product and component words both sides use. Each link keeps its confidence and
-reason. Status-page incidents that the same thread announces within :data:`GROUP_WINDOW` of
+time: within :data:`CLOSE` of each other on time alone, further apart only with product and
+component words both sides use (more words, more confidence). Each link keeps its confidence
+and reason. Status-page incidents that the same thread announces within :data:`GROUP_WINDOW` of
 each other are grouped as one outage. A link a user undid (``state = rejected``) is never
 proposed again; a link a user made (``manual``) is never replaced.
 
@@ -29,6 +30,7 @@ from incident_feed.normalize.times import as_utc
 from incident_feed.store import INCIDENT, LINK, RECORD, UPDATE, Store
 
 WINDOW = dt.timedelta(hours=6)
+CLOSE = dt.timedelta(minutes=30)  # a thread and an incident this close are linked on time alone
 GROUP_WINDOW = dt.timedelta(minutes=30)
 THRESHOLD = 0.6
 SAME, GROUP = "same", "group"
@@ -86,16 +88,15 @@ def score(thread: Side, incident: Side) -> Link | None:
     if gap > WINDOW and not overlaps:
         return None
     shared = sorted(_words(thread.texts) & _incident_words(incident))
-    if not shared:
-        return None
-    time_score = (
-        0.5 if gap <= dt.timedelta(minutes=30) else 0.4 if gap <= dt.timedelta(hours=2) else 0.25
-    )
-    confidence = round(time_score + min(0.45, 0.25 + 0.1 * (len(shared) - 1)), 2)
+    time_score = 0.6 if gap <= CLOSE else 0.45 if gap <= dt.timedelta(hours=2) else 0.3
+    word_score = min(0.35, 0.2 + 0.1 * (len(shared) - 1)) if shared else 0.0
+    confidence = round(min(0.95, time_score + word_score), 2)
     if confidence < THRESHOLD:
         return None
     minutes = int(gap.total_seconds() // 60)
-    reason = f"started {_span(minutes)} apart; both name {', '.join(shared[:5])}"
+    reason = f"started {_span(minutes)} apart; " + (
+        f"both name {', '.join(shared[:5])}" if shared else "no product or component named"
+    )
     return Link(thread.id, incident.id, SAME, confidence, reason)
 
 

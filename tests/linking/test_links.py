@@ -90,12 +90,16 @@ def test_a_tweet_id_on_a_status_update_is_an_explicit_reference(store: Store) ->
     assert reason == "the status page names post 1867 (tweet_id)"
 
 
-def test_no_link_without_shared_product_words_or_far_apart(store: Store) -> None:
+def test_time_alone_links_only_when_close(store: Store) -> None:
     store_status(store)
     store_posts(store, [post("1", "2024-12-11T23:20:00", "We're investigating login problems.")])
-    store_posts(store, [post("2", "2024-12-13T23:20:00", "We're investigating ChatGPT errors.")])
-    assert links_of(store, "openai-mastodon-1") == []
-    assert links_of(store, "openai-mastodon-2") == []
+    store_posts(store, [post("2", "2024-12-11T20:10:00", "We're investigating login problems.")])
+    store_posts(store, [post("3", "2024-12-13T23:20:00", "We're investigating ChatGPT errors.")])
+    [(_, target, _, confidence, reason)] = links_of(store, "openai-mastodon-1")
+    assert (target, confidence) == (STATUS_ID, 0.6)
+    assert reason == "started 4 min apart; no product or component named"
+    assert links_of(store, "openai-mastodon-2") == []  # 3 h before, no shared word
+    assert links_of(store, "openai-mastodon-3") == []  # two days later
 
 
 def test_another_vendors_incident_is_never_a_candidate(store: Store) -> None:
