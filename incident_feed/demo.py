@@ -1,8 +1,10 @@
 """``make demo``: the product on the real payloads the repo ships, no network needed.
 
 Imports GitHub's incident history (Statuspage API files), GitHub's Atom history snapshots,
-Google Cloud's incidents.json and Slack's status history into a throwaway SQLite database,
-then shows the incidents (the TUI when it is available and this is a terminal).
+Google Cloud's incidents.json, Slack's status history, and the OpenAI outage of 2024-12-11 (the
+status-page incident and the vendor's posts on Mastodon and Bluesky, derived from real payload
+shapes: see cassettes/social/README.md) into a throwaway SQLite database, then shows the
+incidents: the TUI on a terminal, a list otherwise.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from incident_feed.cli import main as cli_main
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "data" / "fixtures"
 CONFIG = REPO / "config.toml"
+SEED = REPO / "tests" / "golden" / "seed" / "openai-2024-12-11.json"
+SOCIAL = REPO / "cassettes" / "social" / "payloads"
 
 
 def demo_imports() -> list[list[str]]:
@@ -33,6 +37,11 @@ def demo_imports() -> list[list[str]]:
          str(FIXTURES / "gcp" / "incidents-full.json")],
         ["import", "--kind", "slack", "--vendor", "Slack",
          str(FIXTURES / "slack" / "history.json")],
+        ["import", "--kind", "statuspage", "--vendor", "OpenAI", str(SEED)],
+        ["import", "--kind", "mastodon", "--vendor", "OpenAI", "--source", "openai-mastodon",
+         str(SOCIAL / "openai-seed-mastodon.json")],
+        ["import", "--kind", "bluesky", "--vendor", "OpenAI", "--source", "openai-bluesky",
+         str(SOCIAL / "openai-seed-bluesky.json")],
     ]  # fmt: skip
 
 
@@ -50,9 +59,14 @@ def main(argv: list[str] | None = None) -> int:
         if code not in (0, 1):
             return code
     print()
-    cli_main([*base, "incidents", "--limit", "15"])
-    print(f"\nExplore: .venv/bin/incident-feed --db {db} show github-nlmpksjb2ll7")
-    print(f"         .venv/bin/incident-feed --db {db} incidents --vendor 'Google Cloud' --json")
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        cli_main(base)  # the TUI
+    else:
+        cli_main([*base, "incidents", "--limit", "15"])
+    print(f"\nExplore: .venv/bin/incident-feed --db {db}              (the TUI)")
+    print(f"         .venv/bin/incident-feed --db {db} show openai-ctrsv3lwd797")
+    print(f"         .venv/bin/incident-feed --db {db} stats --since 2010-01-01")
+    print(f"         .venv/bin/incident-feed --db {db} export github-nlmpksjb2ll7")
     return 0
 
 

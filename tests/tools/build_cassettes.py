@@ -586,6 +586,14 @@ def build_social_derived(w: Writer) -> None:
         "derived: getAuthorFeed -> the seed thread plus a repost and a reply to another "
         "account. MIT (`LICENSE`).",
     )
+    # The same two seed answers as plain files, for `import` (make demo needs no YAML reader).
+    w.write("social/payloads/openai-seed-mastodon.json", sd.compact([p3, p2, p1]).encode())
+    w.write("social/payloads/openai-seed-bluesky.json", str(single.body).encode())
+    notes.append(
+        "- `payloads/openai-seed-mastodon.json`, `payloads/openai-seed-bluesky.json`: the "
+        "statuses and getAuthorFeed bodies of `mastodon/openai-seed.yaml` and "
+        "`bluesky/openai-seed.yaml`, as files for `incident-feed import` (`make demo`)."
+    )
     w.cassette(
         "social/bluesky/openai-seed-paging.yaml",
         [derived(page.uri, page.body) for page in sd.bluesky_pages(items, 2)],
