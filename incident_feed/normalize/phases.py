@@ -1,17 +1,56 @@
 """Labels and free text -> phases, with the evidence that decided them.
 
-The rules are data (:data:`RULES`), one row a phrase family, each tested on its own. A match is
-dropped when negated ("not yet identified") and downgraded when stated as intent ("working to roll
-out a fix" is identified, not remediating). Of the matches left, the furthest phase along the
-progression wins, so "identified ... rolling out a fix" is remediating.
+Two readers share the phrase rules of :mod:`incident_feed.normalize.phase_rules`:
+
+- :func:`classify` reads a status-page update, which is an incident update by definition;
+  :func:`decide_phase` combines it with the source's own label.
+- :func:`classify_post` reads a social post, which may be no update at all (a reply to a user,
+  product news), so it asks for more before it names a phase.
+
+A match is dropped when negated ("not yet identified"), when it is advice to the reader
+("Workaround: fail over ...") or sits in a symptom section ("Diagnosis: ..."), and is read as its
+intent phase when stated as intent ("working to roll out a fix" is identified, not remediating).
+Of the matches left, weak ones (weak rules, and anything stated as intent) count only when no
+strong one matched, and then the furthest phase along the progression wins, so "identified ...
+rolling out a fix" is remediating, while "investigating ... working to roll out a fix" stays
+investigating. docs/phases.md has the whole table.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from incident_feed.model import INCIDENT_PHASES, MAINTENANCE_PHASES, Kind, Phase, phase_rank
+from incident_feed.normalize.phase_rules import (
+    ADVICE,
+    ASIDE,
+    INCIDENT_CONTEXT,
+    INTENT,
+    MAINTENANCE_CONTEXT,
+    MARKERS,
+    NEGATION,
+    POST_RULES,
+    RULES,
+    Marker,
+    Rule,
+)
+
+__all__ = [
+    "DECISIVE",
+    "LABELS",
+    "MARKERS",
+    "NO_SIGNAL",
+    "POST_RULES",
+    "RULES",
+    "Classification",
+    "Marker",
+    "Rule",
+    "classify",
+    "classify_post",
+    "decide_phase",
+]
 
 # The source's own label (lower-cased) -> phase. None: the label says nothing; read the text.
 LABELS: dict[str, Phase | None] = {
@@ -33,207 +72,24 @@ DECISIVE = frozenset(
     {Phase.MONITORING, Phase.RESOLVED, Phase.IN_PROGRESS, Phase.VERIFYING, Phase.COMPLETED}
 )
 
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """A phrase family that signals a phase.
-
-    ``intent_phase`` is what the phrase signals when it is stated as intent ("working to ...",
-    "will ..."); None means intent says nothing about the phase.
-    """
-
-    name: str
-    phase: Phase
-    pattern: re.Pattern[str]
-    confidence: float
-    intent_phase: Phase | None = None
-    hints: tuple[str, ...] = ()
-
-
-def _rule(
-    name: str, phase: Phase, pattern: str, confidence: float, intent: Phase | None = None
-) -> Rule:
-    return Rule(name, phase, re.compile(pattern, re.IGNORECASE), confidence, intent, HINTS[name])
-
-
-# Per rule, lower-case strings of which at least one occurs in any text the rule matches: a
-# cheap pre-check that skips most regex work (tested against every rule's examples).
-HINTS: dict[str, tuple[str, ...]] = {
-    "investigating": ("investigat",),
-    "looking-into": ("looking into",),
-    "aware-of": ("aware of",),
-    "experiencing": ("experiencing", "seeing", "observing"),
-    "reports-of": ("report",),
-    "identified": ("identified", "found", "determined", "isolated", "pinpointed", "located"),
-    "cause-identified": ("been",),
-    "working-on-fix": ("working on",),
-    "rolling-out": (" out",),
-    "deploying-fix": ("deploy", "apply", "implement", "roll", "revert"),
-    "fix-being-applied": ("being",),
-    "mitigating": ("mitigat", "failing over", "rerout", "re-rout", "restart", "scaling up"),
-    "fix-done": ("been",),
-    "deployed-fix": ("deployed", "applied", "implemented", "rolled", "reverted"),
-    "monitoring": ("monitor",),
-    "recovering": ("recover", "returned", "error rate"),
-    "resolved": ("been", "resolved", "closed"),
-    "operational": ("operational", "normal", "recovered", "restored"),
-    "maintenance-scheduled": ("maintenance",),
-    "maintenance-in-progress": ("maintenance",),
-    "maintenance-verifying": ("verif",),
-    "maintenance-completed": ("maintenance",),
-}
-
-
-_FIX = r"(?:fix(?:es)?|remediation|mitigation|patch|hotfix|workaround|change|rollback)"
-RULES: tuple[Rule, ...] = (
-    _rule("investigating", Phase.INVESTIGATING, r"\binvestigat(?:ing|e|ion)\b", 0.7),
-    _rule("looking-into", Phase.INVESTIGATING, r"\blooking into\b", 0.7),
-    _rule("aware-of", Phase.INVESTIGATING, r"\b(?:are|we're|is) aware of\b", 0.7),
-    _rule(
-        "experiencing",
-        Phase.INVESTIGATING,
-        r"\b(?:experiencing|seeing|observing) (?:an? |some )?(?:outage|issues?|problems?|errors?|"
-        r"degraded|degradation|disruption|elevated|increased|intermittent|partial)",
-        0.6,
-    ),
-    _rule("reports-of", Phase.INVESTIGATING, r"\breports? of\b", 0.5),
-    _rule(
-        "identified",
-        Phase.IDENTIFIED,
-        r"\b(?:identified|found|determined|isolated|pinpointed|located) (?:the|a|an)? ?"
-        r"(?:likely |potential |probable |root )?(?:cause|issue|problem|source|culprit|trigger)",
-        0.85,
-    ),
-    _rule(
-        "cause-identified",
-        Phase.IDENTIFIED,
-        r"\b(?:cause|issue|problem|source) (?:has|have) been (?:identified|found|determined|isolated)",
-        0.85,
-    ),
-    _rule(
-        "working-on-fix",
-        Phase.IDENTIFIED,
-        rf"\bworking on (?:a|the) {_FIX}",
-        0.75,
-    ),
-    _rule(
-        "rolling-out",
-        Phase.REMEDIATING,
-        rf"\b(?:roll(?:ing)?|push(?:ing)?) out (?:a |the |an )?(?:\w+ )?{_FIX}",
-        0.85,
-        intent=Phase.IDENTIFIED,
-    ),
-    _rule(
-        "deploying-fix",
-        Phase.REMEDIATING,
-        rf"\b(?:deploy(?:ing)?|apply(?:ing)?|implement(?:ing)?|roll(?:ing)? back|revert(?:ing)?)"
-        rf" (?:a |the |an )?(?:\w+ )?(?:{_FIX}|changes?|deploy(?:ment)?)",
-        0.8,
-        intent=Phase.IDENTIFIED,
-    ),
-    _rule(
-        "fix-being-applied",
-        Phase.REMEDIATING,
-        rf"\b{_FIX} (?:is|are) (?:being|currently being|now being) "
-        r"(?:rolled out|deployed|applied|implemented)",
-        0.85,
-    ),
-    _rule(
-        "mitigating",
-        Phase.REMEDIATING,
-        r"\b(?:mitigating|mitigation (?:is |are )?(?:in progress|underway|under way)|"
-        r"failing over|rerouting|re-routing|restarting|scaling up)\b",
-        0.7,
-        intent=Phase.IDENTIFIED,
-    ),
-    _rule(
-        "fix-done",
-        Phase.MONITORING,
-        rf"\b{_FIX} (?:has|have) been (?:rolled out|deployed|applied|implemented|put in place)",
-        0.85,
-    ),
-    _rule(
-        "deployed-fix",
-        Phase.MONITORING,
-        rf"\b(?:have|has|we've) (?:deployed|applied|implemented|rolled out|rolled back|reverted)"
-        rf" (?:a |the |an )?(?:\w+ )?(?:{_FIX}|changes?)",
-        0.75,
-    ),
-    _rule(
-        "monitoring",
-        Phase.MONITORING,
-        r"\b(?:monitoring (?:the )?(?:results|recovery|the situation|closely|for)|"
-        r"(?:are|we're|continue to|continuing to) monitor(?:ing)?\b)",
-        0.75,
-    ),
-    _rule(
-        "recovering",
-        Phase.MONITORING,
-        r"\b(?:(?:signs of|seeing|observing) (?:a )?recovery|(?:are|is|have|has) (?:now )?"
-        r"(?:recovering|recovered|returned to normal)|error rates? (?:have|has) (?:returned|dropped))",
-        0.7,
-    ),
-    _rule(
-        "resolved",
-        Phase.RESOLVED,
-        r"\b(?:has|have) been (?:fully )?(?:resolved|fixed|restored|mitigated)|"
-        r"\b(?:is|are) (?:now )?(?:fully )?resolved\b|\bincident (?:is|has been) (?:now )?closed\b",
-        0.9,
-    ),
-    _rule(
-        "operational",
-        Phase.RESOLVED,
-        r"\b(?:(?:are|is) (?:now )?(?:fully )?operational|back to normal|operating normally|"
-        r"functioning normally|fully recovered|(?:service|services|access) (?:is|are|has been|have been) restored)",
-        0.8,
-    ),
-    _rule(
-        "maintenance-scheduled",
-        Phase.SCHEDULED,
-        r"\b(?:scheduled maintenance|will be (?:performing|undergoing|conducting) (?:scheduled )?maintenance|"
-        r"maintenance (?:is )?scheduled)",
-        0.8,
-    ),
-    _rule(
-        "maintenance-in-progress",
-        Phase.IN_PROGRESS,
-        r"\b(?:maintenance is (?:now |currently )?(?:in progress|underway|under way)|"
-        r"(?:are|is) (?:now |currently )?(?:performing|undergoing|conducting) (?:scheduled )?maintenance|"
-        r"maintenance has (?:begun|started))",
-        0.85,
-    ),
-    _rule(
-        "maintenance-verifying",
-        Phase.VERIFYING,
-        r"\bverif(?:ying|ication)\b",
-        0.6,
-    ),
-    _rule(
-        "maintenance-completed",
-        Phase.COMPLETED,
-        r"\bmaintenance (?:has been |is |was )?(?:now )?(?:completed?|finished|over|concluded)\b",
-        0.9,
-    ),
-)
-
-_NEGATION = re.compile(
-    r"(?:\bnot\b|\bno\b|n't\b|\bnever\b|\byet to\b|\bunable to\b|\bwithout\b|\bnor\b)"
-    r"[\w\s,]{0,12}$",
-    re.IGNORECASE,
-)
-_INTENT = re.compile(
-    r"(?:\b(?:working|continu\w*|aim\w*|plan\w*|prepar\w*|expect\w*|hope|hoping|need|needs|try\w*|"
-    r"going|intend\w*|begin|beginning|start\w*) to|\bwill(?: be)?|\bwe'll|\bshould|"
-    r"\bonce (?:we|the)|\bbefore|\bafter|\bwhen)\s+(?:\w+\s+){0,2}$",
-    re.IGNORECASE,
-)
-_CONTEXT = 40
+_CONTEXT = 40  # characters before a match searched for negation and intent
 _FINAL = frozenset({Phase.RESOLVED, Phase.COMPLETED})
+_INTENT_PENALTY = 0.1
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
+_WORD = re.compile(r"[a-z0-9]+")
+_INCIDENT = frozenset(INCIDENT_PHASES)
+_ANY = frozenset(Phase)
+_POST_RULES = RULES + POST_RULES
 
 
 @dataclass(frozen=True, slots=True)
 class Classification:
-    """A phase read from text, with the phrase and rule that decided it."""
+    """A phase read from text, with the phrase and rule that decided it.
+
+    ``confidence`` (0..1) is the confidence in ``phase``; it is 0 when ``phase`` is None. With no
+    phase, ``phrase`` and ``rule`` name the marker that made a post no update ("DM us", rule
+    ``dm-us``), or are None when nothing in the text spoke of an incident.
+    """
 
     phase: Phase | None
     confidence: float = 0.0
@@ -244,34 +100,55 @@ class Classification:
 NO_SIGNAL = Classification(None)
 
 
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    rule: Rule
+    phase: Phase
+    confidence: float
+    phrase: str
+    weak: bool  # the rule is weak, or the phrase was stated as intent
+
+
 def classify(
     text: str, kind: Kind | None = None, *, exclude: frozenset[Phase] = frozenset()
 ) -> Classification:
-    """Read a phase from free text; ``kind`` limits it to incident or maintenance phases, and
-    ``exclude`` drops phases the caller may not conclude from text."""
-    allowed = _allowed_phases(kind) - exclude
-    best = NO_SIGNAL
-    lowered = text.lower()
-    for rule in RULES:
-        if rule.phase not in allowed and (
-            rule.intent_phase is None or rule.intent_phase not in allowed
-        ):
-            continue
-        if rule.hints and not any(hint in lowered for hint in rule.hints):
-            continue
-        for match in rule.pattern.finditer(text):
-            before = text[max(0, match.start() - _CONTEXT) : match.start()]
-            if _NEGATION.search(before):
-                continue
-            phase: Phase | None = rule.phase
-            if _INTENT.search(before):
-                phase = rule.intent_phase
-            if phase is None or phase not in allowed:
-                continue
-            candidate = Classification(phase, rule.confidence, match.group(0), rule.name)
-            if _beats(candidate, best):
-                best = candidate
-    return best
+    """Read a phase from a status-page update's text; ``kind`` limits it to incident or
+    maintenance phases, and ``exclude`` drops phases the caller may not conclude from text."""
+    text, lowered = _prepared(text)
+    best = _decide(_readings(text, lowered, _allowed_phases(kind) - exclude, RULES))
+    if best is None:
+        return NO_SIGNAL
+    return Classification(best.phase, best.confidence, best.phrase, best.rule.name)
+
+
+def classify_post(text: str, *, in_thread: bool = False) -> Classification:
+    """Whether a social post is an incident update, and if so its phase, phrase and confidence.
+
+    ``in_thread``: the post continues an incident thread (a reply to the account's own update), so
+    phrases that also occur in product news ("we are monitoring", "all systems operational")
+    count without an incident word beside them, and a leading @mention is no sign of a reply to
+    a user. In a thread, phase None means the post says nothing new about the phase (the thread
+    keeps the one it had). Outside a thread, a post that speaks of an incident without a phase
+    phrase ("We're working to resolve the issue") opens it: investigating, at low confidence.
+    Replies to users and product news are no update unless a phase phrase is more confident
+    than the marker that says so.
+    """
+    text, lowered = _prepared(text)
+    allowed = _INCIDENT
+    if ("maint" in lowered or "scheduled" in lowered) and MAINTENANCE_CONTEXT.search(lowered):
+        allowed = _ANY
+    readings = _readings(text, lowered, allowed, RULES if in_thread else _POST_RULES)
+    if not in_thread and any(r.rule.needs_context for r in readings):
+        if not INCIDENT_CONTEXT.search(lowered):
+            readings = [r for r in readings if not r.rule.needs_context]
+    best = _decide(readings)
+    marker, marker_phrase = _strongest_marker(text, lowered, in_thread)
+    if marker is not None and (best is None or marker.strength >= best.confidence):
+        return Classification(None, 0.0, marker_phrase, marker.name)
+    if best is None:
+        return NO_SIGNAL
+    confidence = best.confidence - (marker.strength / 2 if marker is not None else 0.0)
+    return Classification(best.phase, round(confidence, 2), best.phrase, best.rule.name)
 
 
 def decide_phase(
@@ -301,6 +178,89 @@ def decide_phase(
     return first, "first update"
 
 
+def _readings(
+    text: str, lowered: str, allowed: frozenset[Phase], rules: tuple[Rule, ...]
+) -> list[_Reading]:
+    """Every match of every rule whose phase (or intent phase) is allowed; negated matches, advice
+    to the reader and symptom or workaround sections dropped, intent read as the intent phase."""
+    words = frozenset(_WORD.findall(lowered))
+    found: list[_Reading] = []
+    for rule in rules:
+        if rule.phase not in allowed and rule.intent_phase not in allowed:
+            continue
+        if rule.keywords.isdisjoint(words):
+            continue
+        if rule.anchored:
+            first = rule.pattern.match(lowered)
+            matches: Iterable[re.Match[str]] = () if first is None else (first,)
+        else:
+            matches = rule.pattern.finditer(lowered)
+        for match in matches:
+            start, end = match.span()
+            before = lowered[max(0, start - _CONTEXT) : start]
+            if NEGATION.search(before) or ADVICE.search(before):
+                continue
+            if ASIDE.match(lowered, lowered.rfind("\n", 0, start) + 1):
+                continue
+            if INTENT.search(before):
+                phase = rule.intent_phase
+                if phase is not None and phase in allowed:
+                    confidence = rule.confidence - _INTENT_PENALTY
+                    found.append(_Reading(rule, phase, confidence, text[start:end], True))
+            elif rule.phase in allowed:
+                found.append(
+                    _Reading(rule, rule.phase, rule.confidence, text[start:end], rule.weak)
+                )
+    return found
+
+
+def _decide(readings: list[_Reading]) -> _Reading | None:
+    """Weak readings count only without a strong one; then the furthest phase wins."""
+    strong = [r for r in readings if not r.weak]
+    best: _Reading | None = None
+    for reading in strong or readings:
+        if best is None or _beats(reading, best):
+            best = reading
+    return best
+
+
+def _beats(candidate: _Reading, best: _Reading) -> bool:
+    if (candidate.phase in INCIDENT_PHASES) != (best.phase in INCIDENT_PHASES):
+        # Text that states a maintenance phase is about the maintenance ("a maintenance window as
+        # we apply mitigations"), unless an incident phrase is clearly more confident.
+        if candidate.phase in MAINTENANCE_PHASES:
+            return candidate.confidence >= best.confidence
+        return candidate.confidence > best.confidence
+    rank, best_rank = phase_rank(candidate.phase), phase_rank(best.phase)
+    return rank > best_rank or (rank == best_rank and candidate.confidence > best.confidence)
+
+
+def _strongest_marker(text: str, lowered: str, in_thread: bool) -> tuple[Marker | None, str]:
+    strongest: Marker | None = None
+    phrase = ""
+    for marker in MARKERS:
+        if in_thread and marker.outside_thread_only:
+            continue
+        if strongest is not None and marker.strength <= strongest.strength:
+            continue
+        if not any(hint in lowered for hint in marker.hints):
+            continue
+        match = marker.pattern.search(lowered)
+        if match is not None:
+            strongest, phrase = marker, text[match.start() : match.end()]
+    return strongest, phrase
+
+
+def _prepared(text: str) -> tuple[str, str]:
+    """The text with straight apostrophes, and its lower-cased form of the same length (rules
+    match the lower-cased text; phrases are cut from the text at the same offsets)."""
+    text = text.translate(_QUOTES)
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters lower-case to two ("İ"): show the lower case
+        text = lowered
+    return text, lowered
+
+
 def _allowed_phases(kind: Kind | None) -> frozenset[Phase]:
     if kind is Kind.INCIDENT:
         return frozenset(INCIDENT_PHASES)
@@ -311,13 +271,3 @@ def _allowed_phases(kind: Kind | None) -> frozenset[Phase]:
 
 def _same_kind(phase: Phase, kind: Kind) -> bool:
     return (phase in MAINTENANCE_PHASES) == (kind is Kind.MAINTENANCE)
-
-
-def _beats(candidate: Classification, best: Classification) -> bool:
-    if best.phase is None:
-        return True
-    assert candidate.phase is not None
-    if (candidate.phase in INCIDENT_PHASES) != (best.phase in INCIDENT_PHASES):
-        return candidate.confidence > best.confidence
-    rank, best_rank = phase_rank(candidate.phase), phase_rank(best.phase)
-    return rank > best_rank or (rank == best_rank and candidate.confidence > best.confidence)

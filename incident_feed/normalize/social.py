@@ -29,7 +29,7 @@ from incident_feed.normalize.drafts import (
     Stamp,
     UpdateDraft,
 )
-from incident_feed.normalize.phases import Classification, classify
+from incident_feed.normalize.phases import classify_post
 from incident_feed.normalize.text import clean_line, clean_text, html_to_text, safe_http_url
 from incident_feed.normalize.times import clamp_future, parse_time
 
@@ -61,11 +61,6 @@ class Post:
     replies_to_other: bool = False
     repost: bool = False
     pinned: bool = False
-
-
-def classify_post(text: str) -> Classification:
-    """The one place a post's text is classified (a post-specific classifier will replace it)."""
-    return classify(text, None)
 
 
 # -- Mastodon --------------------------------------------------------------------------------
@@ -310,7 +305,7 @@ def drafts_from_posts(posts: Iterable[Post], context: Context) -> tuple[list[Inc
         if post.repost or post.replies_to_other:
             ignored += 1
             continue
-        reading = classify_post(post.text)
+        reading = classify_post(post.text, in_thread=post.reply_to is not None)
         if reading.phase is not None:
             phase = reading.phase
             kind = Kind.MAINTENANCE if phase in MAINTENANCE_PHASES else Kind.INCIDENT

@@ -317,7 +317,7 @@ def test_classification_happens_in_one_place(monkeypatch: pytest.MonkeyPatch, bo
     """Swapping :func:`social.classify_post` swaps the classifier for every platform."""
     calls: list[str] = []
 
-    def fake(text: str) -> Classification:
+    def fake(text: str, *, in_thread: bool = False) -> Classification:
         calls.append(text)
         return Classification(Phase.SCHEDULED, 0.5, "fake", "fake-rule")
 
