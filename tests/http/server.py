@@ -22,6 +22,7 @@ import json
 import threading
 import time
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -59,6 +60,7 @@ class RecordedRequest:
     path: str  # without the query string
     headers: Mapping[str, str]  # lower-case names
     at: float  # time.monotonic() when its request line and headers had been read
+    body: bytes = b""  # what a POST or PUT sent (at most 1 MiB is read)
 
 
 class Exchange:
@@ -120,7 +122,11 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    request_queue_size = 256  # the stdlib's 5 drops connections from a 16-wide client pool
     owner: LocalServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that hung up (deadline, stop) is expected here, not a server fault
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -140,11 +146,19 @@ class _RequestHandler(BaseHTTPRequestHandler):
 class LocalServer:
     """A threaded HTTP server on ``127.0.0.1:<ephemeral port>`` serving scripted routes."""
 
-    def __init__(self, *, max_requests: int = 200) -> None:
+    def __init__(
+        self, *, max_requests: int = 200, latency: float = 0.0, keep_requests: int = 10_000
+    ) -> None:
+        """``latency``: seconds added before every response; ``keep_requests``: how many of
+        the latest requests are kept for inspection (bounded memory under soak tests)."""
         self.max_requests = max_requests
+        self.latency = latency
+        self.keep_requests = keep_requests
         self.routes: dict[str, Handler] = {}
         self.fallback: Handler = not_found()
         self.requests: list[RecordedRequest] = []
+        self.counts: Counter[str] = Counter()
+        self.total = 0
         self.errors: list[str] = []
         self.refused = 0
         self.stopping = threading.Event()
@@ -217,7 +231,7 @@ class LocalServer:
     def count(self, path: str | None = None) -> int:
         """Requests received in all, or for one path."""
         with self._lock:
-            return sum(1 for r in self.requests if path is None or r.path == path)
+            return self.total if path is None else self.counts[path]
 
     def requests_to(self, path: str) -> list[RecordedRequest]:
         with self._lock:
@@ -237,22 +251,30 @@ class LocalServer:
 
     def _dispatch(self, raw: BaseHTTPRequestHandler) -> None:
         target = raw.path
+        length = int(raw.headers.get("Content-Length") or 0)
         request = RecordedRequest(
             method=raw.command,
             target=target,
             path=target.split("?", 1)[0],
             headers={k.lower(): v for k, v in raw.headers.items()},
             at=time.monotonic(),
+            body=raw.rfile.read(min(length, 1 << 20)) if length > 0 else b"",
         )
         with self._lock:
-            over_cap = len(self.requests) >= self.max_requests
+            over_cap = self.total >= self.max_requests
             if over_cap:
                 self.refused += 1
             else:
+                self.total += 1
+                self.counts[request.path] += 1
                 self.requests.append(request)
+                if len(self.requests) > self.keep_requests:
+                    del self.requests[: len(self.requests) // 2]
             handler = self.routes.get(request.path, self.fallback)
         exchange = Exchange(raw, self, request)
         try:
+            if self.latency and not over_cap and not exchange.wait(self.latency):
+                return
             if over_cap:
                 exchange.send(
                     503, b"test server request cap reached\n", {"Content-Type": "text/plain"}
