@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint types pytest demo bench clean cassettes
+.PHONY: run test lint types pytest demo bench bench-foundation bench-ops bench-tui clean cassettes
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,9 +45,21 @@ pytest: $(DEV_STAMP)
 cassettes: $(DEV_STAMP)
 	$(BIN)/python -m tests.tools.build_cassettes ../shared/fixtures
 
-## bench: run the benchmarks and print their figures
+## bench: run every benchmark, one after the other, and print their figures (docs/benchmarks.md)
 bench: $(DEV_STAMP)
 	$(BIN)/python -m benchmarks
+
+## bench-foundation: history_import, feed_ingest, cli_cold
+bench-foundation: $(DEV_STAMP)
+	$(BIN)/python -m benchmarks foundation
+
+## bench-ops: collect_many, export_report, watch_soak (~3 min; BENCH_SOAK_CYCLES=200 for a quick soak)
+bench-ops: $(DEV_STAMP)
+	$(BIN)/python -m benchmarks ops
+
+## bench-tui: TUI latency at 100,000 incidents (the first run builds the database)
+bench-tui: $(DEV_STAMP)
+	$(BIN)/python -m benchmarks tui
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

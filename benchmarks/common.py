@@ -32,6 +32,12 @@ def machine() -> str:
     return f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs, {platform.machine()}"
 
 
+def load() -> str:
+    """The load averages, printed with a result: the machine is shared, so say how busy it was."""
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
 def history_files() -> list[Path]:
     folder = FIXTURES / "statuspage" / "github-incident-history"
     return sorted(p for p in folder.glob("*.json") if p.name != "incident_codes.json")

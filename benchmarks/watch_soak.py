@@ -2,12 +2,22 @@
 
 12 Statuspage sources on 127.0.0.1: 9 answer 304 most of the time, one changes its content every
 25 cycles (writes, and notifications into a command), one always fails, one is slow past its
-deadline every time. The notifier is on. The resident set size is sampled every 100 cycles after
-a garbage collection; goal: flat (growth from cycle 100 to the end under 5 MiB).
+deadline every time. The notifier is on. The resident set size is sampled every tenth of the run
+(every 100 cycles) after a garbage collection.
+
+Baseline, in the same run: the RSS after warm-up (the first sample, cycle 100), once the first
+cycles' one-off allocations (lazy imports, the connection pool, compiled statements) are done.
+Reported: the growth from it to the last sample and the per-cycle slope (least squares over the
+samples), which tells a steady creep from noise. Goal: flat, growth under 5 MiB.
+
+    python -m benchmarks.watch_soak [--cycles 1000] [--time-limit 180]
+
+``BENCH_SOAK_CYCLES`` and ``BENCH_SOAK_SECONDS`` set the same for ``make bench`` (quick runs).
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import gc
 import json
@@ -15,12 +25,13 @@ import logging
 import multiprocessing
 import os
 import shutil
+import statistics
 import sys
 import threading
 import time
 from typing import Any
 
-from benchmarks.common import WORK, history_files, machine
+from benchmarks.common import WORK, history_files, load, machine
 from incident_feed.config import parse_config
 from incident_feed.notify import Notifier
 from incident_feed.pipeline import RunReport
@@ -30,8 +41,9 @@ from incident_feed.store import Store
 from tests.ops.local_server import LocalServer, Reply, Request, conditional, respond
 from tests.ops.payloads import shifted
 
-CYCLES = 1000
-TIME_LIMIT = 180.0
+CYCLES = int(os.environ.get("BENCH_SOAK_CYCLES", "1000"))
+TIME_LIMIT = float(os.environ.get("BENCH_SOAK_SECONDS", "180"))
+GOAL_MIB = 5.0
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -73,6 +85,12 @@ def serve(connection: Any, now: dt.datetime) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cycles", type=int, default=CYCLES, help="default %(default)s")
+    parser.add_argument("--time-limit", type=float, default=TIME_LIMIT, help="seconds")
+    args = parser.parse_args()
+    cycles, every = args.cycles, max(1, args.cycles // 10)
+    at_start = load()
     folder = WORK / "watch-soak"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -110,15 +128,16 @@ def main() -> None:
             fetcher = Fetcher(client, config.settings.limits, allow_private_addresses=True)
             notifier = Notifier.from_config(config, store, clock=lambda: now, delays=(0.01,))
             stop = threading.Event()
-            deadline = time.monotonic() + TIME_LIMIT
+            deadline = time.monotonic() + args.time_limit
 
             class Sampler:
                 def after_run(self, report: RunReport) -> None:
                     notifier.after_run(report)
-                    if watcher.cycles % 100 == 0:
+                    late = time.monotonic() > deadline
+                    if watcher.cycles % every == 0 or late:
                         gc.collect()
                         samples.append((watcher.cycles, rss_mib()))
-                    if time.monotonic() > deadline:
+                    if late:
                         stop.set()
 
             watcher = Watcher(
@@ -127,7 +146,7 @@ def main() -> None:
             )  # fmt: skip
             logging.getLogger("incident_feed").setLevel(logging.ERROR)
             started = time.monotonic()
-            watcher.run(max_cycles=CYCLES)
+            watcher.run(max_cycles=cycles)
             took = time.monotonic() - started
             notifier.dispatcher.drain(30)
             notifier.close()
@@ -135,15 +154,19 @@ def main() -> None:
         store.close()
         parent.send("stop")
         server_process.join(10)
-    first, last = samples[0][1], samples[-1][1]
     notified = len(out.read_text().splitlines()) if out.exists() else 0
-    print(f"watch soak ({machine()}): {watcher.cycles} cycles in {took:.0f} s, "
-          f"{len(paths)} sources, {notified} notifications sent")  # fmt: skip
+    stopped = " (stopped by the time limit)" if watcher.cycles < cycles else ""
+    print(f"watch soak ({machine()}): {watcher.cycles} cycles in {took:.0f} s{stopped}, "
+          f"{len(paths)} sources, {notified} notifications sent; {at_start} at start, {load()} at end")  # fmt: skip
     print("  RSS MiB by cycle: " + ", ".join(f"{c}: {m:.1f}" for c, m in samples))
-    print(
-        f"  growth from cycle {samples[0][0]} to {samples[-1][0]}: {last - first:+.1f} MiB "
-        "(goal < 5 MiB)"
-    )
+    if len(samples) < 2:
+        print("  too few samples for a growth figure")
+        return
+    (start, baseline), (end, last) = samples[0], samples[-1]
+    slope = statistics.linear_regression([c for c, _ in samples], [m for _, m in samples]).slope
+    print(f"  baseline (after warm-up, cycle {start}): {baseline:.1f} MiB")
+    print(f"  growth to cycle {end}: {last - baseline:+.1f} MiB (goal < {GOAL_MIB:g} MiB); "
+          f"slope {slope * 1024:+.2f} KiB per cycle")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -362,7 +362,9 @@ class Watcher:
         failures = self._failures(state)
         delay = interval
         if status == "failed" and failures:
-            delay = max(interval, min(self.max_backoff, interval * 2 ** (failures - 1)))
+            # Doubling stops long past any cap: 2 ** 1024 no longer fits a float.
+            doublings = min(failures - 1, 64)
+            delay = max(interval, min(self.max_backoff, interval * 2.0**doublings))
         delay *= factor
         until = state.get("retry_after_until") if state else None
         if until is not None:

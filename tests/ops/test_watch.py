@@ -22,7 +22,7 @@ from incident_feed.config import Config
 from incident_feed.pipeline import RunReport, collect
 from incident_feed.schedule import CollectorLock, Watcher, setup_logging
 from incident_feed.sources.http import Fetcher, make_client
-from incident_feed.store import Store
+from incident_feed.store import SOURCE, Store
 from tests.ops.local_server import LocalServer, Reply, Request, Switch, conditional, respond
 from tests.ops.payloads import (
     document,
@@ -159,6 +159,26 @@ def test_backoff_doubles_up_to_the_cap_and_staleness_is_reported_once(
     )  # fmt: skip
     again.run_cycle(["down"])
     assert not [r for r in caplog.records if "event=stale" in r.getMessage()]
+
+
+def test_backoff_stays_at_the_cap_after_thousands_of_failures(
+    store: Store, fetchers: list[Fetcher]
+) -> None:
+    """A page down for weeks (found by the soak benchmark): 2 ** failures overflowed a float
+    past 1,024 failures and the watcher crashed, and crashed again after every restart, since
+    the count is kept in the database."""
+    config = local_config(None, {"down": f"http://127.0.0.1:{free_port()}/x"})
+    fake = _FakeTime()
+    watcher = Watcher(
+        config, store, _fetcher(config, fetchers), sources=config.sources, interval=10.0,
+        stop=threading.Event(), max_backoff=35.0, jitter=0.0, monotonic=fake,
+    )  # fmt: skip
+    watcher.run_cycle(["down"])
+    with store.write() as conn:
+        conn.execute(SOURCE.update().values(consecutive_failures=5000))
+    watcher.run_cycle(["down"])
+    assert _state(store, "down")["consecutive_failures"] == 5001
+    assert watcher.tracks["down"].due - fake.now == 35.0
 
 
 def test_recovery_is_reported_once_and_resets_the_schedule(
