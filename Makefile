@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint types pytest demo bench bench-foundation bench-ops bench-tui clean cassettes
+.PHONY: run test lint types pytest demo bench bench-foundation bench-ops bench-tui bench-social clean cassettes
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ bench-foundation: $(DEV_STAMP)
 ## bench-ops: collect_many, export_report, watch_soak (~3 min; BENCH_SOAK_CYCLES=200 for a quick soak)
 bench-ops: $(DEV_STAMP)
 	$(BIN)/python -m benchmarks ops
+
+## bench-social: classification speed (10,000 posts) and accuracy on real texts
+bench-social: $(DEV_STAMP)
+	$(BIN)/python -m benchmarks social
 
 ## bench-tui: TUI latency at 100,000 incidents (the first run builds the database)
 bench-tui: $(DEV_STAMP)

@@ -1,7 +1,7 @@
 """``make bench``: run every benchmark, or the groups and benchmarks named, and print its figures.
 
     python -m benchmarks                        # all of them, one after the other
-    python -m benchmarks ops                    # a group: foundation, ops, tui
+    python -m benchmarks ops                    # a group: foundation, ops, tui, social
     python -m benchmarks export_report cli_cold
 
 Each benchmark runs in its own process: the soak measures its own resident set size and the cold
@@ -22,6 +22,7 @@ GROUPS = {
     "foundation": ("history_import", "feed_ingest", "cli_cold"),
     "ops": ("collect_many", "export_report", "watch_soak"),  # about 3 minutes, most of it the soak
     "tui": ("tui_bench",),  # builds a 100,000-incident database on its first run
+    "social": ("classify_posts", "classifier_accuracy"),
 }
 
 
