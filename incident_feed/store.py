@@ -22,6 +22,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     create_engine,
+    delete,
     event,
     func,
     or_,
@@ -58,6 +59,7 @@ __all__ = [
 _CHUNK = 500
 _WRITE_LOCK_KEY = 0x1F1D_F33D  # PostgreSQL advisory lock id for incident-feed writers
 BUSY_TIMEOUT_MS = 10_000
+KEEP_RUNS = 1000  # collection_run rows kept
 
 
 @dataclass(slots=True)
@@ -321,11 +323,15 @@ class Store:
         self._upsert(conn, INCIDENT, rows, ["id"])
 
     def start_run(self, trigger: str, now: dt.datetime) -> int:
+        """Record a run's start; only the latest :data:`KEEP_RUNS` runs are kept (a watcher
+        adds one every cycle, forever)."""
         with self.write() as conn:
             result = conn.execute(RUN.insert().values(trigger=trigger, started_at=now, errors=[]))
             key = result.inserted_primary_key
             assert key is not None
-            return int(key[0])
+            run_id = int(key[0])
+            conn.execute(delete(RUN).where(RUN.c.id <= run_id - KEEP_RUNS))
+            return run_id
 
     def finish_run(self, run_id: int, values: Mapping[Any, Any]) -> None:
         with self.write() as conn:
