@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from textual import events
 
 from incident_feed.config import Config
 from incident_feed.store import Store
@@ -119,7 +120,6 @@ async def test_keys_typed_in_one_burst_after_slash_reach_the_bar(
     tui_store: Store, make_app: AppFactory
 ) -> None:
     """tmux send-keys / a paste without bracketed paste: "c" must not start a collection."""
-    from textual import events
 
     app = make_app(tui_store)
     async with app.run_test(size=SIZE) as pilot:
@@ -182,3 +182,39 @@ async def test_enter_opens_the_incident_and_escape_returns(
         await pilot.press("escape")
         await pilot.pause()
         assert cursor_title(app) == "Intermittent failures creating agent tasks"
+
+
+async def test_reload_keeps_the_cursor_on_its_incident_and_line(
+    tui_store: Store, make_app: AppFactory
+) -> None:
+    app = make_app(tui_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("pagedown", "pagedown", "pagedown", "pagedown", "j")
+        status, title = shown(app, "#status-line"), cursor_title(app)
+        line = table(app).cursor_row - table(app).scroll_line
+        assert status.startswith("106 of 1,394")
+        await pilot.press("r")
+        await settle(pilot)
+        assert (shown(app, "#status-line"), cursor_title(app)) == (status, title)
+        assert table(app).cursor_row - table(app).scroll_line == line
+
+
+async def test_mouse_click_wheel_and_double_click(tui_store: Store, make_app: AppFactory) -> None:
+    app = make_app(tui_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.click(table(app), offset=(40, 4))  # line 0 is the header
+        assert shown(app, "#status-line").startswith("4 of 1,394")
+        await pilot.click(table(app), offset=(40, 0))  # the header: nothing happens
+        assert shown(app, "#status-line").startswith("4 of 1,394")
+        wheel = events.MouseScrollDown(table(app), 40, 4, 0, 1, 0, False, False, False)
+        table(app).post_message(wheel)  # the pilot has no wheel: the event the driver sends
+        await pilot.pause()
+        assert shown(app, "#status-line").startswith("7 of 1,394")
+        title, grid = cursor_title(app), table(app)
+        assert grid.scroll_line == 3  # the view moved with the cursor
+        await pilot.double_click(grid, offset=(40, 1 + grid.cursor_row - grid.scroll_line))
+        await settle(pilot)
+        assert isinstance(app.screen, IncidentScreen)
+        assert app.screen.detail is not None and app.screen.detail.incident["title"] == title
