@@ -7,6 +7,7 @@ import os
 import re
 import shlex
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,31 @@ NOTIFY_EVENTS = ("new", "phase", "resolved")
 IMPACTS = ("unknown", "none", "maintenance", "minor", "major", "critical")
 MIN_INTERVAL = 1.0  # seconds; per-source and `watch --interval`
 MAX_INTERVAL = 86400.0
+# The TUI's binding ids, which ``[keys]`` may remap (listed here, not imported: config stays free
+# of textual; tests/tui/test_keys.py checks this against the TUI's bindings).
+KEY_BINDING_IDS = frozenset(
+    {
+        # everywhere
+        "quit", "help", "collect-now", "show-sources",
+        # the incidents list
+        "cursor-down", "cursor-up", "page-down", "page-up", "first", "last", "open-incident",
+        "filter", "clear-filter", "toggle-active", "toggle-maintenance", "reload",
+        "hide-progress", "filter-done",
+        # one incident
+        "update-down", "update-up", "update-first", "update-last", "back", "open-link",
+        "open-page", "export-markdown", "copy-markdown",
+        # sources, help
+        "sources-down", "sources-up", "close-help",
+    }
+)  # fmt: skip
+_KEY_MODIFIERS = frozenset({"ctrl", "alt", "shift", "super", "meta", "hyper"})
+_NAMED_KEYS = frozenset(
+    {"escape", "enter", "tab", "backspace", "delete", "insert", "home", "end", "pageup",
+     "pagedown", "up", "down", "left", "right", "space"}
+    | {f"f{n}" for n in range(1, 25)}
+    # Textual's short names for some characters (textual.keys.KEY_NAME_REPLACEMENTS).
+    | {"slash", "backslash", "at", "minus", "plus", "underscore"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +199,8 @@ class Config:
     vendors: tuple[VendorConfig, ...] = ()
     sources: tuple[SourceConfig, ...] = ()
     notify: tuple[NotifyConfig, ...] = ()
+    # ``[keys]``: TUI binding id -> Textual key string ("j", "ctrl+d", "pagedown,ctrl+f").
+    keys: Mapping[str, str] = field(default_factory=dict)
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:
@@ -221,7 +249,7 @@ def load_config(path: Path) -> Config:
 def parse_config(raw: Mapping[str, Any], path: Path | None) -> Config:
     """Validate an already-parsed TOML document."""
     where = str(path) if path else "<config>"
-    _only(raw, {"settings", "vendor", "source", "notify"}, where, "")
+    _only(raw, {"settings", "vendor", "source", "notify", "keys"}, where, "")
     settings = _settings(raw.get("settings", {}), where)
     vendors = tuple(
         _vendor(item, where, f"vendor[{i}]") for i, item in enumerate(_tables(raw, "vendor", where))
@@ -248,7 +276,10 @@ def parse_config(raw: Mapping[str, Any], path: Path | None) -> Config:
                 raise ConfigError(
                     f"{where}: notify[{i}].vendors: {vendor!r} is not a [[vendor]] name"
                 )
-    return Config(path=path, settings=settings, vendors=vendors, sources=sources, notify=notify)
+    keys = _keys(raw.get("keys", {}), where)
+    return Config(
+        path=path, settings=settings, vendors=vendors, sources=sources, notify=notify, keys=keys
+    )
 
 
 def parse_duration(text: str) -> float:
@@ -408,6 +439,51 @@ def _notify(raw: Mapping[str, Any], where: str, at: str, index: int) -> NotifyCo
         min_impact=min_impact,
         events=tuple(dict.fromkeys(events)),
     )
+
+
+def _keys(raw: object, where: str) -> dict[str, str]:
+    """``[keys]``: each binding id must be one of the TUI's, each value a key string."""
+    table = _table(raw, where, "keys")
+    keys: dict[str, str] = {}
+    for binding_id, value in table.items():
+        if binding_id not in KEY_BINDING_IDS:
+            raise ConfigError(
+                f"{where}: keys.{binding_id}: unknown binding id "
+                f"(known: {', '.join(sorted(KEY_BINDING_IDS))})"
+            )
+        if not isinstance(value, str) or not _is_key_list(value):
+            raise ConfigError(
+                f"{where}: keys.{binding_id}: {value!r} is not a key string "
+                '(like "j", "ctrl+d", "pagedown" or "f5"; several separated by commas)'
+            )
+        keys[binding_id] = ",".join(key.strip() for key in value.split(","))
+    return keys
+
+
+def _is_key_list(value: str) -> bool:
+    return all(_is_key(key.strip()) for key in value.split(","))
+
+
+def _is_key(key: str) -> bool:
+    """A Textual key: modifiers joined by ``+``, then one character or a key's name."""
+    if len(key) == 1:
+        return key.isprintable() and not key.isspace()
+    *modifiers, name = key.split("+")
+    if any(m not in _KEY_MODIFIERS for m in modifiers) or len(set(modifiers)) < len(modifiers):
+        return False
+    if len(name) == 1:
+        return name.isprintable() and not name.isspace()
+    return name in _NAMED_KEYS or _is_character_name(name)
+
+
+def _is_character_name(name: str) -> bool:
+    """Textual names other characters by their Unicode name: ``question_mark``, ``comma``."""
+    if name != name.lower():
+        return False
+    try:
+        return len(unicodedata.lookup(name.replace("_", " "))) == 1
+    except KeyError:
+        return False
 
 
 def _command(value: object, where: str, at: str) -> tuple[str, ...]:

@@ -42,6 +42,7 @@ __all__ = [
     "IncidentDetail",
     "IncidentFilter",
     "IncidentRow",
+    "Listing",
     "SortKey",
     "SourceHealth",
     "VendorSummary",
@@ -167,60 +168,93 @@ class DataVersion:
 # -- the listing --------------------------------------------------------------------------------
 
 
+class Listing:
+    """One filter's listing, read a page at a time.
+
+    The filter is planned once (:func:`_plan`: for free text, how many rows each word hits in
+    the full-text index and, for rare words, which incidents) on first use, then every page
+    and the count reuse the plan: paging through a search costs one keyset query per page,
+    not the index look-ups again. A listing is a snapshot of the plan: build a new one when
+    the data changes (the views do, on every reload).
+    """
+
+    def __init__(self, store: Store, filt: IncidentFilter) -> None:
+        self.store = store
+        self.filter = filt
+        self._plan: _Plan | None = None
+
+    def _planned(self, conn: Connection) -> _Plan:
+        if self._plan is None:  # two threads may both plan: same result, no harm
+            self._plan = _plan(conn, self.store, self.filter)
+        return self._plan
+
+    def after(self, after: SortKey | None, limit: int) -> list[IncidentRow]:
+        """Up to ``limit`` rows following ``after`` (from the top when None)."""
+        rows: list[Mapping[Any, Any]] = []
+        with self.store.read() as conn:
+            plan = self._planned(conn)
+            for segment in _segments(self.filter) if not plan.empty else []:
+                if after is not None and segment < after.segment:
+                    continue
+                statement, started = _listing(plan, segment)
+                statement = statement.order_by(started.desc(), INCIDENT.c.id.desc())
+                if after is not None and segment == after.segment:
+                    statement = statement.where(
+                        started <= after.started_at,
+                        or_(started < after.started_at, INCIDENT.c.id < after.id),
+                    )
+                rows += conn.execute(statement.limit(limit - len(rows))).mappings().all()
+                if len(rows) >= limit:
+                    break
+            return _with_sources(conn, rows)
+
+    def before(self, before: SortKey | None, limit: int) -> list[IncidentRow]:
+        """Up to ``limit`` rows preceding ``before`` (the last rows when None), in listing
+        order."""
+        rows: list[Mapping[Any, Any]] = []
+        with self.store.read() as conn:
+            plan = self._planned(conn)
+            for segment in reversed(_segments(self.filter)) if not plan.empty else []:
+                if before is not None and segment > before.segment:
+                    continue
+                statement, started = _listing(plan, segment)
+                statement = statement.order_by(started.asc(), INCIDENT.c.id.asc())
+                if before is not None and segment == before.segment:
+                    statement = statement.where(
+                        started >= before.started_at,
+                        or_(started > before.started_at, INCIDENT.c.id > before.id),
+                    )
+                rows += conn.execute(statement.limit(limit - len(rows))).mappings().all()
+                if len(rows) >= limit:
+                    break
+            rows.reverse()
+            return _with_sources(conn, rows)
+
+    def count(self) -> int:
+        with self.store.read() as conn:
+            plan = self._planned(conn)
+            if plan.empty:
+                return 0
+            statement = select(func.count()).select_from(INCIDENT).where(*plan.conditions)
+            return int(conn.execute(statement).scalar_one())
+
+
 def page_after(
     store: Store, filt: IncidentFilter, after: SortKey | None, limit: int
 ) -> list[IncidentRow]:
     """Up to ``limit`` rows following ``after`` (from the top when None)."""
-    rows: list[Mapping[Any, Any]] = []
-    with store.read() as conn:
-        plan = _plan(conn, store, filt)
-        for segment in _segments(filt) if not plan.empty else []:
-            if after is not None and segment < after.segment:
-                continue
-            statement, started = _listing(plan, segment)
-            statement = statement.order_by(started.desc(), INCIDENT.c.id.desc())
-            if after is not None and segment == after.segment:
-                statement = statement.where(
-                    started <= after.started_at,
-                    or_(started < after.started_at, INCIDENT.c.id < after.id),
-                )
-            rows += conn.execute(statement.limit(limit - len(rows))).mappings().all()
-            if len(rows) >= limit:
-                break
-        return _with_sources(conn, rows)
+    return Listing(store, filt).after(after, limit)
 
 
 def page_before(
     store: Store, filt: IncidentFilter, before: SortKey | None, limit: int
 ) -> list[IncidentRow]:
     """Up to ``limit`` rows preceding ``before`` (the last rows when None), in listing order."""
-    rows: list[Mapping[Any, Any]] = []
-    with store.read() as conn:
-        plan = _plan(conn, store, filt)
-        for segment in reversed(_segments(filt)) if not plan.empty else []:
-            if before is not None and segment > before.segment:
-                continue
-            statement, started = _listing(plan, segment)
-            statement = statement.order_by(started.asc(), INCIDENT.c.id.asc())
-            if before is not None and segment == before.segment:
-                statement = statement.where(
-                    started >= before.started_at,
-                    or_(started > before.started_at, INCIDENT.c.id > before.id),
-                )
-            rows += conn.execute(statement.limit(limit - len(rows))).mappings().all()
-            if len(rows) >= limit:
-                break
-        rows.reverse()
-        return _with_sources(conn, rows)
+    return Listing(store, filt).before(before, limit)
 
 
 def count_incidents(store: Store, filt: IncidentFilter) -> int:
-    with store.read() as conn:
-        plan = _plan(conn, store, filt)
-        if plan.empty:
-            return 0
-        statement = select(func.count()).select_from(INCIDENT).where(*plan.conditions)
-        return int(conn.execute(statement).scalar_one())
+    return Listing(store, filt).count()
 
 
 def search_incidents(store: Store, words: str, limit: int = 20) -> list[IncidentRow]:
@@ -316,6 +350,7 @@ def _plan(conn: Connection, store: Store, filt: IncidentFilter) -> _Plan:
 
 _NOTHING: ColumnElement[bool] = false()
 LISTED_HITS = 4000  # index hits up to which a word's matching incident ids are fetched first
+HITS_CAP = 5 * LISTED_HITS  # a word's hits are counted up to this many
 _TITLE_HITS = "SELECT rowid FROM incident_fts WHERE incident_fts MATCH :m"
 _UPDATE_HITS = "SELECT rowid FROM update_fts WHERE update_fts MATCH :m"
 _TITLE_IDS = f"SELECT k.incident_id FROM incident_search_key AS k WHERE k.id IN ({_TITLE_HITS})"
@@ -335,7 +370,9 @@ def _named(template: str, name: str) -> str:
 
 
 def _count(sql: str) -> str:
-    return f"SELECT count(*) FROM ({sql})"
+    """Hits of a word, counted up to HITS_CAP: the plan needs to know "few or many" and which
+    word is rarest, and counting 100,000 hits to the last one costs milliseconds."""
+    return f"SELECT count(*) FROM ({sql} LIMIT {HITS_CAP})"
 
 
 def _fts_conditions(
@@ -343,9 +380,11 @@ def _fts_conditions(
 ) -> bool:
     """Add one condition per word (a word prefix in the title, vendor or any update).
 
-    Per word and per index, by how many rows match: few -> the matching incident ids are
-    fetched now (cheap, exact); many -> an EXISTS probe per incident, which the listing only
-    runs until it has a page. Returns whether every word's ids were fetched up front.
+    By how many rows a word hits: few in both indexes together -> its incident ids are fetched
+    now (cheap, exact; the ids of several such words are intersected here); else per index, few
+    -> an ``IN`` subquery over the hits (kept in SQLite), many -> an EXISTS probe per incident,
+    which the listing only runs until it has a page. Returns whether every word's ids were
+    fetched up front.
     """
     listed: set[str] | None = None
     probes: list[tuple[int, ColumnElement[bool]]] = []
@@ -370,8 +409,10 @@ def _fts_conditions(
             if not hits:
                 continue
             if hits <= LISTED_HITS:
-                found_ids = sorted(set(conn.execute(text(sql(ids_sql)), match).scalars()))
-                parts.append(INCIDENT.c.id.in_(found_ids))
+                # The hits stay in SQLite (one subquery, materialised once per statement):
+                # thousands of ids through Python and back as parameters cost more.
+                hit_ids = text(sql(ids_sql)).bindparams(**match)
+                parts.append(INCIDENT.c.id.in_(hit_ids.columns(literal_column("incident_id"))))
             else:
                 probe = text(sql(probe_sql)).bindparams(**match)
                 parts.append(exists(probe.columns(literal_column("1"))))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from incident_feed.config import load_config, parse_config, parse_duration
+from incident_feed.config import KEY_BINDING_IDS, load_config, parse_config, parse_duration
 from incident_feed.errors import ConfigError
 from tests.conftest import REPO
 
@@ -55,3 +56,51 @@ def test_durations() -> None:
     assert parse_duration("90s") == 90 and parse_duration("5m") == 300 and parse_duration("2") == 2
     with pytest.raises(ValueError):
         parse_duration("soon")
+
+
+def test_keys_table_remaps_binding_ids() -> None:
+    config = parse_config(
+        {"keys": {"cursor-down": "n, ctrl+n", "help": "f1", "filter": "question_mark"}}, None
+    )
+    assert config.keys == {"cursor-down": "n,ctrl+n", "help": "f1", "filter": "question_mark"}
+    assert parse_config({}, None).keys == {}
+
+
+def test_shipped_catalogue_documents_every_binding_id() -> None:
+    """The commented ``[keys]`` example in config.toml names every id, and parses once
+    uncommented."""
+    text = (REPO / "config.toml").read_text(encoding="utf-8")
+    block = text[text.index("\n# [keys]\n") + 1 :].split("\n\n")[0]
+    lines = [line.removeprefix("# ") for line in block.splitlines()]
+    example = tomllib.loads("\n".join(line for line in lines if not line.startswith("#")))
+    config = parse_config(example, Path("config.toml"))
+    assert set(config.keys) == KEY_BINDING_IDS
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        ({"cursor-dwn": "j"}, "keys.cursor-dwn: unknown binding id (known: back, "),
+        ({"quit": "ctl+q"}, "keys.quit: 'ctl+q' is not a key string"),
+        ({"quit": "pgdown"}, "keys.quit: 'pgdown' is not a key string"),
+        ({"quit": "Enter"}, "keys.quit: 'Enter' is not a key string"),
+        ({"quit": "ctrl+"}, "keys.quit: 'ctrl+' is not a key string"),
+        ({"quit": "j,,k"}, "keys.quit: 'j,,k' is not a key string"),
+        ({"quit": ""}, "keys.quit: '' is not a key string"),
+        ({"quit": " "}, "keys.quit: ' ' is not a key string"),
+        ({"quit": "ctrl+ctrl+q"}, "keys.quit: 'ctrl+ctrl+q' is not a key string"),
+        ({"quit": 17}, "keys.quit: 17 is not a key string"),
+        ({"quit": ["q"]}, "keys.quit: ['q'] is not a key string"),
+    ],
+)
+def test_bad_keys_are_rejected_with_the_file_and_the_key(
+    keys: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ConfigError, match="bad.toml") as info:
+        parse_config({"keys": keys}, Path("bad.toml"))
+    assert message in str(info.value)
+
+
+def test_keys_must_be_a_table() -> None:
+    with pytest.raises(ConfigError, match=r"bad.toml: keys: must be a table"):
+        parse_config({"keys": ["quit"]}, Path("bad.toml"))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.screen import Screen
 
 from incident_feed.config import Config
@@ -85,13 +86,27 @@ class IncidentFeedApp(App[None]):
         self.config = config
         self.clock = clock
         self.fetcher_factory = fetcher_factory or default_fetcher_factory(config)
-        self.keymap = dict(keymap or {})
+        self.keymap = dict(config.keys if keymap is None else keymap)
+        self._clashes_reported: set[frozenset[str]] = set()
         self.poll_seconds = poll_seconds
         self._open_url = open_url
         self.progress = CollectionProgress()
         self.zone = display_zone(config)
         self._version: DataVersion | None = None
         self.set_keymap(self.keymap)
+
+    def handle_bindings_clash(self, clashed_bindings: set[Binding], node: DOMNode) -> None:
+        """A remapped key (``[keys]``) landed on another binding's key: say so, once."""
+        ids = frozenset(b.id or b.action for b in clashed_bindings)
+        if ids not in self._clashes_reported:
+            self._clashes_reported.add(ids)
+            keys = ", ".join(sorted({b.key for b in clashed_bindings}))
+            self.notify(
+                f"[keys]: {', '.join(sorted(ids))} = {keys}, a key another binding here "
+                "already has; only one of them works.",
+                severity="warning",
+                markup=False,
+            )
 
     def get_default_screen(self) -> Screen[None]:
         return IncidentsScreen()
@@ -264,8 +279,9 @@ def create_app(
 ) -> IncidentFeedApp:
     """The app, with everything it depends on passed in (the CLI and the tests both use this).
 
-    ``export_dir``: where ``e`` writes an incident's Markdown (default: the data directory's
-    ``exports`` folder).
+    ``keymap``: binding id -> keys, applied with ``App.set_keymap`` (default: the config's
+    ``[keys]``). ``export_dir``: where ``e`` writes an incident's Markdown (default: the data
+    directory's ``exports`` folder).
     """
     return IncidentFeedApp(
         store,
@@ -280,6 +296,7 @@ def create_app(
 
 
 def run_tui(store: Store, config: Config, keymap: Mapping[str, str] | None = None) -> int:
-    """Run the TUI in the terminal until the user quits; the CLI's exit code."""
+    """Run the TUI in the terminal until the user quits; the CLI's exit code. The keys are the
+    config's ``[keys]`` unless ``keymap`` is given."""
     create_app(store, config, keymap=keymap).run()
     return 0

@@ -2,8 +2,8 @@
 
 The table never holds more than ``capacity`` rows: moving past the slice's edge fetches the next
 page from the database and drops as many rows from the far edge. Pure: the two fetch functions
-(``incident_feed.queries.page_after`` / ``page_before`` bound to a store and a filter) are
-passed in, so tests can drive it with lists.
+are passed in (:class:`incident_feed.queries.Listing`'s ``after`` and ``before``), so tests can
+drive it with lists.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from incident_feed.queries import IncidentRow, SortKey
 Fetch = Callable[[SortKey | None, int], list[IncidentRow]]
 
 PAGE = 40
-CAPACITY = 120  # three pages: rebuilding the table costs in proportion to it
+CAPACITY = 120  # three pages
 
 
 def sized_for(height: int) -> tuple[int, int]:
@@ -45,16 +45,25 @@ class RowWindow:
         self.total: int | None = None
 
     def load_top(self) -> None:
-        self.rows = self._after(None, self.capacity)
+        """The first page (the window grows as the cursor moves: a first screen of a search
+        needs one page, not a window's worth)."""
+        self.rows = self._after(None, self.page)
         self.start = 0
         self.at_top = True
-        self.at_bottom = len(self.rows) < self.capacity
+        self.at_bottom = len(self.rows) < self.page
 
     def load_bottom(self) -> None:
-        self.rows = self._before(None, self.capacity)
+        self.rows = self._before(None, self.page)
         self.at_bottom = True
-        self.at_top = len(self.rows) < self.capacity
+        self.at_top = len(self.rows) < self.page
         self.start = 0 if self.at_top else max(0, (self.total or 0) - len(self.rows))
+
+    def counted(self, total: int) -> None:
+        """The listing's size is known: a window loaded from the bottom before it was (``G``
+        while counting) learns where it starts."""
+        self.total = total
+        if self.at_bottom and not self.at_top:
+            self.start = max(0, total - len(self.rows))
 
     def load_from(self, first: SortKey, start: int) -> None:
         """Reload in place, beginning at ``first`` (inclusive): picks up changed rows."""

@@ -26,6 +26,19 @@ def titles(app: App[Any]) -> list[str]:
     return [r.title for r in rows]
 
 
+def notifications(app: App[Any]) -> list[tuple[str, str]]:
+    """Record what ``app.notify`` is asked to show, as (message, severity), from now on."""
+    seen: list[tuple[str, str]] = []
+    notify = app.notify
+
+    def recording(message: str, *args: Any, **options: Any) -> None:
+        seen.append((message, options.get("severity", "information")))
+        notify(message, *args, **options)
+
+    app.notify = recording  # type: ignore[method-assign]
+    return seen
+
+
 def cursor_title(app: App[Any]) -> str:
     row = table(app).selected()
     assert row is not None

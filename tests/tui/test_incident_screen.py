@@ -10,16 +10,18 @@ import pytest
 from rich.text import Text
 from textual.widgets import Static
 
+from incident_feed import cli
 from incident_feed.model import Phase
 from incident_feed.store import Store
 from incident_feed.tui import formatting as fmt
 from incident_feed.tui.app import IncidentFeedApp
+from incident_feed.tui.exporting import export_path
 from incident_feed.tui.screens.incident import IncidentScreen
 from incident_feed.tui.widgets.phase_bar import PhaseBar, legend
 from incident_feed.tui.widgets.update_thread import UpdateItem, UpdateThread
 from tests.tui.conftest import SIZE, TUI_NOW, settle
 from tests.tui.drafts import draft
-from tests.tui.helpers import shown
+from tests.tui.helpers import notifications, shown
 
 AppFactory = Callable[..., IncidentFeedApp]
 pytestmark = pytest.mark.anyio
@@ -107,15 +109,66 @@ async def test_keys_move_through_updates_and_open_links(
     ]
 
 
-async def test_export_writes_the_incident_as_markdown(
+async def test_export_writes_what_the_cli_exports(
     tui_store: Store, make_app: AppFactory, tmp_path: Path
 ) -> None:
     app = make_app(tui_store, export_dir=tmp_path / "exports")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        seen = notifications(app)
         await open_incident(app, pilot, INCIDENT)
         await pilot.press("e")
         await pilot.pause()
-    written = (tmp_path / "exports" / f"{INCIDENT}.md").read_text()
-    assert "Disruption with GHEC Team Sync" in written
-    assert "identified the cause" in written
+    written = tmp_path / "exports" / f"{INCIDENT}.md"
+    assert seen == [(f"Wrote {written}", "information")]
+    # The CLI, on the same database and display zone (the TUI's config says UTC).
+    config = tmp_path / "utc.toml"
+    config.write_text('[settings]\ntimezone = "UTC"\n', encoding="utf-8")
+    out = tmp_path / "cli.md"
+    database = str(tui_store.engine.url)
+    assert (
+        cli.main(["--config", str(config), "--db", database, "export", INCIDENT, "-o", str(out)])
+        == 0
+    )
+    assert written.read_bytes() == out.read_bytes()
+    assert b"# Disruption with GHEC Team Sync" in written.read_bytes()
+
+
+async def test_export_to_an_unwritable_folder_is_an_error_not_a_crash(
+    tui_store: Store, make_app: AppFactory, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"  # a file where the folder would go (root may write anywhere)
+    blocker.write_text("not a folder")
+    app = make_app(tui_store, export_dir=blocker / "exports")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        seen = notifications(app)
+        await open_incident(app, pilot, INCIDENT)
+        await pilot.press("e")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, IncidentScreen)
+    [(message, severity)] = seen
+    assert severity == "error"
+    assert message.startswith(f"Could not write {blocker / 'exports' / INCIDENT}.md: ")
+    assert not [path for path in tmp_path.rglob("*") if INCIDENT in path.name]
+
+
+async def test_copy_puts_the_same_markdown_on_the_clipboard(
+    tui_store: Store, make_app: AppFactory, tmp_path: Path
+) -> None:
+    app = make_app(tui_store, export_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_incident(app, pilot, INCIDENT)
+        await pilot.press("y", "e")
+        await pilot.pause()
+        copied = app.clipboard
+    assert copied == (tmp_path / f"{INCIDENT}.md").read_text(encoding="utf-8")
+    assert copied.startswith("# Disruption with GHEC Team Sync")
+
+
+def test_export_file_names_stay_in_the_folder(tmp_path: Path) -> None:
+    assert export_path(tmp_path, "github-abc").name == "github-abc.md"
+    for hostile_id in ("../../etc/passwd", "/abs", "a/b\\c", "..", ""):
+        path = export_path(tmp_path, hostile_id)
+        assert path.parent == tmp_path and path.name.endswith(".md") and "/" not in path.name

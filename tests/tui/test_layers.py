@@ -9,7 +9,9 @@ import sys
 from tests.conftest import REPO
 
 PURE = (
+    "incident_feed.config",
     "incident_feed.queries",
+    "incident_feed.tui.exporting",
     "incident_feed.tui.formatting",
     "incident_feed.tui.filtering",
     "incident_feed.tui.timeline",

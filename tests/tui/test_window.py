@@ -65,8 +65,10 @@ def test_bottom_and_reload_in_place() -> None:
     rows = listing(500)
     window = window_over(rows, page=20, capacity=60)
     window.load_bottom()
-    assert window.rows == rows[-60:]
-    assert window.start == 440
+    assert window.rows == rows[-20:]
+    assert window.start == 480
+    window.grow_up()
+    assert window.rows == rows[-40:] and window.start == 460
     window.load_from(rows[200].key, 200)
     assert window.rows == rows[200:260]
     assert not window.at_top and not window.at_bottom
@@ -75,3 +77,16 @@ def test_bottom_and_reload_in_place() -> None:
 def test_capacity_must_hold_two_pages() -> None:
     with pytest.raises(ValueError):
         RowWindow(lambda k, n: [], lambda k, n: [], page=50, capacity=60)
+
+
+def test_a_count_places_a_window_loaded_from_the_bottom() -> None:
+    rows = listing(500)
+    window = window_over(rows, page=20, capacity=60)
+    window.total = None  # still counting when G was pressed
+    window.load_bottom()
+    assert window.start == 0
+    window.counted(500)
+    assert window.start == 480 and window.rows == rows[window.start :]
+    window.load_top()
+    window.counted(500)
+    assert window.start == 0

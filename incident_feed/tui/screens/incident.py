@@ -14,6 +14,7 @@ from textual.widgets import Footer, Static
 from incident_feed.normalize.text import safe_http_url
 from incident_feed.queries import IncidentDetail, incident_detail
 from incident_feed.tui import formatting as fmt
+from incident_feed.tui.exporting import export_path, incident_markdown, write_markdown
 from incident_feed.tui.timeline import phase_spans
 from incident_feed.tui.widgets.phase_bar import PhaseBar
 from incident_feed.tui.widgets.update_thread import UpdateThread
@@ -23,13 +24,15 @@ if TYPE_CHECKING:
 
 
 class IncidentScreen(Screen[None]):
-    """``o`` opens the highlighted update's link, ``p`` the incident's status page."""
+    """``o`` opens the highlighted update's link, ``p`` the incident's status page, ``e`` writes
+    the incident as Markdown to a file, ``y`` copies it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,h,backspace", "back", "Back", id="back"),
         Binding("o,enter", "open_update_link", "Open link", id="open-link"),
         Binding("p", "open_incident_page", "Status page", id="open-page"),
         Binding("e", "export_markdown", "Export", id="export-markdown"),
+        Binding("y", "copy_markdown", "Copy", id="copy-markdown"),
     ]
 
     def __init__(self, incident_id: str) -> None:
@@ -80,23 +83,34 @@ class IncidentScreen(Screen[None]):
         self._open(self._incident_url())
 
     def action_export_markdown(self) -> None:
-        """Write the incident as Markdown (incident_feed.export) into the export folder."""
-        if self.detail is None:
+        """Write the incident as Markdown (what ``incident-feed export ID`` prints) into the
+        export folder; a folder that cannot be written is an error notification, not a crash."""
+        markdown = self._markdown()
+        if markdown is None:
             return
-        from incident_feed.export import ExportItem, render_incident
-
-        detail = self.detail
-        item = ExportItem(detail.incident, detail.updates, detail.records)
-        markdown = render_incident(item, zone=self.feed.zone)
-        folder = self.feed.export_dir
-        path = folder / f"{self.incident_id}.md"
+        path = export_path(self.feed.export_dir, self.incident_id)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            path.write_text(markdown, encoding="utf-8")
+            write_markdown(path, markdown)
         except OSError as exc:
-            self.notify(f"Could not write {path}: {exc}", severity="error", markup=False)
+            reason = exc.strerror or str(exc)
+            self.notify(f"Could not write {path}: {reason}", severity="error", markup=False)
             return
         self.notify(f"Wrote {path}", timeout=6, markup=False)
+
+    def action_copy_markdown(self) -> None:
+        """The same Markdown to the clipboard (OSC 52: the terminal must allow it)."""
+        markdown = self._markdown()
+        if markdown is None:
+            return
+        self.app.copy_to_clipboard(markdown)
+        lines = markdown.count("\n")
+        self.notify(f"Copied {lines} lines of Markdown to the clipboard", timeout=4, markup=False)
+
+    def _markdown(self) -> str | None:
+        if self.detail is None:
+            self.notify("Nothing to export: the incident is not stored.", severity="warning")
+            return None
+        return incident_markdown(self.detail, self.feed.zone)
 
     def _incident_url(self) -> str | None:
         if self.detail is None:
