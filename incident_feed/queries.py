@@ -35,7 +35,7 @@ from sqlalchemy import (
 
 from incident_feed.config import Config
 from incident_feed.model import FINAL_PHASES, CollectionRun, Kind, Phase
-from incident_feed.store import INCIDENT, RECORD, SOURCE, UPDATE, Store
+from incident_feed.store import INCIDENT, LINK, RECORD, SOURCE, UPDATE, Store
 
 __all__ = [
     "DataVersion",
@@ -118,11 +118,17 @@ class IncidentRow:
 
 @dataclass(frozen=True, slots=True)
 class IncidentDetail:
-    """One incident with its update thread (time order) and the source records behind it."""
+    """One incident with its update thread (time order) and the source records behind it.
+
+    The thread and the records include those of the incidents linked to it as the same outage
+    (a vendor's social thread and its status-page incident), so the thread reads across
+    channels; ``links`` are the links themselves (rejected ones too, marked).
+    """
 
     incident: Mapping[Any, Any]
     updates: tuple[Mapping[Any, Any], ...]
     records: tuple[Mapping[Any, Any], ...]
+    links: tuple[Mapping[Any, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -497,17 +503,22 @@ def incident_detail(store: Store, incident_id: str) -> IncidentDetail | None:
         row = incident.first()
         if row is None:
             return None
+        mine = or_(LINK.c.incident_id == incident_id, LINK.c.target_id == incident_id)
+        links = tuple(conn.execute(select(LINK).where(mine)).mappings().all())
+        ids = [incident_id] + [
+            link["target_id"] if link["incident_id"] == incident_id else link["incident_id"]
+            for link in links
+            if link["kind"] == "same" and link["state"] != "rejected"
+        ]
         updates = conn.execute(
-            select(UPDATE)
-            .where(UPDATE.c.incident_id == incident_id)
-            .order_by(UPDATE.c.at, UPDATE.c.id)
+            select(UPDATE).where(UPDATE.c.incident_id.in_(ids)).order_by(UPDATE.c.at, UPDATE.c.id)
         ).mappings()
         records = conn.execute(
             select(RECORD)
-            .where(RECORD.c.incident_id == incident_id)
+            .where(RECORD.c.incident_id.in_(ids))
             .order_by(RECORD.c.first_seen_at, RECORD.c.source_name)
         ).mappings()
-        return IncidentDetail(row, tuple(updates.all()), tuple(records.all()))
+        return IncidentDetail(row, tuple(updates.all()), tuple(records.all()), links)
 
 
 # -- sources and vendors ------------------------------------------------------------------------

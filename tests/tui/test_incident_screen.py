@@ -172,3 +172,22 @@ def test_export_file_names_stay_in_the_folder(tmp_path: Path) -> None:
     for hostile_id in ("../../etc/passwd", "/abs", "a/b\\c", "..", ""):
         path = export_path(tmp_path, hostile_id)
         assert path.parent == tmp_path and path.name.endswith(".md") and "/" not in path.name
+
+
+async def test_a_linked_thread_reads_across_channels(store: Store, make_app: AppFactory) -> None:
+    from tests.linking.posts import seed_posts
+    from tests.linking.test_links import STATUS_ID, THREAD, store_posts, store_status
+
+    store_status(store)
+    store_posts(store, seed_posts())
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_incident(app, pilot, STATUS_ID)
+        header = shown(app, "#incident-header")
+        assert f"same as {THREAD} (0.95): started 4 min apart; both name api" in header
+        assert "masto openai-mastodon" in header
+        items = list(screen.query(UpdateItem))
+        sources = [i.update_row["source_name"] for i in items]
+        assert sources.count("openai-mastodon") == 3 and sources.count("openai-status") == 3
+        assert [i.update_row["at"] for i in items] == sorted(i.update_row["at"] for i in items)

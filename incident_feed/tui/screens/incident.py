@@ -157,4 +157,12 @@ def header(detail: IncidentDetail, now: dt.datetime, zone: dt.tzinfo | None) -> 
         out.append_text(fmt.source_badges([record["source_kind"]]))
         out.append(f" {fmt.one_line(record['source_name'])}  ", style="dim")
         out.append(fmt.one_line(record["url"] or "-"), style="underline #7aa2f7")
+    for link in detail.links:
+        other = link["target_id"] if link["incident_id"] == incident["id"] else link["incident_id"]
+        undone = link["state"] == "rejected"
+        out.append("\n")
+        out.append("undone link " if undone else f"{fmt.one_line(link['kind'])} as ", style="dim")
+        out.append(fmt.one_line(other), style="bold" if not undone else "dim strike")
+        out.append(f" ({link['confidence']:.2f}): ", style="dim")
+        out.append(fmt.one_line(link["reason"]), style="italic")
     return out
