@@ -6,10 +6,13 @@ stay quick.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, inspect, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from incident_feed.errors import StoreError
 
@@ -17,15 +20,40 @@ HEAD_REVISION = "0004"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+OPEN_RETRY_SECONDS = 10.0
+T = TypeVar("T")
+
+
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or None for an empty database."""
-    try:
+
+    def read() -> str | None:
         with engine.connect() as conn:
             if not inspect(conn).has_table("alembic_version"):
                 return None
-            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            revision: str | None = conn.execute(
+                text("SELECT version_num FROM alembic_version")
+            ).scalar()
+            return revision
+
+    try:
+        return _while_locked(read)
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot open the database: {exc}") from None
+
+
+def _while_locked(step: Callable[[], T]) -> T:
+    """``step()``, again while a SQLite file another process is creating right now (switching it
+    to WAL, writing its first schema) answers "database is locked" whatever the busy timeout;
+    for up to :data:`OPEN_RETRY_SECONDS`."""
+    deadline = time.monotonic() + OPEN_RETRY_SECONDS
+    while True:
+        try:
+            return step()
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def ensure_schema(engine: Engine, target: str = "head") -> None:
@@ -38,7 +66,8 @@ def ensure_schema(engine: Engine, target: str = "head") -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    try:
+
+    def upgrade() -> None:
         with engine.connect().execution_options(incident_feed_write=True) as conn:
             with conn.begin():
                 if engine.dialect.name == "postgresql":
@@ -46,6 +75,9 @@ def ensure_schema(engine: Engine, target: str = "head") -> None:
                     conn.exec_driver_sql("SELECT pg_advisory_xact_lock(1718437)")
                 config.attributes["connection"] = conn
                 command.upgrade(config, target)
+
+    try:
+        _while_locked(upgrade)
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot migrate the database: {exc}") from None
     except CommandError as exc:

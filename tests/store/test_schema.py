@@ -256,3 +256,29 @@ def test_database_from_a_newer_version_is_a_store_error(any_url: str) -> None:
     store.close()
     with pytest.raises(StoreError, match="9999"):
         Store.open(any_url)
+
+
+def test_a_database_another_process_is_creating_is_waited_for() -> None:
+    """SQLite can answer "database is locked" to a newcomer while another process switches a new
+    file to WAL or writes its first schema, whatever the busy timeout: that is retried."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from incident_feed.schema import _while_locked
+
+    calls = []
+
+    def step() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked"))
+        return "done"
+
+    assert _while_locked(step) == "done" and len(calls) == 3
+
+    def broken() -> str:
+        raise OperationalError("SELECT 1", {}, sqlite3.OperationalError("no such table: x"))
+
+    with pytest.raises(OperationalError, match="no such table"):
+        _while_locked(broken)
