@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+import httpx
+
 from incident_feed.config import SourceConfig
 from incident_feed.errors import FetchError, PayloadError
 from incident_feed.normalize.drafts import Context, ParseResult
@@ -115,6 +117,12 @@ def peek_json(body: bytes) -> object:
         return json.loads(body)
     except (ValueError, RecursionError):
         return None
+
+
+def api_url(base: str, path: str, params: Mapping[str, str | None]) -> str:
+    """``base`` + ``path`` with the query ``params`` that are not None, encoded."""
+    query = {key: value for key, value in params.items() if value is not None}
+    return str(httpx.URL(f"{base.rstrip('/')}{path}", params=query))
 
 
 def load_json(document: Document) -> object:

@@ -16,8 +16,6 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
-
 from incident_feed.config import SourceConfig, parse_account
 from incident_feed.errors import FetchError
 from incident_feed.normalize.drafts import Context, ParseResult
@@ -27,6 +25,7 @@ from incident_feed.sources.base import (
     Collector,
     Document,
     Fetched,
+    api_url,
     decode_cursor,
     encode_cursor,
     load_json,
@@ -45,10 +44,9 @@ def feed_url(appview: str, actor: str, *, limit: int = PAGE_SIZE, cursor: str | 
         "filter": "posts_with_replies",
         "includePins": "false",
         "limit": str(limit),
+        "cursor": cursor,
     }
-    if cursor is not None:
-        params["cursor"] = cursor
-    return str(httpx.URL(f"{appview.rstrip('/')}/xrpc/app.bsky.feed.getAuthorFeed", params=params))
+    return api_url(appview, "/xrpc/app.bsky.feed.getAuthorFeed", params)
 
 
 class BlueskyCollector(Collector):

@@ -15,16 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import httpx
-
 from incident_feed.config import SocialAccount, SourceConfig, parse_account
-from incident_feed.errors import FetchError, PayloadError
+from incident_feed.errors import ConfigError, FetchError, PayloadError
 from incident_feed.normalize.drafts import Context, ParseResult
 from incident_feed.normalize.social import parse_mastodon
 from incident_feed.sources.base import (
     Collector,
     Document,
     Fetched,
+    api_url,
     decode_cursor,
     encode_cursor,
     load_json,
@@ -36,8 +35,15 @@ PAGE_SIZE = 40  # the API's maximum
 MAX_PAGES = 5
 
 
+def instance(account: SocialAccount) -> str:
+    """The account's home instance (``parse_account`` always gives Mastodon accounts one)."""
+    if account.base is None:
+        raise ConfigError(f"{account.label}: a Mastodon account needs its instance")
+    return account.base
+
+
 def lookup_url(account: SocialAccount) -> str:
-    return str(httpx.URL(f"{account.base}/api/v1/accounts/lookup", params={"acct": account.name}))
+    return api_url(instance(account), "/api/v1/accounts/lookup", {"acct": account.name})
 
 
 def statuses_url(
@@ -48,12 +54,13 @@ def statuses_url(
     max_id: str | None = None,
     since_id: str | None = None,
 ) -> str:
-    params = {"exclude_reblogs": "true", "limit": str(limit)}
-    if max_id is not None:
-        params["max_id"] = max_id
-    if since_id is not None:
-        params["since_id"] = since_id
-    return str(httpx.URL(f"{account.base}/api/v1/accounts/{account_id}/statuses", params=params))
+    params = {
+        "exclude_reblogs": "true",
+        "limit": str(limit),
+        "max_id": max_id,
+        "since_id": since_id,
+    }
+    return api_url(instance(account), f"/api/v1/accounts/{account_id}/statuses", params)
 
 
 class MastodonCollector(Collector):

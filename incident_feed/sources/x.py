@@ -22,8 +22,6 @@ import os
 import re
 from collections.abc import Mapping
 
-import httpx
-
 from incident_feed.config import SocialAccount, SourceConfig, parse_account
 from incident_feed.errors import ConfigError, FetchError, PayloadError, RateLimited
 from incident_feed.normalize.drafts import Context, ParseResult
@@ -32,6 +30,7 @@ from incident_feed.sources.base import (
     Collector,
     Document,
     Fetched,
+    api_url,
     decode_cursor,
     encode_cursor,
     load_json,
@@ -61,12 +60,14 @@ def tweets_url(
     since_id: str | None = None,
     pagination_token: str | None = None,
 ) -> str:
-    params = {"exclude": "retweets", "max_results": str(max_results), "tweet.fields": TWEET_FIELDS}
-    if since_id is not None:
-        params["since_id"] = since_id
-    if pagination_token is not None:
-        params["pagination_token"] = pagination_token
-    return str(httpx.URL(f"{api.rstrip('/')}/2/users/{user_id}/tweets", params=params))
+    params = {
+        "exclude": "retweets",
+        "max_results": str(max_results),
+        "tweet.fields": TWEET_FIELDS,
+        "since_id": since_id,
+        "pagination_token": pagination_token,
+    }
+    return api_url(api, f"/2/users/{user_id}/tweets", params)
 
 
 class XCollector(Collector):
