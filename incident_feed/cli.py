@@ -210,17 +210,12 @@ def cmd_show(args: argparse.Namespace, config: Config) -> int:
     if args.json:
         _print_incidents_json(store, rows, with_updates=True, single=True)
         return EXIT_OK
-    from incident_feed.links import REJECTED, channels_for
+    from incident_feed.links import REJECTED, joined, links_for, other_end
 
     row = rows[0]
     zone = display_zone(config)
-    links = channels_for(store, [row["id"]])[row["id"]].links
-    linked = [
-        link["target_id"] if link["incident_id"] == row["id"] else link["incident_id"]
-        for link in links
-        if link["state"] != REJECTED
-    ]
-    thread = store.updates_for([row["id"], *linked])
+    links = links_for(store, row["id"])
+    thread = store.updates_for([row["id"], *joined(links, row["id"])])
     updates = sorted(
         (u for ups in thread.values() for u in ups), key=lambda u: (u["at"], u["source_name"])
     )
@@ -236,7 +231,7 @@ def cmd_show(args: argparse.Namespace, config: Config) -> int:
     for record in records:
         print(f"  source {record['source_name']} ({record['source_kind']}): {record['url'] or '-'}")
     for link in links:
-        other = link["target_id"] if link["incident_id"] == row["id"] else link["incident_id"]
+        other = other_end(link, row["id"])
         state = "undone" if link["state"] == REJECTED else link["state"]
         print(
             f"  {link['kind']} as {other} ({state}, confidence {link['confidence']:.2f}): "

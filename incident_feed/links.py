@@ -26,7 +26,6 @@ from sqlalchemy import Connection, and_, delete, func, or_, select
 
 from incident_feed.config import SOCIAL_KINDS
 from incident_feed.errors import IncidentFeedError
-from incident_feed.normalize.times import as_utc
 from incident_feed.store import INCIDENT, LINK, RECORD, UPDATE, Store
 
 WINDOW = dt.timedelta(hours=6)
@@ -200,10 +199,9 @@ def link_changed(store: Store, vendor: str, changed_ids: Sequence[str], now: dt.
         for link in plan_links(thread, candidates, rejected):
             rows.append(_row(link, AUTO, now))
     with store.write() as conn:
-        for thread_id in threads:
-            conn.execute(
-                delete(LINK).where(and_(LINK.c.state == AUTO, or_(LINK.c.incident_id == thread_id)))
-            )
+        conn.execute(
+            delete(LINK).where(and_(LINK.c.state == AUTO, LINK.c.incident_id.in_(list(threads))))
+        )
         targets = {r["target_id"] for r in rows if r["kind"] == SAME}
         if targets:
             conn.execute(
@@ -344,7 +342,7 @@ def _kinds(conn: Connection, condition: Any) -> dict[str, tuple[dt.datetime, boo
     starts: dict[str, dt.datetime] = {}
     for incident_id, started_at, kind in conn.execute(statement):
         kinds[incident_id].add(kind)
-        starts[incident_id] = as_utc(started_at)
+        starts[incident_id] = started_at
     return {i: (starts[i], kinds[i] <= SOCIAL_KINDS) for i in starts}
 
 
@@ -365,8 +363,8 @@ def _load(conn: Connection, ids: list[str]) -> dict[str, Side]:
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         for row in conn.execute(select(INCIDENT).where(INCIDENT.c.id.in_(chunk))).mappings():
-            started = as_utc(row["started_at"])
-            ended = as_utc(row["resolved_at"] or row["updated_at"])
+            started = row["started_at"]
+            ended = row["resolved_at"] or row["updated_at"]
             sides[row["id"]] = Side(
                 row["id"], row["vendor"], started, ended, False, row["title"],
                 texts=[row["title"]],
@@ -393,6 +391,44 @@ def _load(conn: Connection, ids: list[str]) -> dict[str, Side]:
 # -- reads ------------------------------------------------------------------------------------
 
 
+def other_end(link: Mapping[Any, Any], incident_id: str) -> str:
+    """The incident at the other end of ``link`` from ``incident_id``."""
+    return str(link["target_id"] if link["incident_id"] == incident_id else link["incident_id"])
+
+
+def joined(
+    links: Iterable[Mapping[Any, Any]], incident_id: str, kinds: Iterable[str] = (SAME, GROUP)
+) -> list[str]:
+    """The incidents ``links`` join to ``incident_id`` (links of ``kinds``, not undone)."""
+    wanted = set(kinds)
+    return [
+        other_end(link, incident_id)
+        for link in links
+        if link["kind"] in wanted and link["state"] != REJECTED
+    ]
+
+
+def read_links(conn: Connection, ids: Sequence[str]) -> dict[str, list[Mapping[Any, Any]]]:
+    """Every link touching each of ``ids``, in either direction."""
+    links: dict[str, list[Mapping[Any, Any]]] = defaultdict(list)
+    statement = select(LINK).where(or_(LINK.c.incident_id.in_(ids), LINK.c.target_id.in_(ids)))
+    for row in conn.execute(statement).mappings():
+        links[row["incident_id"]].append(row)
+        links[row["target_id"]].append(row)
+    return links
+
+
+def links_for(store: Store, incident_id: str) -> list[Mapping[Any, Any]]:
+    """The links of one incident, undone ones last, then by confidence."""
+    with store.read() as conn:
+        found = read_links(conn, [incident_id])[incident_id]
+    return _ordered(found)
+
+
+def _ordered(links: Iterable[Mapping[Any, Any]]) -> list[Mapping[Any, Any]]:
+    return sorted(links, key=lambda r: (r["state"] == REJECTED, -r["confidence"]))
+
+
 @dataclass(frozen=True, slots=True)
 class Channels:
     """When each channel first spoke about an incident (its own and its linked incidents')."""
@@ -407,18 +443,8 @@ def channels_for(store: Store, ids: Sequence[str]) -> dict[str, Channels]:
     if not ids:
         return {}
     with store.read() as conn:
-        links: dict[str, list[Mapping[Any, Any]]] = defaultdict(list)
-        statement = select(LINK).where(or_(LINK.c.incident_id.in_(ids), LINK.c.target_id.in_(ids)))
-        for row in conn.execute(statement).mappings():
-            links[row["incident_id"]].append(row)
-            links[row["target_id"]].append(row)
-        related: dict[str, set[str]] = {i: {i} for i in ids}
-        for i in ids:
-            for link in links[i]:
-                if link["state"] != REJECTED:
-                    related[i].add(
-                        link["target_id"] if link["incident_id"] == i else link["incident_id"]
-                    )
+        links = read_links(conn, ids)
+        related = {i: {i, *joined(links[i], i)} for i in ids}
         everyone = sorted(set().union(*related.values()))
         firsts = _channel_starts(conn, everyone)
     out: dict[str, Channels] = {}
@@ -428,7 +454,7 @@ def channels_for(store: Store, ids: Sequence[str]) -> dict[str, Channels]:
         out[i] = Channels(
             min(social) if social else None,
             min(status) if status else None,
-            tuple(sorted(links[i], key=lambda r: (r["state"] == REJECTED, -r["confidence"]))),
+            tuple(_ordered(links[i])),
         )
     return out
 
@@ -453,10 +479,9 @@ def _channel_starts(
             .where(UPDATE.c.incident_id.in_(chunk))
             .group_by(UPDATE.c.incident_id, UPDATE.c.source_name)
         )
-        for incident_id, source_name, first in conn.execute(statement):
+        for incident_id, source_name, at in conn.execute(statement):
             slot = firsts.setdefault(incident_id, [None, None])
             index = 0 if kinds.get((incident_id, source_name)) in SOCIAL_KINDS else 1
-            at = as_utc(first)
             current = slot[index]
             slot[index] = at if current is None or at < current else current
     return {i: (v[0], v[1]) for i, v in firsts.items()}

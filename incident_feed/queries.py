@@ -34,8 +34,9 @@ from sqlalchemy import (
 )
 
 from incident_feed.config import Config
+from incident_feed.links import SAME, joined, read_links
 from incident_feed.model import FINAL_PHASES, CollectionRun, Kind, Phase
-from incident_feed.store import INCIDENT, LINK, RECORD, SOURCE, UPDATE, Store
+from incident_feed.store import INCIDENT, RECORD, SOURCE, UPDATE, Store
 
 __all__ = [
     "DataVersion",
@@ -503,13 +504,8 @@ def incident_detail(store: Store, incident_id: str) -> IncidentDetail | None:
         row = incident.first()
         if row is None:
             return None
-        mine = or_(LINK.c.incident_id == incident_id, LINK.c.target_id == incident_id)
-        links = tuple(conn.execute(select(LINK).where(mine)).mappings().all())
-        ids = [incident_id] + [
-            link["target_id"] if link["incident_id"] == incident_id else link["incident_id"]
-            for link in links
-            if link["kind"] == "same" and link["state"] != "rejected"
-        ]
+        links = tuple(read_links(conn, [incident_id])[incident_id])
+        ids = [incident_id, *joined(links, incident_id, kinds=(SAME,))]
         updates = conn.execute(
             select(UPDATE).where(UPDATE.c.incident_id.in_(ids)).order_by(UPDATE.c.at, UPDATE.c.id)
         ).mappings()

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from incident_feed.links import Channels, other_end
 from incident_feed.normalize.times import format_utc
-
-if TYPE_CHECKING:
-    from incident_feed.links import Channels
 
 
 def when(value: dt.datetime | None) -> str | None:
@@ -63,7 +61,7 @@ def link_json(link: Mapping[str, Any], incident_id: str) -> dict[str, Any]:
     """A link as seen from ``incident_id``: the other incident, and why they are linked."""
     mine = link["incident_id"] == incident_id
     return {
-        "incident": link["target_id"] if mine else link["incident_id"],
+        "incident": other_end(link, incident_id),
         "kind": link["kind"],
         "role": ("announces" if mine else "announced_by") if link["kind"] == "same" else "grouped",
         "confidence": link["confidence"],

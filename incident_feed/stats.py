@@ -21,7 +21,6 @@ from sqlalchemy import and_, func, or_, select
 from incident_feed.enums import Kind
 from incident_feed.export import phase_times
 from incident_feed.links import GROUP, REJECTED, SAME, channels_for
-from incident_feed.normalize.times import as_utc
 from incident_feed.store import INCIDENT, LINK, Store
 
 Row = Mapping[Any, Any]
@@ -72,8 +71,8 @@ def summarize(outages: Sequence[Outage]) -> list[VendorStats]:
     for outage in outages:
         stats = by_vendor.setdefault(outage.vendor, VendorStats(outage.vendor))
         stats.outages += 1
-        started = min(as_utc(r["started_at"]) for r in outage.incidents)
-        resolved_values = [as_utc(r["resolved_at"]) for r in outage.incidents if r["resolved_at"]]
+        started = min(r["started_at"] for r in outage.incidents)
+        resolved_values = [r["resolved_at"] for r in outage.incidents if r["resolved_at"]]
         unresolved = any(r["resolved_at"] is None for r in outage.incidents)
         resolved = None if unresolved or not resolved_values else max(resolved_values)
         times = phase_times({"started_at": started, "resolved_at": resolved}, outage.updates)

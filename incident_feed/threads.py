@@ -27,7 +27,6 @@ from incident_feed.enums import FINAL_PHASES, Kind, Phase
 from incident_feed.merge import incident_id_for
 from incident_feed.normalize.drafts import IncidentDraft
 from incident_feed.normalize.social import CONTINUATION, PARENT_UNSEEN
-from incident_feed.normalize.times import as_utc
 from incident_feed.store import INCIDENT, RECORD, Store
 
 FOLLOW_UP_WINDOW = dt.timedelta(hours=12)
@@ -153,7 +152,7 @@ def _stored_thread(vendor: str, row: Any) -> Thread | None:
     key = key_of(vendor, row.id)
     if key is None:
         return None
-    return Thread(key, row.title, Kind(row.kind), Phase(row.phase), as_utc(row.updated_at))
+    return Thread(key, row.title, Kind(row.kind), Phase(row.phase), row.updated_at)
 
 
 def key_of(vendor: str, incident_id: str) -> str | None:

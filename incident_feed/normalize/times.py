@@ -179,8 +179,3 @@ def _checked(parsed: tuple[dt.datetime, tuple[str, ...]], raw: str) -> Stamp:
     if value < _EARLIEST:
         raise TimeParseError(f"implausibly early time {raw!r}")
     return Stamp(at=value, raw=raw, flags=flags)
-
-
-def as_utc(value: dt.datetime) -> dt.datetime:
-    """A stored time (UTC) with its zone: some database drivers hand them back without one."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

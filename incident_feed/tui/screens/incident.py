@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from incident_feed.links import other_end
 from incident_feed.normalize.text import safe_http_url
 from incident_feed.queries import IncidentDetail, incident_detail
 from incident_feed.tui import formatting as fmt
@@ -158,7 +159,7 @@ def header(detail: IncidentDetail, now: dt.datetime, zone: dt.tzinfo | None) -> 
         out.append(f" {fmt.one_line(record['source_name'])}  ", style="dim")
         out.append(fmt.one_line(record["url"] or "-"), style="underline #7aa2f7")
     for link in detail.links:
-        other = link["target_id"] if link["incident_id"] == incident["id"] else link["incident_id"]
+        other = other_end(link, incident["id"])
         undone = link["state"] == "rejected"
         out.append("\n")
         out.append("undone link " if undone else f"{fmt.one_line(link['kind'])} as ", style="dim")
