@@ -29,7 +29,7 @@ from benchmarks.common import WORK, history_files, load, machine
 from incident_feed.config import parse_config
 from incident_feed.pipeline import DEFAULT_WORKERS, collect
 from incident_feed.sources.http import Fetcher, make_client
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from tests.ops.local_server import LocalServer, conditional
 
 SOURCES = 500

@@ -33,11 +33,11 @@ from typing import Any
 
 from benchmarks.common import WORK, history_files, load, machine
 from incident_feed.config import parse_config
-from incident_feed.notify import Notifier
+from incident_feed.outputs.notify import Notifier
 from incident_feed.pipeline import RunReport
 from incident_feed.schedule import Watcher
 from incident_feed.sources.http import Fetcher, make_client
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from tests.ops.local_server import LocalServer, Reply, Request, conditional, respond
 from tests.ops.payloads import shifted
 

@@ -24,14 +24,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from incident_feed.config import SOCIAL_KINDS, Config, SourceConfig
+from incident_feed.decide.links import link_changed
+from incident_feed.decide.threads import thread_posts
 from incident_feed.errors import IncidentFeedError, RateLimited, SourceError
-from incident_feed.links import link_changed
 from incident_feed.normalize.drafts import Context, IncidentDraft, ItemProblem, Seen
 from incident_feed.sources.base import Collector, Document, Fetched
 from incident_feed.sources.http import Fetcher, Validators
 from incident_feed.sources.registry import collector_for
-from incident_feed.store import ApplyStats, Store
-from incident_feed.threads import thread_posts
+from incident_feed.store.database import ApplyStats, Store
 
 log = logging.getLogger("incident_feed.collect")
 Clock = Callable[[], dt.datetime]

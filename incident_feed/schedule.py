@@ -33,7 +33,7 @@ from typing import Any, Protocol
 from incident_feed.config import Config, SourceConfig
 from incident_feed.pipeline import Clock, RunReport, collect, utc_now
 from incident_feed.sources.http import Fetcher
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 
 log = logging.getLogger("incident_feed.watch")
 JITTER = 0.1  # fraction of the interval added at random, so many watchers do not align

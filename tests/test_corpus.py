@@ -17,7 +17,7 @@ from incident_feed.config import SourceConfig
 from incident_feed.pipeline import ingest
 from incident_feed.sources.base import Document
 from incident_feed.sources.feed import FeedCollector
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from tests.conftest import NOW, REPO
 
 CORPUS = REPO.parent / "shared" / "robustness" / "feedparser-corpus"

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from incident_feed.errors import IncidentFeedError
-from incident_feed.queries import search_incidents, vendor_names
+from incident_feed.store.queries import search_incidents, vendor_names
 from incident_feed.tui import formatting as fmt
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ from incident_feed.errors import FetchError, RateLimited
 from incident_feed.pipeline import Clock, collect, collect_source
 from incident_feed.sources.http import Fetcher, Validators
 from incident_feed.sources.statuspage import StatuspageCollector
-from incident_feed.store import IncidentQuery, Store
+from incident_feed.store.database import IncidentQuery, Store
 from tests.conftest import FIXTURES, make_config
 from tests.http.conftest import TEST_LIMITS, FetcherFactory, public_resolver, source
 from tests.http.server import (

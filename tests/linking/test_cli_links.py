@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from incident_feed.cli import main
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from tests.linking.posts import seed_posts
 from tests.linking.test_links import STATUS_ID, THREAD, store_posts, store_status
 from tests.test_cli import CONFIG

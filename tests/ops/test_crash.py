@@ -17,7 +17,7 @@ import pytest
 
 from incident_feed.pipeline import collect
 from incident_feed.sources.http import Fetcher, make_client
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from tests.ops.local_server import LocalServer, conditional
 from tests.ops.payloads import document, history_files, local_config, toml_config
 

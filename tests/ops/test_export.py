@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from incident_feed.export import (
+from incident_feed.outputs.markdown import (
     ExportItem,
     Period,
     block,
@@ -235,7 +235,9 @@ def test_empty_report() -> None:
 
 
 def test_export_module_imports_nothing_that_does_io() -> None:
-    tree = ast.parse((REPO / "incident_feed" / "export.py").read_text(encoding="utf-8"))
+    tree = ast.parse(
+        (REPO / "incident_feed" / "outputs" / "markdown.py").read_text(encoding="utf-8")
+    )
     imported = {
         node.module if isinstance(node, ast.ImportFrom) else alias.name
         for node in ast.walk(tree)

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from incident_feed.config import NotifyConfig
-from incident_feed.notify import Dispatcher, Notifier
+from incident_feed.outputs.notify import Dispatcher, Notifier
 from incident_feed.schedule import CollectorLock, Watcher
 from incident_feed.sources.http import Fetcher, make_client
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from tests.ops.local_server import LocalServer, conditional
 from tests.ops.payloads import document, incident, local_config, progress, shifted
 

@@ -22,7 +22,7 @@ from incident_feed.config import Config
 from incident_feed.pipeline import RunReport, collect
 from incident_feed.schedule import CollectorLock, Watcher, setup_logging
 from incident_feed.sources.http import Fetcher, make_client
-from incident_feed.store import SOURCE, Store
+from incident_feed.store.database import SOURCE, Store
 from tests.ops.local_server import LocalServer, Reply, Request, Switch, conditional, respond
 from tests.ops.payloads import (
     document,

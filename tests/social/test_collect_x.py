@@ -14,7 +14,7 @@ from incident_feed.sources import registry
 from incident_feed.sources.base import decode_cursor
 from incident_feed.sources.http import Fetcher, parse_rate_limit_reset
 from incident_feed.sources.x import XCollector
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from tests.conftest import FIXTURES, NOW, make_config
 from tests.http.conftest import FetcherFactory, replay
 from tests.http.server import LocalServer, json_reply, redirect, respond, sequence

@@ -11,7 +11,7 @@ import pytest
 from incident_feed.cli import main
 from incident_feed.pipeline import Clock
 from incident_feed.sources.http import Fetcher
-from incident_feed.store import IncidentQuery, Store
+from incident_feed.store.database import IncidentQuery, Store
 from tests.conftest import REPO
 from tests.http.conftest import replay
 from tests.social.conftest import run, social_source
@@ -61,7 +61,7 @@ def test_each_accounts_posts_are_one_linked_thread(collected: list[str]) -> None
                 "remediating",
                 "resolved",
             ]
-        from incident_feed.links import channels_for
+        from incident_feed.decide.links import channels_for
 
         links = channels_for(store, [STATUS_ID])[STATUS_ID].links
         assert {link["incident_id"] for link in links} == set(threads)

@@ -18,9 +18,10 @@ from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlmodel import Session, SQLModel
 from sqlmodel import select as model_select
 
-from incident_feed import tables
 from incident_feed.errors import StoreError
-from incident_feed.model import (
+from incident_feed.store import tables
+from incident_feed.store.database import Store, create_store_engine
+from incident_feed.store.model import (
     CollectionRun,
     Incident,
     IncidentLink,
@@ -28,8 +29,7 @@ from incident_feed.model import (
     IncidentUpdate,
     SourceState,
 )
-from incident_feed.schema import HEAD_REVISION, MIGRATIONS, current_revision, ensure_schema
-from incident_feed.store import Store, create_store_engine
+from incident_feed.store.schema import HEAD_REVISION, MIGRATIONS, current_revision, ensure_schema
 from tests.store.helpers import API, FEED, NOW, counts, feed_drafts, history_drafts, history_ids
 
 TABLES = ("source", "incident", "incident_source", "incident_update", "collection_run")
@@ -165,13 +165,13 @@ def test_older_database_opens_without_losing_rows(any_url: str, tmp_path: Path) 
 
 
 def _project_metadata() -> MetaData:
-    """Every table the project defines: ``incident_feed.tables`` (which the SQLModel models map
+    """Every table the project defines: ``incident_feed.store.tables`` (which the SQLModel models map
     onto), plus Core tables kept in their own module (the notifier's, made by migration 0003),
     when that module exists."""
     metadata = MetaData()
     defined = list(tables.metadata.tables.values())
-    if importlib.util.find_spec("incident_feed.queries_ops") is not None:
-        queries_ops = importlib.import_module("incident_feed.queries_ops")
+    if importlib.util.find_spec("incident_feed.store.notify_state") is not None:
+        queries_ops = importlib.import_module("incident_feed.store.notify_state")
         defined += [queries_ops.NOTIFY_INCIDENT, queries_ops.NOTIFY_META]
     for table in defined:
         table.to_metadata(metadata)
@@ -265,7 +265,7 @@ def test_a_database_another_process_is_creating_is_waited_for() -> None:
 
     from sqlalchemy.exc import OperationalError
 
-    from incident_feed.schema import _while_locked
+    from incident_feed.store.schema import _while_locked
 
     calls = []
 

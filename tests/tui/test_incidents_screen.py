@@ -9,7 +9,7 @@ import pytest
 from textual import events
 
 from incident_feed.config import Config
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from incident_feed.tui.app import IncidentFeedApp
 from incident_feed.tui.screens.incident import IncidentScreen
 from incident_feed.tui.screens.incidents import IncidentsScreen

@@ -10,7 +10,7 @@ from tests.conftest import REPO
 
 PURE = (
     "incident_feed.config",
-    "incident_feed.queries",
+    "incident_feed.store.queries",
     "incident_feed.tui.exporting",
     "incident_feed.tui.formatting",
     "incident_feed.tui.filtering",

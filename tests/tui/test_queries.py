@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from incident_feed import queries
 from incident_feed.config import Config
-from incident_feed.model import Phase
-from incident_feed.queries import (
+from incident_feed.store import queries
+from incident_feed.store.database import Store
+from incident_feed.store.model import Phase
+from incident_feed.store.queries import (
     IncidentFilter,
     count_incidents,
     data_version,
@@ -25,7 +26,6 @@ from incident_feed.queries import (
     source_health,
     vendor_summaries,
 )
-from incident_feed.store import Store
 from tests.tui.conftest import TUI_NOW, seed
 from tests.tui.drafts import draft
 
@@ -105,7 +105,7 @@ def test_without_the_index_the_search_falls_back_to_like(tmp_path: Path) -> None
     # that later migrations added, which the store writes).
     store = Store.open(f"sqlite:///{tmp_path / 'old.db'}")
     with store.write() as conn:
-        search = importlib.import_module("incident_feed.migrations.versions.0002_search")
+        search = importlib.import_module("incident_feed.store.migrations.versions.0002_search")
         for statement in search.SQLITE_DOWNGRADE:
             conn.execute(text(statement))
     seed(store)

@@ -11,7 +11,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from incident_feed.tui.app import IncidentFeedApp
 from tests.tui.conftest import SIZE, TUI_NOW, settle
 

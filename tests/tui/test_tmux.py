@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from tests.conftest import REPO
 from tests.tui.conftest import TUI_NOW
 from tests.tui.drafts import hostile

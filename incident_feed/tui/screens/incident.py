@@ -11,9 +11,9 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from incident_feed.links import other_end
+from incident_feed.decide.links import other_end
 from incident_feed.normalize.text import safe_http_url
-from incident_feed.queries import IncidentDetail, incident_detail
+from incident_feed.store.queries import IncidentDetail, incident_detail
 from incident_feed.tui import formatting as fmt
 from incident_feed.tui.exporting import export_path, incident_markdown, write_markdown
 from incident_feed.tui.timeline import phase_spans

@@ -17,7 +17,7 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from incident_feed.errors import IncidentFeedError
-from incident_feed.queries import IncidentFilter, Listing, count_incidents
+from incident_feed.store.queries import IncidentFilter, Listing, count_incidents
 from incident_feed.tui.filtering import describe, parse_filter
 from incident_feed.tui.widgets.collect_panel import CollectPanel
 from incident_feed.tui.widgets.filter_bar import FilterBar

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 from textual.worker import get_current_worker
 
 from incident_feed.errors import IncidentFeedError
-from incident_feed.queries import SourceHealth, VendorSummary, source_health, vendor_summaries
+from incident_feed.store.queries import SourceHealth, VendorSummary, source_health, vendor_summaries
 from incident_feed.tui import formatting as fmt
 from incident_feed.tui.widgets.collect_panel import CollectPanel
 

@@ -37,7 +37,7 @@ from incident_feed.errors import StoreError
 
 # Core tables only: the read path (`incidents`, `show`, `sources`) must not import sqlmodel,
 # pydantic or the ORM (tests/test_cli.py checks). Writes import the merge logic when they run.
-from incident_feed.tables import INCIDENT, LINK, RECORD, RUN, SOURCE, UPDATE
+from incident_feed.store.tables import INCIDENT, LINK, RECORD, RUN, SOURCE, UPDATE
 
 if TYPE_CHECKING:
     from incident_feed.normalize.drafts import IncidentDraft, Seen
@@ -121,7 +121,7 @@ class Store:
         engine = create_store_engine(url)
         store = cls(engine)
         if migrate:
-            from incident_feed.schema import ensure_schema
+            from incident_feed.store.schema import ensure_schema
 
             ensure_schema(engine)
         return store
@@ -161,7 +161,7 @@ class Store:
         now: dt.datetime,
     ) -> ApplyStats:
         """Store one source's drafts in one transaction; unchanged data writes nothing."""
-        from incident_feed.merge import incident_id_for, plan_incident
+        from incident_feed.decide.merge import incident_id_for, plan_incident
 
         stats = ApplyStats()
         if not drafts:
@@ -304,7 +304,7 @@ class Store:
 
     def _resummarize(self, conn: Connection, update_ids: list[int], now: dt.datetime) -> None:
         """Bring the incidents of these updates up to date with which of them are deleted."""
-        from incident_feed.merge import resummarize
+        from incident_feed.decide.merge import resummarize
 
         affected: set[str] = set()
         for start in range(0, len(update_ids), _CHUNK):

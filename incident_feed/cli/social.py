@@ -1,6 +1,6 @@
 """The ``stats``, ``link`` and ``unlink`` commands: announcement lag and the links between
 social threads and status-page incidents. Argument parsing and printing only; the work is in
-:mod:`incident_feed.stats` and :mod:`incident_feed.links`.
+:mod:`incident_feed.decide.stats` and :mod:`incident_feed.decide.links`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from incident_feed.cli import EXIT_FAILED, EXIT_OK, open_store, parse_since
+from incident_feed.cli.common import EXIT_FAILED, EXIT_OK, open_store, parse_since
 from incident_feed.config import Config
 from incident_feed.normalize.text import clean_line
 
@@ -46,7 +46,7 @@ def register(commands: Any) -> None:
 
 
 def cmd_stats(args: argparse.Namespace, config: Config) -> int:
-    from incident_feed.stats import load_outages, summarize
+    from incident_feed.decide.stats import load_outages, summarize
 
     now = dt.datetime.now(dt.UTC)
     since = args.since or now - DEFAULT_PERIOD
@@ -81,7 +81,7 @@ def cmd_stats(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_link(args: argparse.Namespace, config: Config) -> int:
-    from incident_feed.links import manual_link
+    from incident_feed.decide.links import manual_link
 
     store = open_store(args, config)
     manual_link(store, args.thread, args.target, dt.datetime.now(dt.UTC))
@@ -90,7 +90,7 @@ def cmd_link(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_unlink(args: argparse.Namespace, config: Config) -> int:
-    from incident_feed.links import unlink
+    from incident_feed.decide.links import unlink
 
     store = open_store(args, config)
     undone = unlink(store, args.incident, args.other, dt.datetime.now(dt.UTC))
@@ -104,7 +104,7 @@ def cmd_unlink(args: argparse.Namespace, config: Config) -> int:
 def _span(seconds: float | None) -> str:
     if seconds is None:
         return "-"
-    from incident_feed.export import format_duration
+    from incident_feed.outputs.markdown import format_duration
 
     return format_duration(dt.timedelta(seconds=abs(seconds)))
 

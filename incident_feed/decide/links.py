@@ -26,7 +26,7 @@ from sqlalchemy import Connection, and_, delete, func, or_, select
 
 from incident_feed.config import SOCIAL_KINDS
 from incident_feed.errors import IncidentFeedError
-from incident_feed.store import INCIDENT, LINK, RECORD, UPDATE, Store
+from incident_feed.store.database import INCIDENT, LINK, RECORD, UPDATE, Store
 
 WINDOW = dt.timedelta(hours=6)
 CLOSE = dt.timedelta(minutes=30)  # a thread and an incident this close are linked on time alone

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Column, MetaData, String, Table, inspect, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from incident_feed.store import INCIDENT, SOURCE, Store
+from incident_feed.store.database import INCIDENT, SOURCE, Store
 
 __all__ = [
     "NOTIFY_INCIDENT",
@@ -50,7 +50,7 @@ def ensure_notify_tables(store: Store) -> None:
     with store.read() as conn:
         present = inspect(conn).has_table("notify_incident")
     if not present:
-        from incident_feed.schema import ensure_schema
+        from incident_feed.store.schema import ensure_schema
 
         ensure_schema(store.engine, target="heads")
 

@@ -34,9 +34,9 @@ from sqlalchemy import (
 )
 
 from incident_feed.config import Config
-from incident_feed.links import SAME, joined, read_links
-from incident_feed.model import FINAL_PHASES, CollectionRun, Kind, Phase
-from incident_feed.store import INCIDENT, RECORD, SOURCE, UPDATE, Store
+from incident_feed.decide.links import SAME, joined, read_links
+from incident_feed.store.database import INCIDENT, RECORD, SOURCE, UPDATE, Store
+from incident_feed.store.model import FINAL_PHASES, CollectionRun, Kind, Phase
 
 __all__ = [
     "DataVersion",

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Field, SQLModel
 
-from incident_feed import tables
 from incident_feed.enums import (
     FINAL_PHASES,
     IMPACT_ORDER,
@@ -30,6 +29,7 @@ from incident_feed.enums import (
     Phase,
     phase_rank,
 )
+from incident_feed.store import tables
 
 __all__ = [
     "FINAL_PHASES",

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from incident_feed.links import Channels, other_end
+from incident_feed.decide.links import Channels, other_end
 from incident_feed.normalize.times import format_utc
 
 

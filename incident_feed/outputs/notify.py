@@ -37,12 +37,12 @@ import httpx
 
 from incident_feed.config import Config, NotifyConfig
 from incident_feed.enums import FINAL_PHASES, IMPACT_ORDER, Impact, Kind, Phase
-from incident_feed.export import format_duration, inline
+from incident_feed.outputs.json_contract import incident_json, update_json
+from incident_feed.outputs.markdown import format_duration, inline
 from incident_feed.pipeline import Clock, RunReport, utc_now
-from incident_feed.serialize import incident_json, update_json
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 
-log = logging.getLogger("incident_feed.notify")
+log = logging.getLogger("incident_feed.outputs.notify")
 NEW, PHASE, RESOLVED = "new", "phase", "resolved"
 MAX_AGE = dt.timedelta(hours=24)
 RETRY_DELAYS = (1.0, 5.0, 15.0)  # seconds before the 2nd, 3rd and 4th attempts
@@ -370,7 +370,7 @@ class Notifier:
         clock: Clock = utc_now,
         max_age: dt.timedelta = MAX_AGE,
     ) -> None:
-        from incident_feed.queries_ops import ensure_notify_tables
+        from incident_feed.store.notify_state import ensure_notify_tables
 
         self.store = store
         self.targets = tuple(targets)
@@ -389,7 +389,7 @@ class Notifier:
 
     def after_run(self, report: RunReport) -> list[Event]:
         """Note what changed since the last pass and queue its events; returns them."""
-        from incident_feed.queries_ops import (
+        from incident_feed.store.notify_state import (
             baseline_taken,
             changed_incidents,
             known_sources,

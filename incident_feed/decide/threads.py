@@ -23,11 +23,11 @@ from typing import Any
 from sqlalchemy import and_, select
 
 from incident_feed.config import slugify
+from incident_feed.decide.merge import incident_id_for
 from incident_feed.enums import FINAL_PHASES, Kind, Phase
-from incident_feed.merge import incident_id_for
 from incident_feed.normalize.drafts import IncidentDraft
 from incident_feed.normalize.social import CONTINUATION, PARENT_UNSEEN
-from incident_feed.store import INCIDENT, RECORD, Store
+from incident_feed.store.database import INCIDENT, RECORD, Store
 
 FOLLOW_UP_WINDOW = dt.timedelta(hours=12)
 # Phases a post can open a thread with; a post in a later phase is a follow-up when it can be.

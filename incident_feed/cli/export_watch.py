@@ -1,7 +1,8 @@
 """The ``export`` and ``watch`` commands, and ``collect`` under the collector lock.
 
 Wired into the command line by ``cli.build_parser`` calling :func:`register`. Argument parsing
-and printing only: the work is in :mod:`incident_feed.export` and :mod:`incident_feed.schedule`.
+and printing only: the work is in :mod:`incident_feed.outputs.markdown` and
+:mod:`incident_feed.schedule`.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from incident_feed.cli import (
+from incident_feed.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
-    _outcome_line,
     display_zone,
     open_store,
+    outcome_line,
     parse_since,
 )
 from incident_feed.config import MIN_INTERVAL, Config, parse_duration
@@ -114,8 +115,8 @@ def _lock_and_log_options(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_export(args: argparse.Namespace, config: Config) -> int:
-    from incident_feed.export import ExportItem, Period, render
-    from incident_feed.store import IncidentQuery
+    from incident_feed.outputs.markdown import ExportItem, Period, render
+    from incident_feed.store.database import IncidentQuery
 
     zone = _zone(args.tz, config)
     store = open_store(args, config)
@@ -204,7 +205,7 @@ def cmd_collect(args: argparse.Namespace, config: Config) -> int:
 
     def progress(outcome: SourceOutcome) -> None:
         if not logged_to_stderr and (interactive or outcome.error):
-            print(_outcome_line(outcome), file=sys.stderr)
+            print(outcome_line(outcome), file=sys.stderr)
 
     try:
         with GracefulStop() as stop, make_client() as client:
@@ -214,7 +215,7 @@ def cmd_collect(args: argparse.Namespace, config: Config) -> int:
             )
             if config.notify:
                 # Same state as `watch`: cron or a timer gets the same notifications, once.
-                from incident_feed.notify import Notifier
+                from incident_feed.outputs.notify import Notifier
 
                 notifier = Notifier.from_config(config, store)
                 try:
@@ -237,7 +238,7 @@ def cmd_collect(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_import(args: argparse.Namespace, config: Config) -> int:
     """``import`` under the collector lock, so it never interleaves with a running collector."""
-    from incident_feed.cli import cmd_import as import_files
+    from incident_feed.cli.importing import cmd_import as import_files
     from incident_feed.schedule import CollectorLock
 
     store = open_store(args, config)
@@ -251,7 +252,7 @@ def cmd_import(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_watch(args: argparse.Namespace, config: Config) -> int:
-    from incident_feed.notify import Notifier
+    from incident_feed.outputs.notify import Notifier
     from incident_feed.schedule import CollectorLock, GracefulStop, Watcher, setup_logging
     from incident_feed.sources.http import Fetcher, make_client
 

@@ -13,7 +13,7 @@ The incident triggers fire only when the title or vendor really changed (the sto
 every column, so ``UPDATE OF title`` alone would rewrite the index on every collection).
 
 PostgreSQL: GIN indexes on ``to_tsvector('simple', ...)`` of the same texts; the expressions
-must stay identical to the ones in ``incident_feed.queries``.
+must stay identical to the ones in ``incident_feed.store.queries``.
 
 Revision ID: 0002
 Revises: 0001
