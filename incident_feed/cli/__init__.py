@@ -16,13 +16,12 @@ from incident_feed.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
-    parse_since,
+    add_filter_options,
     positive_int,
 )
 from incident_feed.cli.importing import cmd_import
 from incident_feed.cli.read import cmd_default, cmd_incidents, cmd_show, cmd_sources
 from incident_feed.config import SOURCE_KINDS, Config, find_config, load_config
-from incident_feed.enums import Phase
 from incident_feed.errors import ConfigError, IncidentFeedError
 
 __all__ = ["build_parser", "main"]
@@ -79,19 +78,22 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
     imp.set_defaults(handler=cmd_import)
 
-    incidents = commands.add_parser("incidents", help="list incidents, newest first")
-    incidents.add_argument("--vendor", action="append", default=[], help="repeatable")
-    incidents.add_argument("--phase", action="append", default=[], choices=[p.value for p in Phase])
-    incidents.add_argument("--since", type=parse_since, help="ISO date/time or 30m, 24h, 7d, 2w")
-    incidents.add_argument("--search", help="text in the title or any update")
-    incidents.add_argument("--active", action="store_true", help="only incidents not resolved")
+    incidents = commands.add_parser(
+        "incidents", help="list outages, active first then newest (one row per outage)"
+    )
+    add_filter_options(incidents)
+    incidents.add_argument("--search", help="words in the title, vendor or any update")
+    incidents.add_argument("--active", action="store_true", help="only outages not over")
     incidents.add_argument("--limit", type=positive_int, default=50)
     incidents.add_argument("--json", action="store_true", help="the JSON contract (see README)")
     incidents.add_argument("--with-updates", action="store_true", help="include update threads")
+    incidents.add_argument(
+        "--records", action="store_true", help="the incident records behind each outage"
+    )
     incidents.set_defaults(handler=cmd_incidents)
 
-    show = commands.add_parser("show", help="one incident with its update thread")
-    show.add_argument("id")
+    show = commands.add_parser("show", help="one outage with its update thread across channels")
+    show.add_argument("id", help="any member's id, or a source's own id (e.g. ctrsv3lwd797)")
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=cmd_show)
 

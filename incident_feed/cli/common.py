@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from incident_feed.config import Config
+from incident_feed.enums import Impact, Kind, Phase
 from incident_feed.normalize.text import clean_line, strip_unsafe
 from incident_feed.paths import default_database_url
 
@@ -81,3 +82,16 @@ def format_elapsed(row: Any, now: dt.datetime) -> str:
     seconds = max(0, int((end - row["started_at"]).total_seconds()))
     hours, rest = divmod(seconds, 3600)
     return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m"
+
+
+def add_filter_options(parser: argparse.ArgumentParser) -> None:
+    """The flags of the one outage filter (``incidents``; ``export`` takes the same)."""
+    parser.add_argument("--vendor", action="append", default=[], help="repeatable")
+    parser.add_argument("--phase", action="append", default=[], choices=[p.value for p in Phase])
+    parser.add_argument("--kind", action="append", default=[], choices=[k.value for k in Kind])
+    parser.add_argument("--impact", action="append", default=[], choices=[i.value for i in Impact])
+    parser.add_argument(
+        "--component", action="append", default=[], help="a component name (repeatable)"
+    )
+    parser.add_argument("--since", type=parse_since, help="ISO date/time or 30m, 24h, 7d, 2w")
+    parser.add_argument("--until", type=parse_since, help="same forms as --since")

@@ -20,13 +20,12 @@ from incident_feed.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
+    add_filter_options,
     display_zone,
     open_store,
     outcome_line,
-    parse_since,
 )
 from incident_feed.config import MIN_INTERVAL, Config, parse_duration
-from incident_feed.enums import Phase
 
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another collector holds the lock (only with --fail-if-locked)
 DEFAULT_INTERVAL = 300.0
@@ -46,10 +45,7 @@ def register(commands: Any) -> None:
         "with a per-vendor summary for a vendor, period or phase filter.",
     )
     export.add_argument("ids", nargs="*", metavar="ID", help="incident ids (see `incidents`)")
-    export.add_argument("--vendor", action="append", default=[], help="repeatable")
-    export.add_argument("--since", type=parse_since, help="ISO date/time or 30m, 24h, 7d, 2w")
-    export.add_argument("--until", type=parse_since, help="ISO date/time or 30m, 24h, 7d, 2w")
-    export.add_argument("--phase", action="append", default=[], choices=[p.value for p in Phase])
+    add_filter_options(export)
     export.add_argument("--tz", metavar="ZONE", help="IANA zone, UTC or local (default: config)")
     export.add_argument("-o", "--output", metavar="FILE", type=Path, help="default: stdout")
     export.set_defaults(handler=cmd_export)
@@ -115,33 +111,37 @@ def _lock_and_log_options(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_export(args: argparse.Namespace, config: Config) -> int:
+    from incident_feed.cli.read import outage_filter
     from incident_feed.outputs.markdown import ExportItem, Period, render
-    from incident_feed.store.database import IncidentQuery
+    from incident_feed.store.queries import Listing, incident_detail, outage_details
 
     zone = _zone(args.tz, config)
     store = open_store(args, config)
-    query = IncidentQuery(
-        ids=tuple(args.ids),
-        vendors=tuple(args.vendor),
-        phases=tuple(args.phase),
-        since=args.since,
-        until=args.until,
-        limit=None,
+    details = []
+    for wanted in args.ids:
+        detail = incident_detail(store, wanted)
+        if detail is None:
+            print(f"incident-feed: no incident {wanted!r}", file=sys.stderr)
+            return EXIT_FAILED
+        details.append(detail)
+    filtered = bool(
+        args.vendor
+        or args.phase
+        or args.kind
+        or args.impact
+        or args.component
+        or args.since
+        or args.until
     )
-    rows = store.incidents(query)
-    missing = sorted(set(args.ids) - {row["id"] for row in rows})
-    if missing:
-        print(f"incident-feed: no incident {', '.join(map(repr, missing))}", file=sys.stderr)
-        return EXIT_FAILED
-    ids = [row["id"] for row in rows]
-    updates = store.updates_for(ids)
-    records = store.records_for(ids)
-    items = [
-        ExportItem(row, updates.get(row["id"], []), records.get(row["id"], [])) for row in rows
-    ]
+    if filtered or not args.ids:
+        rows = Listing(store, outage_filter(args)).all()
+        wanted_ids = {d.id for d in details}
+        rows = [r for r in rows if not wanted_ids or r.id in wanted_ids]
+        details = outage_details(store, [r.id for r in rows])
+    unique = {d.id: d for d in details}
+    items = [ExportItem(d.incident, d.updates, d.records) for d in unique.values()]
     period = Period(args.since, args.until, tuple(args.vendor), tuple(args.phase))
-    filtered = bool(args.vendor or args.phase or args.since or args.until)
-    text = render(items, zone=zone, report=filtered or len(args.ids) != 1, period=period)
+    text = render(items, zone=zone, report=filtered or len(items) != 1, period=period)
     if args.output is None:
         sys.stdout.write(text)
         return EXIT_OK

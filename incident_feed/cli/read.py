@@ -19,6 +19,7 @@ from incident_feed.cli.common import (
     safe_block,
 )
 from incident_feed.config import Config
+from incident_feed.outputs.json_contract import incident_json, outage_json
 
 
 def cmd_default(args: argparse.Namespace, config: Config) -> int:
@@ -31,26 +32,42 @@ def cmd_default(args: argparse.Namespace, config: Config) -> int:
             return run_tui(store, config)
         finally:
             store.close()
-    args.vendor, args.phase, args.since, args.search = [], [], None, None
+    args.vendor, args.phase, args.since, args.until, args.search = [], [], None, None, None
+    args.kind, args.impact, args.component = [], [], []
     args.active, args.limit, args.json, args.with_updates = False, 30, False, False
+    args.records = False
     return cmd_incidents(args, config)
 
 
+def outage_filter(args: argparse.Namespace) -> Any:
+    """The one filter (:class:`incident_feed.store.queries.IncidentFilter`) from the flags that
+    ``incidents``, ``export`` and the TUI share."""
+    from incident_feed.store.queries import IncidentFilter
+
+    return IncidentFilter(
+        text=getattr(args, "search", None) or "",
+        vendors=tuple(getattr(args, "vendor", ()) or ()),
+        phases=tuple(getattr(args, "phase", ()) or ()),
+        kinds=tuple(getattr(args, "kind", ()) or ()),
+        impacts=tuple(getattr(args, "impact", ()) or ()),
+        components=tuple(getattr(args, "component", ()) or ()),
+        since=getattr(args, "since", None),
+        until=getattr(args, "until", None),
+        active_only=bool(getattr(args, "active", False)),
+    )
+
+
 def cmd_incidents(args: argparse.Namespace, config: Config) -> int:
-    from incident_feed.store.database import IncidentQuery
+    """Outages, active first then newest (``--records``: the incident records behind them)."""
+    from incident_feed.store.queries import Listing, outage_details
 
     store = open_store(args, config)
-    query = IncidentQuery(
-        vendors=tuple(args.vendor),
-        phases=tuple(args.phase),
-        since=args.since,
-        search=args.search,
-        active_only=args.active,
-        limit=args.limit,
-    )
-    rows = store.incidents(query)
+    rows = Listing(store, outage_filter(args)).after(None, args.limit)
+    if getattr(args, "records", False):
+        return _print_records(store, [row.id for row in rows], args.json)
     if args.json:
-        _print_incidents_json(store, rows, with_updates=args.with_updates)
+        details = outage_details(store, [row.id for row in rows])
+        _dump([outage_json(d, with_updates=args.with_updates) for d in details])
         return EXIT_OK
     if not rows:
         print("No incidents stored yet. Run `incident-feed collect` (or `make demo`).")
@@ -58,63 +75,108 @@ def cmd_incidents(args: argparse.Namespace, config: Config) -> int:
     zone = display_zone(config)
     now = dt.datetime.now(dt.UTC)
     for row in rows:
+        phase = "ended?" if row.ended_assumed else row.phase
+        more = f" (+{row.members - 1} linked)" if row.members > 1 else ""
         print(
-            f"{row['id']:<28} {safe(row['vendor'])[:14]:<14} {row['phase']:<13} "
-            f"{format_local(row['started_at'], zone)}  {format_elapsed(row, now):>8}  "
-            f"{safe(row['title'])}"
+            f"{row.id:<28} {safe(row.vendor)[:14]:<14} {phase:<13} "
+            f"{format_local(row.started_at, zone)}  "
+            f"{format_elapsed(_times(row), now):>8}  {safe(row.title)}{more}"
         )
     return EXIT_OK
 
 
+def _times(row: Any) -> dict[str, Any]:
+    return {"started_at": row.started_at, "resolved_at": row.resolved_at}
+
+
+def _print_records(store: Any, outage_ids: list[str], as_json: bool) -> int:
+    """The incident records of these outages, as stored (one per source record group)."""
+    from incident_feed.store.queries import outage_details
+
+    details = outage_details(store, outage_ids)
+    if as_json:
+        items = [
+            incident_json(
+                member,
+                [r for r in d.records if r["incident_id"] == member["id"]],
+                channels=None,
+            )
+            | {"outage": d.id}
+            for d in details
+            for member in d.members
+        ]
+        _dump(items)
+        return EXIT_OK
+    for d in details:
+        for member in d.members:
+            print(
+                f"{member['id']:<34} {d.channel(member['id']):<7} {member['phase']:<13} "
+                f"outage {d.id}  {safe(member['title'])}"
+            )
+    return EXIT_OK
+
+
 def cmd_show(args: argparse.Namespace, config: Config) -> int:
-    from incident_feed.store.database import IncidentQuery
+    """One outage, from any member's id or a source's native id."""
+    from incident_feed.decide.links import REJECTED, other_end
+    from incident_feed.store.queries import incident_detail, resolve_ids
 
     store = open_store(args, config)
-    rows = store.incidents(IncidentQuery(ids=(args.id,), limit=1))
-    if not rows:
-        print(f"incident-feed: no incident {args.id!r}", file=sys.stderr)
+    detail = incident_detail(store, args.id)
+    if detail is None:
+        with store.read() as conn:
+            several = resolve_ids(conn, args.id)
+        if several:
+            print(
+                f"incident-feed: {safe(args.id)!r} names several outages: "
+                f"{', '.join(several)}; give one of these ids",
+                file=sys.stderr,
+            )
+        else:
+            print(f"incident-feed: no incident {safe(args.id)!r}", file=sys.stderr)
         return EXIT_FAILED
     if args.json:
-        _print_incidents_json(store, rows, with_updates=True, single=True)
+        _dump(outage_json(detail, with_updates=True))
         return EXIT_OK
-    from incident_feed.decide.links import REJECTED, joined, links_for, other_end
-
-    row = rows[0]
+    row = detail.incident
     zone = display_zone(config)
-    links = links_for(store, row["id"])
-    thread = store.updates_for([row["id"], *joined(links, row["id"])])
-    updates = sorted(
-        (u for ups in thread.values() for u in ups), key=lambda u: (u["at"], u["source_name"])
-    )
-    records = store.records_for([row["id"]]).get(row["id"], [])
     print(safe(row["title"]))
-    print(f"  {row['vendor']} · {row['kind']} · impact {row['impact']} · now {row['phase']}")
+    print(f"  {safe(row['vendor'])} · {row['kind']} · impact {row['impact']} · now {row['phase']}")
     print(f"  started {format_local(row['started_at'], zone)}", end="")
     if row["resolved_at"]:
         print(f" · resolved {format_local(row['resolved_at'], zone)}", end="")
     print()
     if row["components"]:
         print("  affects: " + ", ".join(safe(str(c.get("name"))) for c in row["components"]))
-    for record in records:
-        print(f"  source {record['source_name']} ({record['source_kind']}): {record['url'] or '-'}")
-    for link in links:
-        other = other_end(link, row["id"])
-        state = "undone" if link["state"] == REJECTED else link["state"]
+    for member in detail.members:
+        print(f"  {detail.channel(member['id'])} {member['id']}: {safe(member['title'])}")
+    for record in detail.records:
         print(
-            f"  {link['kind']} as {other} ({state}, confidence {link['confidence']:.2f}): "
-            f"{safe(link['reason'])}"
+            f"  source {safe(record['source_name'])} ({record['source_kind']}): "
+            f"{safe(record['url'] or '-')}"
+        )
+    for link in detail.links:
+        state = "undone" if link["state"] == REJECTED else link["state"]
+        # Seen from the outage's head when it is one end, else from the link's own start.
+        ends = (link["incident_id"], link["target_id"])
+        seen = detail.id if detail.id in ends else link["incident_id"]
+        prefix = "" if seen == detail.id else f"{seen} "
+        print(
+            f"  {prefix}{link['kind']} as {other_end(link, seen)} ({state}, confidence "
+            f"{link['confidence']:.2f}): {safe(link['reason'])}"
         )
     vendor = config.vendor(row["vendor"])
     if vendor and vendor.downdetector:
-        print(f"  crowd reports: {vendor.downdetector}")
+        print(f"  crowd reports: {safe(vendor.downdetector)}")
     print()
-    for update in updates:
+    for update in detail.updates:
         flags = f" [{update['time_flags']}]" if update["time_flags"] else ""
         gone = " [deleted upstream]" if update.get("deleted_at") else ""
         where = f"  {safe(update['url'])}" if update["url"] else ""
+        channel = detail.channel(update["incident_id"])
         print(
             f"{format_local(update['at'], zone)}{flags}  {update['phase'].upper()}"
-            f"  ({update['source_name']}){gone}{where}"
+            f"  ({channel}: {safe(update['source_name'])}){gone}{where}"
         )
         print(f"  why: {safe(update['evidence'])}")
         for line in safe_block(update["text"]).splitlines():
@@ -157,24 +219,6 @@ def cmd_sources(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
-def _print_incidents_json(
-    store: Any, rows: list[Any], *, with_updates: bool, single: bool = False
-) -> None:
-    from incident_feed.decide.links import channels_for
-    from incident_feed.outputs.json_contract import incident_json
-
-    ids = [row["id"] for row in rows]
-    records = store.records_for(ids)
-    updates = store.updates_for(ids) if with_updates else {}
-    channels = channels_for(store, ids)
-    items = [
-        incident_json(
-            row,
-            records.get(row["id"], []),
-            updates.get(row["id"], []) if with_updates else None,
-            channels=channels.get(row["id"]),
-        )
-        for row in rows
-    ]
-    json.dump(items[0] if single else items, sys.stdout, indent=2, ensure_ascii=False)
+def _dump(value: Any) -> None:
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
     print()

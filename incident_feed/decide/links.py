@@ -27,6 +27,7 @@ from sqlalchemy import Connection, and_, delete, func, or_, select
 from incident_feed.config import SOCIAL_KINDS
 from incident_feed.errors import IncidentFeedError
 from incident_feed.store.database import INCIDENT, LINK, RECORD, UPDATE, Store
+from incident_feed.store.outages import refresh_outages
 
 WINDOW = dt.timedelta(hours=6)
 CLOSE = dt.timedelta(minutes=30)  # a thread and an incident this close are linked on time alone
@@ -210,6 +211,7 @@ def link_changed(store: Store, vendor: str, changed_ids: Sequence[str], now: dt.
                 )
             )
         _insert(conn, rows)
+        refresh_outages(conn, {*threads, *(r["target_id"] for r in rows)})
     return len(rows)
 
 
@@ -231,6 +233,7 @@ def manual_link(store: Store, thread_id: str, target_id: str, now: dt.datetime) 
             delete(LINK).where(and_(LINK.c.incident_id == thread_id, LINK.c.target_id == target_id))
         )
         _insert(conn, [_row(Link(thread_id, target_id, SAME, 1.0, "linked by hand"), MANUAL, now)])
+        refresh_outages(conn, [thread_id, target_id])
 
 
 def unlink(store: Store, incident_id: str, target_id: str | None, now: dt.datetime) -> int:
@@ -259,6 +262,7 @@ def unlink(store: Store, incident_id: str, target_id: str | None, now: dt.dateti
                     state=REJECTED, reason=f"undone by hand; was: {row['reason']}", created_at=now
                 )
             )
+        refresh_outages(conn, {i for row in found for i in (row["incident_id"], row["target_id"])})
     return len(found)
 
 

@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
-
-from incident_feed.decide.links import GROUP, REJECTED, SAME, channels_for
 from incident_feed.enums import Kind
 from incident_feed.outputs.markdown import phase_times
-from incident_feed.store.database import INCIDENT, LINK, Store
+from incident_feed.store.database import Store
 
 Row = Mapping[Any, Any]
 
@@ -96,63 +92,25 @@ def load_outages(
     until: dt.datetime | None = None,
     vendors: Sequence[str] = (),
 ) -> list[Outage]:
-    """The period's incidents (not maintenance) gathered into outages."""
-    conditions = [INCIDENT.c.kind == Kind.INCIDENT.value]
-    if since is not None:
-        conditions.append(INCIDENT.c.started_at >= since)
-    if until is not None:
-        conditions.append(INCIDENT.c.started_at < until)
-    if vendors:
-        conditions.append(func.lower(INCIDENT.c.vendor).in_([v.lower() for v in vendors]))
-    with store.read() as conn:
-        rows = {
-            r["id"]: r for r in conn.execute(select(INCIDENT).where(and_(*conditions))).mappings()
-        }
-        ids = list(rows)
-        edges: list[tuple[str, str]] = []
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            statement = select(LINK.c.incident_id, LINK.c.target_id).where(
-                and_(
-                    LINK.c.state != REJECTED,
-                    LINK.c.kind.in_([SAME, GROUP]),
-                    or_(LINK.c.incident_id.in_(chunk), LINK.c.target_id.in_(chunk)),
-                )
-            )
-            edges += [(a, b) for a, b in conn.execute(statement) if a in rows and b in rows]
-    groups = _components(ids, edges)
-    updates = store.updates_for(ids)
-    channels = channels_for(store, ids)
+    """The period's outages (not maintenance), each read whole: the same outages, with the same
+    threads, that ``incidents`` and ``show`` print."""
+    from incident_feed.store.queries import IncidentFilter, Listing, outage_details
+
+    filt = IncidentFilter(
+        vendors=tuple(vendors), kinds=(Kind.INCIDENT.value,), since=since, until=until
+    )
+    rows = Listing(store, filt).all()
     outages = []
-    for members in groups:
-        first = rows[members[0]]
-        socials = [c for m in members if (c := channels[m].first_social_at) is not None]
-        statuses = [c for m in members if (c := channels[m].first_status_at) is not None]
+    for detail in outage_details(store, [row.id for row in rows]):
+        social = [u["at"] for u in detail.updates if detail.channel(u["incident_id"]) == "social"]
+        status = [u["at"] for u in detail.updates if detail.channel(u["incident_id"]) == "status"]
         outages.append(
             Outage(
-                vendor=first["vendor"],
-                incidents=[rows[m] for m in members],
-                updates=[u for m in members for u in updates.get(m, [])],
-                first_social_at=min(socials) if socials else None,
-                first_status_at=min(statuses) if statuses else None,
+                vendor=detail.incident["vendor"],
+                incidents=list(detail.members),
+                updates=list(detail.updates),
+                first_social_at=min(social) if social else None,
+                first_status_at=min(status) if status else None,
             )
         )
     return outages
-
-
-def _components(ids: Sequence[str], edges: Sequence[tuple[str, str]]) -> list[list[str]]:
-    """Connected groups of incident ids (union-find), each sorted, in order of first id."""
-    parent = {i: i for i in ids}
-
-    def root(i: str) -> str:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for a, b in edges:
-        parent[root(a)] = root(b)
-    groups: dict[str, list[str]] = defaultdict(list)
-    for i in ids:
-        groups[root(i)].append(i)
-    return [sorted(g) for g in groups.values()]

@@ -1,16 +1,25 @@
 """Stored rows -> the JSON contract (documented in the README). Times: ISO 8601 UTC with ``Z``.
 
-On the read path of ``incidents --json``: imports no ORM (``normalize.times`` is plain Python).
+Pure: rows in, plain dicts out; imports no database library (``normalize.times`` is plain
+Python), so it stays on the fast read path of ``incidents --json``.
+
+Contract version 2 (:data:`CONTRACT_VERSION`): ``incidents --json`` and ``show --json`` print
+*outages*, each with its ``members`` and, with updates, every member's updates in one thread.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from incident_feed.decide.links import Channels, other_end
 from incident_feed.normalize.times import format_utc
+
+if TYPE_CHECKING:
+    from incident_feed.decide.links import Channels
+    from incident_feed.store.queries import IncidentDetail
+
+CONTRACT_VERSION = 2
 
 
 def when(value: dt.datetime | None) -> str | None:
@@ -61,12 +70,56 @@ def link_json(link: Mapping[str, Any], incident_id: str) -> dict[str, Any]:
     """A link as seen from ``incident_id``: the other incident, and why they are linked."""
     mine = link["incident_id"] == incident_id
     return {
-        "incident": other_end(link, incident_id),
+        "incident": link["target_id"] if mine else link["incident_id"],
         "kind": link["kind"],
         "role": ("announces" if mine else "announced_by") if link["kind"] == "same" else "grouped",
         "confidence": link["confidence"],
         "reason": link["reason"],
         "state": link["state"],
+    }
+
+
+def outage_json(detail: IncidentDetail, *, with_updates: bool) -> dict[str, Any]:
+    """One outage (contract version 2): the summary, its members, every member's source
+    records and links, and (``with_updates``) one thread of every member's updates."""
+    outage = detail.incident
+    first: dict[str, dt.datetime] = {}
+    for update in detail.updates:
+        channel = detail.channel(update["incident_id"])
+        if channel not in first or update["at"] < first[channel]:
+            first[channel] = update["at"]
+    out = incident_json(outage, detail.records)
+    out["first_social_at"] = when(first.get("social"))
+    out["first_status_at"] = when(first.get("status"))
+    out["links"] = [
+        link_json(link, _seen_from(link, outage["id"])) | {"from": _seen_from(link, outage["id"])}
+        for link in detail.links
+    ]
+    out["members"] = [_member_json(detail, member) for member in detail.members]
+    out["contract"] = CONTRACT_VERSION
+    if with_updates:
+        out["updates"] = [
+            update_json(u)
+            | {"incident": u["incident_id"], "channel": detail.channel(u["incident_id"])}
+            for u in detail.updates
+        ]
+    return out
+
+
+def _seen_from(link: Mapping[str, Any], head: str) -> str:
+    """The end a link is described from: the outage's head when it is one, else its source."""
+    return head if head in (link["incident_id"], link["target_id"]) else str(link["incident_id"])
+
+
+def _member_json(detail: IncidentDetail, member: Mapping[str, Any]) -> dict[str, Any]:
+    records = [r for r in detail.records if r["incident_id"] == member["id"]]
+    record = records[0] if records else None
+    return {
+        "id": member["id"],
+        "kind": record["source_kind"] if record else None,
+        "source": record["source_name"] if record else None,
+        "channel": detail.channel(member["id"]),
+        "url": member["url"],
     }
 
 

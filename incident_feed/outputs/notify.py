@@ -78,6 +78,8 @@ def plan_events(
     """Which changed incidents are worth an event (see the module docstring for what is not)."""
     events = []
     for row in changed:
+        if row.get("renoted_only"):
+            continue  # the outage's id changed (a new head), its phase did not
         if not sources_of.get(row["id"], set()) & known_sources:
             continue  # only reported by a source still being baselined
         previous = row.get("noted_phase")
@@ -408,21 +410,27 @@ class Notifier:
             log.info("event=notify_baseline incidents=%d sources=%d", len(changed), len(succeeded))
             return []
         known = known_sources(self.store)
-        ids = [row["id"] for row in changed]
-        records = self.store.records_for(ids) if ids else {}
+        # An outage's records and updates are its members' (its whole thread).
+        members = {row["id"]: list(row.get("members") or [row["id"]]) for row in changed}
+        member_ids = [m for ms in members.values() for m in ms]
+        member_records = self.store.records_for(member_ids) if member_ids else {}
+        records = {
+            i: [r for m in ms for r in member_records.get(m, [])] for i, ms in members.items()
+        }
         sources_of = {i: {str(r["source_name"]) for r in rs} for i, rs in records.items()}
         events = plan_events(changed, sources_of, known, now=now, max_age=self.max_age)
         note(self.store, _phases(changed), sources=succeeded - known, now=now)
         self._caught_up = True
         if events:
-            updates = self.store.updates_for([e.incident["id"] for e in events])
+            wanted = [m for e in events for m in members[e.incident["id"]]]
+            updates = self.store.updates_for(wanted)
             events = [
                 Event(
                     e.kind,
                     e.incident,
                     e.previous_phase,
                     records.get(e.incident["id"], []),
-                    _latest(updates.get(e.incident["id"], [])),
+                    _latest([u for m in members[e.incident["id"]] for u in updates.get(m, [])]),
                 )
                 for e in events
             ]

@@ -162,6 +162,7 @@ class Store:
     ) -> ApplyStats:
         """Store one source's drafts in one transaction; unchanged data writes nothing."""
         from incident_feed.decide.merge import incident_id_for, plan_incident
+        from incident_feed.store.outages import refresh_outages
 
         stats = ApplyStats()
         if not drafts:
@@ -211,6 +212,8 @@ class Store:
             if changed_updates:
                 self._update_rows(conn, changed_updates)
             self._insert_ignore(conn, RECORD, new_records, ["source_name", "native_id"])
+            touched = {*stats.changed_ids, *(r["incident_id"] for r in new_records)}
+            refresh_outages(conn, touched)
             stats.updates_new += len(new_updates)
             stats.updates_changed += len(changed_updates)
         return stats
@@ -305,6 +308,7 @@ class Store:
     def _resummarize(self, conn: Connection, update_ids: list[int], now: dt.datetime) -> None:
         """Bring the incidents of these updates up to date with which of them are deleted."""
         from incident_feed.decide.merge import resummarize
+        from incident_feed.store.outages import refresh_outages
 
         affected: set[str] = set()
         for start in range(0, len(update_ids), _CHUNK):
@@ -321,6 +325,7 @@ class Store:
             if summary is not None:
                 rows.append(summary)
         self._upsert(conn, INCIDENT, rows, ["id"])
+        refresh_outages(conn, [row["id"] for row in rows])
 
     def start_run(self, trigger: str, now: dt.datetime) -> int:
         """Record a run's start; only the latest :data:`KEEP_RUNS` runs are kept (a watcher

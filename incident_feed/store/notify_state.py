@@ -13,7 +13,9 @@ from typing import Any
 from sqlalchemy import Column, MetaData, String, Table, inspect, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from incident_feed.store.database import INCIDENT, SOURCE, Store
+from incident_feed.store.database import SOURCE, Store
+from incident_feed.store.outages import members_of
+from incident_feed.store.tables import OUTAGE
 
 __all__ = [
     "NOTIFY_INCIDENT",
@@ -62,17 +64,41 @@ def baseline_taken(store: Store) -> bool:
 
 
 def changed_incidents(store: Store) -> list[Mapping[str, Any]]:
-    """Incidents never noted or noted in another phase, each with ``noted_phase`` (or None)."""
+    """Outages never noted or noted in another phase, each with ``noted_phase`` (or None) and
+    ``members`` (its incident ids).
+
+    Phases are noted per outage id. When an outage's id changes (a status-page incident joins a
+    social thread noted before it, and becomes the head), the phase noted under any of its
+    members' ids counts as noted for it: one outage, one stream of notifications.
+    """
     noted = NOTIFY_INCIDENT.c
-    joined = INCIDENT.outerjoin(NOTIFY_INCIDENT, noted.incident_id == INCIDENT.c.id)
+    joined = OUTAGE.outerjoin(NOTIFY_INCIDENT, noted.incident_id == OUTAGE.c.id)
     statement = (
-        select(INCIDENT, noted.phase.label("noted_phase"))
+        select(OUTAGE, noted.phase.label("noted_phase"))
         .select_from(joined)
-        .where(or_(noted.incident_id.is_(None), noted.phase != INCIDENT.c.phase))
-        .order_by(INCIDENT.c.started_at, INCIDENT.c.id)
+        .where(or_(noted.incident_id.is_(None), noted.phase != OUTAGE.c.phase))
+        .order_by(OUTAGE.c.started_at, OUTAGE.c.id)
     )
     with store.read() as conn:
-        return [dict(row) for row in conn.execute(statement).mappings()]
+        rows = [dict(row) for row in conn.execute(statement).mappings()]
+        members = members_of(conn, [row["id"] for row in rows])
+        unnoted = [m for row in rows if row["noted_phase"] is None for m in members[row["id"]]]
+        earlier: dict[str, str] = {}
+        for start in range(0, len(unnoted), 500):
+            chunk = unnoted[start : start + 500]
+            found = select(noted.incident_id, noted.phase).where(noted.incident_id.in_(chunk))
+            earlier.update({str(i): str(ph) for i, ph in conn.execute(found)})
+    out: list[Mapping[str, Any]] = []
+    for row in rows:
+        row["members"] = members[row["id"]]
+        if row["noted_phase"] is None:
+            previous = [earlier[m] for m in row["members"] if m in earlier]
+            if previous:
+                row["noted_phase"] = previous[0]
+                if row["noted_phase"] == row["phase"]:
+                    row["renoted_only"] = True
+        out.append(row)
+    return out
 
 
 def known_sources(store: Store) -> set[str]:

@@ -1,10 +1,13 @@
-"""Read queries for the views: keyset pages of incidents, one incident's thread, sources' health.
+"""Read queries for the views: keyset pages of outages, one outage's thread, sources' health.
 
-Listing order is "active first, then newest": two segments (active, then finished), each ordered
-by ``started_at DESC, id DESC``. Pages are fetched by keyset (the last row's sort key), never by
-offset, so the thousandth page costs what the first does. Free text goes through the full-text
-index of migration 0002 (FTS5 on SQLite, GIN ``tsvector`` indexes on PostgreSQL); a database
-without the index falls back to ``LIKE``.
+The views list *outages* (see :mod:`incident_feed.decide.outages`): one row per event, however
+many incidents and social threads describe it. Listing order is "active first, then newest": two
+segments (active, then finished), each ordered by ``started_at DESC, id DESC``. A maintenance
+whose window ended with no later update counts as finished (``ended_assumed``). Pages are
+fetched by keyset (the last row's sort key), never by offset, so the thousandth page costs what
+the first does. Free text matches an outage when it matches any member's title, vendor or
+updates, through the full-text index of migration 0002 (FTS5 on SQLite, GIN ``tsvector``
+indexes on PostgreSQL); a database without the index falls back to ``LIKE``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sqlalchemy import (
     Engine,
     Select,
     String,
+    and_,
     exists,
     false,
     func,
@@ -34,9 +38,11 @@ from sqlalchemy import (
 )
 
 from incident_feed.config import Config
-from incident_feed.decide.links import SAME, joined, read_links
+from incident_feed.decide.links import read_links
+from incident_feed.enums import FINAL_PHASES, Kind, Phase
 from incident_feed.store.database import INCIDENT, RECORD, SOURCE, UPDATE, Store
-from incident_feed.store.model import FINAL_PHASES, CollectionRun, Kind, Phase
+from incident_feed.store.outages import social_ids
+from incident_feed.store.tables import MEMBER, OUTAGE, RUN
 
 __all__ = [
     "DataVersion",
@@ -49,7 +55,10 @@ __all__ = [
     "VendorSummary",
     "count_incidents",
     "data_version",
+    "ended_assumed",
     "incident_detail",
+    "outage_details",
+    "resolve_ids",
     "page_after",
     "page_before",
     "search_incidents",
@@ -59,7 +68,6 @@ __all__ = [
     "vendor_summaries",
 ]
 
-RUN = CollectionRun.__table__  # type: ignore[attr-defined]
 _FINAL = tuple(p.value for p in FINAL_PHASES)
 # The active phases listed (not "NOT IN final"), so the phase index finds them directly.
 _ACTIVE = tuple(p.value for p in Phase if p not in FINAL_PHASES)
@@ -78,9 +86,15 @@ class IncidentFilter:
     text: str = ""
     vendors: tuple[str, ...] = ()
     phases: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    impacts: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
     since: dt.datetime | None = None
+    until: dt.datetime | None = None
     active_only: bool = False
     show_maintenance: bool = True
+    # The moment "active" is judged at (a maintenance window ends); None: when the listing starts.
+    now: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -107,10 +121,13 @@ class IncidentRow:
     updated_at: dt.datetime
     url: str | None
     source_kinds: tuple[str, ...] = ()
+    members: int = 1
+    # A maintenance whose window ended with no later update: over, though never marked so.
+    ended_assumed: bool = False
 
     @property
     def active(self) -> bool:
-        return self.phase not in _FINAL
+        return self.phase not in _FINAL and not self.ended_assumed
 
     @property
     def key(self) -> SortKey:
@@ -119,17 +136,30 @@ class IncidentRow:
 
 @dataclass(frozen=True, slots=True)
 class IncidentDetail:
-    """One incident with its update thread (time order) and the source records behind it.
+    """One outage, read whole: the one thread every view shows (``show``, ``show --json``,
+    ``export``, the TUI, notifications).
 
-    The thread and the records include those of the incidents linked to it as the same outage
-    (a vendor's social thread and its status-page incident), so the thread reads across
-    channels; ``links`` are the links themselves (rejected ones too, marked).
+    ``incident`` is the outage's summary row (its id is the head incident's); ``members`` the
+    incident rows it joins; ``updates`` every member's updates in time order (each names its
+    ``incident_id`` and ``source_name``); ``records`` the source records behind the members;
+    ``links`` every link touching a member (undone ones too, marked); ``social`` the ids of the
+    members that are social threads.
     """
 
     incident: Mapping[Any, Any]
     updates: tuple[Mapping[Any, Any], ...]
     records: tuple[Mapping[Any, Any], ...]
     links: tuple[Mapping[Any, Any], ...] = ()
+    members: tuple[Mapping[Any, Any], ...] = ()
+    social: frozenset[str] = frozenset()
+
+    @property
+    def id(self) -> str:
+        return str(self.incident["id"])
+
+    def channel(self, incident_id: str) -> str:
+        """``social`` or ``status`` for a member."""
+        return "social" if incident_id in self.social else "status"
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,16 +234,16 @@ class Listing:
                 if after is not None and segment < after.segment:
                     continue
                 statement, started = _listing(plan, segment)
-                statement = statement.order_by(started.desc(), INCIDENT.c.id.desc())
+                statement = statement.order_by(started.desc(), OUTAGE.c.id.desc())
                 if after is not None and segment == after.segment:
                     statement = statement.where(
                         started <= after.started_at,
-                        or_(started < after.started_at, INCIDENT.c.id < after.id),
+                        or_(started < after.started_at, OUTAGE.c.id < after.id),
                     )
                 rows += conn.execute(statement.limit(limit - len(rows))).mappings().all()
                 if len(rows) >= limit:
                     break
-            return _with_sources(conn, rows)
+            return _with_sources(conn, rows, plan.now)
 
     def before(self, before: SortKey | None, limit: int) -> list[IncidentRow]:
         """Up to ``limit`` rows preceding ``before`` (the last rows when None), in listing
@@ -225,24 +255,33 @@ class Listing:
                 if before is not None and segment > before.segment:
                     continue
                 statement, started = _listing(plan, segment)
-                statement = statement.order_by(started.asc(), INCIDENT.c.id.asc())
+                statement = statement.order_by(started.asc(), OUTAGE.c.id.asc())
                 if before is not None and segment == before.segment:
                     statement = statement.where(
                         started >= before.started_at,
-                        or_(started > before.started_at, INCIDENT.c.id > before.id),
+                        or_(started > before.started_at, OUTAGE.c.id > before.id),
                     )
                 rows += conn.execute(statement.limit(limit - len(rows))).mappings().all()
                 if len(rows) >= limit:
                     break
             rows.reverse()
-            return _with_sources(conn, rows)
+            return _with_sources(conn, rows, plan.now)
+
+    def all(self, page: int = 1000) -> list[IncidentRow]:
+        """Every row of the listing, a page at a time (reports)."""
+        rows: list[IncidentRow] = []
+        while True:
+            found = self.after(rows[-1].key if rows else None, page)
+            rows += found
+            if len(found) < page:
+                return rows
 
     def count(self) -> int:
         with self.store.read() as conn:
             plan = self._planned(conn)
             if plan.empty:
                 return 0
-            statement = select(func.count()).select_from(INCIDENT).where(*plan.conditions)
+            statement = select(func.count()).select_from(OUTAGE).where(*plan.conditions)
             return int(conn.execute(statement).scalar_one())
 
 
@@ -294,6 +333,7 @@ class _Plan:
     conditions: list[ColumnElement[bool]]
     listed: bool
     sqlite: bool
+    now: dt.datetime
 
     @property
     def empty(self) -> bool:
@@ -305,54 +345,109 @@ def _segments(filt: IncidentFilter) -> list[int]:
     return [0] if filt.active_only else [0, 1]
 
 
+# A maintenance with no scheduled end, silent this long, is taken as over (feeds carry no window).
+MAINTENANCE_SILENCE = dt.timedelta(days=7)
+
+
+def _ended(now: dt.datetime) -> ColumnElement[bool]:
+    """An open maintenance taken as over at ``now`` (see :func:`ended_assumed`)."""
+    return and_(
+        OUTAGE.c.kind == Kind.MAINTENANCE.value,
+        or_(
+            and_(OUTAGE.c.scheduled_until.is_not(None), OUTAGE.c.scheduled_until < now),
+            and_(
+                OUTAGE.c.scheduled_until.is_(None),
+                OUTAGE.c.updated_at < now - MAINTENANCE_SILENCE,
+            ),
+        ),
+    )
+
+
 def _listing(plan: _Plan, segment: int) -> tuple[Select[Any], ColumnElement[Any]]:
     """One segment's rows, and the ``started_at`` expression to order and compare on."""
-    started: ColumnElement[Any] = INCIDENT.c.started_at
-    phase: ColumnElement[Any] = INCIDENT.c.phase
+    started: ColumnElement[Any] = OUTAGE.c.started_at
+    phase: ColumnElement[Any] = OUTAGE.c.phase
     if plan.sqlite and not plan.listed:
-        # SQLite's planner cannot know that active incidents are few and finished ones nearly
+        # SQLite's planner cannot know that active outages are few and finished ones nearly
         # all (ANALYZE keeps only averages), so it picks the wrong index for one segment or the
         # other. A unary "+" hides a column's index: active rows come from the phase index
         # and are sorted (they are few); finished rows walk the started_at index in order and
         # stop after a page.
         if segment:
-            phase = literal_column("+incident.phase", String)
+            phase = literal_column("+outage.phase", String)
         else:
-            started = literal_column("+incident.started_at", INCIDENT.c.started_at.type)
+            started = literal_column("+outage.started_at", OUTAGE.c.started_at.type)
+    ended = _ended(plan.now)
+    where = (
+        or_(phase.in_(_FINAL), and_(phase.in_(_ACTIVE), ended))
+        if segment
+        else and_(phase.in_(_ACTIVE), ~ended)
+    )
     statement = select(
-        INCIDENT.c.id,
-        INCIDENT.c.vendor,
-        INCIDENT.c.kind,
-        INCIDENT.c.title,
-        INCIDENT.c.phase,
-        INCIDENT.c.impact,
-        INCIDENT.c.started_at,
-        INCIDENT.c.resolved_at,
-        INCIDENT.c.updated_at,
-        INCIDENT.c.url,
-    ).where(*plan.conditions, phase.in_(_FINAL if segment else _ACTIVE))
+        OUTAGE.c.id,
+        OUTAGE.c.vendor,
+        OUTAGE.c.kind,
+        OUTAGE.c.title,
+        OUTAGE.c.phase,
+        OUTAGE.c.impact,
+        OUTAGE.c.started_at,
+        OUTAGE.c.resolved_at,
+        OUTAGE.c.updated_at,
+        OUTAGE.c.scheduled_until,
+        OUTAGE.c.url,
+        OUTAGE.c.members,
+    ).where(*plan.conditions, where)
     return statement, started
 
 
 def _plan(conn: Connection, store: Store, filt: IncidentFilter) -> _Plan:
+    now = filt.now or dt.datetime.now(dt.UTC)
     conditions: list[ColumnElement[bool]] = []
     if filt.vendors:
-        conditions.append(func.lower(INCIDENT.c.vendor).in_([v.lower() for v in filt.vendors]))
+        conditions.append(func.lower(OUTAGE.c.vendor).in_([v.lower() for v in filt.vendors]))
     if filt.phases:
-        conditions.append(INCIDENT.c.phase.in_(filt.phases))
+        conditions.append(OUTAGE.c.phase.in_(filt.phases))
+    if filt.kinds:
+        conditions.append(OUTAGE.c.kind.in_(filt.kinds))
+    if filt.impacts:
+        conditions.append(OUTAGE.c.impact.in_(filt.impacts))
     if filt.since is not None:
-        conditions.append(INCIDENT.c.started_at >= filt.since)
+        conditions.append(OUTAGE.c.started_at >= filt.since)
+    if filt.until is not None:
+        conditions.append(OUTAGE.c.started_at < filt.until)
     if filt.active_only:
-        conditions.append(INCIDENT.c.phase.in_(_ACTIVE))
+        conditions += [OUTAGE.c.phase.in_(_ACTIVE), ~_ended(now)]
     if not filt.show_maintenance:
-        conditions.append(INCIDENT.c.kind != Kind.MAINTENANCE.value)
+        conditions.append(OUTAGE.c.kind != Kind.MAINTENANCE.value)
+    for component in filt.components:
+        # Components are kept as JSON: match the name (or id) as text, case-insensitively.
+        pattern = "%" + _like_escape(component.lower()) + "%"
+        conditions.append(func.lower(OUTAGE.c.components.cast(String)).like(pattern, escape="\\"))
     terms = search_terms(filt.text)
     sqlite = store.dialect == "sqlite"
+    member_conditions: list[ColumnElement[bool]] = []
+    listed = False
     if sqlite and terms and _has_fts(store):
-        listed = _fts_conditions(conn, terms, conditions)
-        return _Plan(conditions, listed, sqlite)
-    conditions += [_text_condition(store.dialect, term) for term in terms]
-    return _Plan(conditions, False, sqlite)
+        listed = _fts_conditions(conn, terms, member_conditions)
+    else:
+        member_conditions += [_text_condition(store.dialect, term) for term in terms]
+    if any(c is _NOTHING for c in member_conditions):
+        conditions.append(_NOTHING)
+    elif member_conditions:
+        # An outage matches when one of its incidents does (its title, vendor or updates).
+        members = MEMBER.join(INCIDENT, INCIDENT.c.id == MEMBER.c.incident_id)
+        conditions.append(
+            exists(
+                select(literal_column("1"))
+                .select_from(members)
+                .where(MEMBER.c.outage_id == OUTAGE.c.id, *member_conditions)
+            )
+        )
+    return _Plan(conditions, listed, sqlite, now)
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 _NOTHING: ColumnElement[bool] = false()
@@ -467,16 +562,21 @@ def _has_fts(store: Store) -> bool:
     return _FTS_PRESENT[key]
 
 
-def _with_sources(conn: Connection, rows: Sequence[Mapping[Any, Any]]) -> list[IncidentRow]:
-    """Rows -> IncidentRow, with the kinds of the sources behind each (one query per page)."""
+def _with_sources(
+    conn: Connection, rows: Sequence[Mapping[Any, Any]], now: dt.datetime
+) -> list[IncidentRow]:
+    """Rows -> IncidentRow, with the kinds of the sources behind each outage's members (one
+    query per page)."""
     kinds: dict[str, set[str]] = defaultdict(set)
     ids = [row["id"] for row in rows]
     if ids:
-        statement = select(RECORD.c.incident_id, RECORD.c.source_kind).where(
-            RECORD.c.incident_id.in_(ids)
+        statement = (
+            select(MEMBER.c.outage_id, RECORD.c.source_kind)
+            .join(RECORD, RECORD.c.incident_id == MEMBER.c.incident_id)
+            .where(MEMBER.c.outage_id.in_(ids))
         )
-        for incident_id, kind in conn.execute(statement):
-            kinds[incident_id].add(kind)
+        for outage_id, kind in conn.execute(statement):
+            kinds[outage_id].add(kind)
     return [
         IncidentRow(
             id=row["id"],
@@ -490,31 +590,100 @@ def _with_sources(conn: Connection, rows: Sequence[Mapping[Any, Any]]) -> list[I
             updated_at=row["updated_at"],
             url=row["url"],
             source_kinds=tuple(sorted(kinds.get(row["id"], ()))),
+            members=int(row["members"] or 1),
+            ended_assumed=ended_assumed(row, now),
         )
         for row in rows
     ]
 
 
+def ended_assumed(row: Mapping[Any, Any], now: dt.datetime) -> bool:
+    """An open maintenance whose window ended before ``now`` with no later update (or, with no
+    window known, silent for :data:`MAINTENANCE_SILENCE`): taken as over, and marked so."""
+    if row["kind"] != Kind.MAINTENANCE.value or row["phase"] in _FINAL:
+        return False
+    until = row.get("scheduled_until")
+    if until is not None:
+        return bool(until < now)
+    return bool(row["updated_at"] < now - MAINTENANCE_SILENCE)
+
+
 # -- one incident -------------------------------------------------------------------------------
 
 
+def resolve_ids(conn: Connection, text_id: str) -> list[str]:
+    """The outages ``text_id`` names: a member's id, or a source's native id (``ctrsv3lwd797``);
+    case-insensitively. Several when a native id is ambiguous across sources."""
+    wanted = text_id.strip()
+    statement = select(MEMBER.c.outage_id).where(MEMBER.c.incident_id == wanted)
+    found = list(conn.execute(statement).scalars())
+    if not found:
+        lowered = wanted.lower()
+        by_id = select(INCIDENT.c.id).where(func.lower(INCIDENT.c.id) == lowered)
+        by_native = select(RECORD.c.incident_id).where(func.lower(RECORD.c.native_id) == lowered)
+        statement = select(MEMBER.c.outage_id).where(
+            or_(MEMBER.c.incident_id.in_(by_id), MEMBER.c.incident_id.in_(by_native))
+        )
+        found = list(conn.execute(statement).scalars())
+    return sorted(set(found))
+
+
 def incident_detail(store: Store, incident_id: str) -> IncidentDetail | None:
+    """The outage ``incident_id`` names (see :func:`resolve_ids`), read whole; None when it names
+    none or several."""
     with store.read() as conn:
-        incident = conn.execute(select(INCIDENT).where(INCIDENT.c.id == incident_id)).mappings()
-        row = incident.first()
-        if row is None:
+        outages = resolve_ids(conn, incident_id)
+        if len(outages) != 1:
             return None
-        links = tuple(read_links(conn, [incident_id])[incident_id])
-        ids = [incident_id, *joined(links, incident_id, kinds=(SAME,))]
-        updates = conn.execute(
-            select(UPDATE).where(UPDATE.c.incident_id.in_(ids)).order_by(UPDATE.c.at, UPDATE.c.id)
-        ).mappings()
-        records = conn.execute(
-            select(RECORD)
-            .where(RECORD.c.incident_id.in_(ids))
-            .order_by(RECORD.c.first_seen_at, RECORD.c.source_name)
-        ).mappings()
-        return IncidentDetail(row, tuple(updates.all()), tuple(records.all()), links)
+        return _detail(conn, outages[0])
+
+
+def outage_details(store: Store, outage_ids: Sequence[str]) -> list[IncidentDetail]:
+    """Several outages read whole, in the order given (unknown ids left out)."""
+    with store.read() as conn:
+        found = [_detail(conn, i) for i in outage_ids]
+    return [d for d in found if d is not None]
+
+
+def _detail(conn: Connection, outage_id: str) -> IncidentDetail | None:
+    outage = conn.execute(select(OUTAGE).where(OUTAGE.c.id == outage_id)).mappings().first()
+    if outage is None:
+        return None
+    ids = list(
+        conn.execute(select(MEMBER.c.incident_id).where(MEMBER.c.outage_id == outage_id)).scalars()
+    )
+    members = conn.execute(
+        select(INCIDENT)
+        .where(INCIDENT.c.id.in_(ids))
+        .order_by(INCIDENT.c.started_at, INCIDENT.c.id)
+    ).mappings()
+    updates = conn.execute(
+        select(UPDATE)
+        .where(UPDATE.c.incident_id.in_(ids))
+        .order_by(UPDATE.c.at, UPDATE.c.source_name, UPDATE.c.id)
+    ).mappings()
+    records = conn.execute(
+        select(RECORD)
+        .where(RECORD.c.incident_id.in_(ids))
+        .order_by(RECORD.c.first_seen_at, RECORD.c.source_name)
+    ).mappings()
+    links = read_links(conn, ids)
+    unique = {(r["incident_id"], r["target_id"]): r for i in ids for r in links[i]}
+    return IncidentDetail(
+        outage,
+        tuple(updates.all()),
+        tuple(records.all()),
+        tuple(_ordered_links(unique.values())),
+        tuple(members.all()),
+        frozenset(social_ids(conn, ids)),
+    )
+
+
+def _ordered_links(links: Iterable[Mapping[Any, Any]]) -> list[Mapping[Any, Any]]:
+    """Links in force first (by confidence), undone ones last."""
+    return sorted(
+        links, key=lambda r: (r["state"] == "rejected", -r["confidence"], r["incident_id"])
+    )
 
 
 # -- sources and vendors ------------------------------------------------------------------------

@@ -29,7 +29,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import Interval, TypeEngine
 
-__all__ = ["INCIDENT", "LINK", "RECORD", "RUN", "SOURCE", "UPDATE", "UTCDateTime", "metadata"]
+__all__ = [
+    "INCIDENT",
+    "LINK",
+    "MEMBER",
+    "OUTAGE",
+    "RECORD",
+    "RUN",
+    "SOURCE",
+    "UPDATE",
+    "UTCDateTime",
+    "metadata",
+]
 
 metadata = MetaData()
 
@@ -177,6 +188,37 @@ LINK = Table(
     _time("created_at", nullable=False),
 )
 """A social thread joined to a status-page incident, or incidents grouped as one outage."""
+
+OUTAGE = Table(
+    "outage",
+    metadata,
+    # The id of its head member: the earliest status-page incident (a lone thread: itself).
+    _text("id", primary_key=True),
+    _text("vendor", index=True),
+    _text("kind"),
+    _text("title"),
+    _text("impact"),
+    _text("phase", index=True),
+    Column("postmortem", Boolean(), nullable=False, default=False),
+    _time("started_at", nullable=False, index=True),
+    _time("resolved_at"),
+    _time("updated_at", nullable=False),
+    _time("scheduled_for"),
+    _time("scheduled_until"),
+    _text("url", nullable=True),
+    _json("components"),
+    Column("members", Integer(), nullable=False, default=1),
+)
+"""One outage: the incidents joined by links (same event, or grouped), summarised by
+:func:`incident_feed.decide.outages.summarize`. Derived: rebuilt from incidents and links."""
+
+MEMBER = Table(
+    "outage_member",
+    metadata,
+    _text("incident_id", ForeignKey("incident.id"), primary_key=True),
+    _text("outage_id", ForeignKey("outage.id"), index=True),
+)
+"""Which outage each incident belongs to (every incident belongs to exactly one)."""
 
 RUN = Table(
     "collection_run",

@@ -39,8 +39,10 @@ def test_show_gives_the_links_reason_and_both_channels(
     text = output(cfg, capsys, "show", STATUS_ID)
     assert f"same as {THREAD} (auto, confidence " in text
     assert "started 4 min apart; both name api, chatgpt, sora" in text
-    assert "(openai-mastodon)  https://example.social/@openai/113651000000000001" in text
-    assert "(openai-status)" in text
+    assert "(social: openai-mastodon)  https://example.social/@openai/113651000000000001" in text
+    assert "(status: openai-status)" in text
+    # Opened from the thread's id, it is the same outage: the same thread.
+    assert output(cfg, capsys, "show", THREAD) == text
     # The thread reads in time order across both channels.
     phases = [line.split()[3] for line in text.splitlines() if line.startswith("2024-")]
     assert phases == [
@@ -56,13 +58,26 @@ def test_show_gives_the_links_reason_and_both_channels(
 def test_incidents_json_has_the_channel_times(
     cfg: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    items = {i["id"]: i for i in json.loads(output(cfg, capsys, "incidents", "--json"))}
-    for incident in (STATUS_ID, THREAD):
-        assert items[incident]["first_social_at"] == "2024-12-11T23:12:00Z"
-        assert items[incident]["first_status_at"] == "2024-12-11T23:40:00Z"
-    [link] = items[STATUS_ID]["links"]
+    # One outage: the status-page incident (its head) with the thread as a member.
+    [item] = json.loads(output(cfg, capsys, "incidents", "--json"))
+    assert item["id"] == STATUS_ID and item["contract"] == 2
+    assert [(m["id"], m["channel"]) for m in item["members"]] == [
+        (THREAD, "social"),
+        (STATUS_ID, "status"),
+    ] or [(m["id"], m["channel"]) for m in item["members"]] == [
+        (STATUS_ID, "status"),
+        (THREAD, "social"),
+    ]
+    assert item["first_social_at"] == "2024-12-11T23:12:00Z"
+    assert item["first_status_at"] == "2024-12-11T23:40:00Z"
+    [link] = item["links"]
     assert link["incident"] == THREAD and link["role"] == "announced_by"
-    assert items[THREAD]["links"][0]["role"] == "announces"
+    # The raw records are still there, each naming its outage.
+    records = json.loads(output(cfg, capsys, "incidents", "--records", "--json"))
+    assert {(r["id"], r["outage"]) for r in records} == {
+        (STATUS_ID, STATUS_ID),
+        (THREAD, STATUS_ID),
+    }
 
 
 def test_stats_prints_per_vendor_figures(

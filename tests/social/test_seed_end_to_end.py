@@ -78,7 +78,7 @@ def test_show_gives_the_reason_and_stats_the_lag(
     text = capsys.readouterr().out
     assert "same as openai-mastodon-" in text and "same as openai-bluesky-" in text
     assert "apart; no product or component named" in text
-    assert "(openai-mastodon)" in text and "(openai-bluesky)" in text
+    assert "(social: openai-mastodon)" in text and "(social: openai-bluesky)" in text
     assert main([*collected, "stats", "--since", "2024-12-01", "--until", "2025-01-01"]) == 0
     [row] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("OpenAI")]
     assert row.split()[:2] == ["OpenAI", "1"]  # one outage: the incident and both threads
