@@ -6,6 +6,8 @@ The rules that keep the store honest live here:
 - the same update published by a second source of the same incident (same minute, phase and
   text) is not stored twice;
 - a time clamped because it was in the future keeps the value it was first clamped to;
+- a maintenance window is clamped to two years after the incident was first seen (a stable bound,
+  so a far-future window is not rewritten on every collection);
 - the incident's phase, start, resolution and last update are derived from all its updates;
 - an incident never moves backwards on weaker evidence: once resolved, it is reopened only by an
   update that says so and is later than its resolution, to the minute (sources give update times
@@ -26,7 +28,7 @@ from incident_feed.config import slugify
 from incident_feed.enums import FINAL_PHASES, Impact, Kind, Phase
 from incident_feed.normalize.drafts import Component, IncidentDraft, UpdateDraft
 from incident_feed.normalize.phases import LABELS
-from incident_feed.normalize.times import FUTURE_CLAMPED
+from incident_feed.normalize.times import FUTURE_CLAMPED, SCHEDULE_HORIZON
 
 Row = Mapping[Any, Any]
 _FINAL_VALUES = frozenset(p.value for p in FINAL_PHASES)
@@ -243,6 +245,7 @@ def _summarize(
         [c.as_json() for c in draft.components],
         [c for u in ordered for c in u["components"]],
     )
+    horizon = (existing["first_seen_at"] if existing is not None else now) + SCHEDULE_HORIZON
     summary: dict[str, Any] = {
         "id": incident_id,
         "vendor": draft.vendor,
@@ -254,10 +257,15 @@ def _summarize(
         "started_at": started_at,
         "resolved_at": resolved_at,
         "updated_at": updated_at,
-        "scheduled_for": draft.scheduled_for
-        or (existing["scheduled_for"] if existing is not None else None),
-        "scheduled_until": draft.scheduled_until
-        or (existing["scheduled_until"] if existing is not None else None),
+        "scheduled_for": _clamp_schedule(
+            draft.scheduled_for or (existing["scheduled_for"] if existing is not None else None),
+            horizon,
+        ),
+        "scheduled_until": _clamp_schedule(
+            draft.scheduled_until
+            or (existing["scheduled_until"] if existing is not None else None),
+            horizon,
+        ),
         "url": (existing["url"] if existing is not None else None) or draft.url,
         "components": components,
     }
@@ -285,6 +293,11 @@ def _known_resolution(draft: IncidentDraft, existing: Row | None) -> dt.datetime
         resolved_at: dt.datetime | None = existing["resolved_at"]
         return resolved_at
     return None
+
+
+def _clamp_schedule(value: dt.datetime | None, horizon: dt.datetime) -> dt.datetime | None:
+    """A scheduled time no later than ``horizon``: views and durations stay in range."""
+    return min(value, horizon) if value is not None else None
 
 
 def _minute(value: dt.datetime) -> dt.datetime:
