@@ -10,6 +10,7 @@ from typing import Any
 from incident_feed.config import Config
 from incident_feed.enums import Impact, Kind, Phase
 from incident_feed.normalize.text import clean_line, strip_unsafe
+from incident_feed.normalize.times import in_zone
 from incident_feed.paths import default_database_url
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -73,8 +74,7 @@ def outcome_line(outcome: Any) -> str:
 def format_local(value: dt.datetime | None, zone: dt.tzinfo | None) -> str:
     if value is None:
         return "-"
-    local = value.astimezone(zone)
-    return local.strftime("%Y-%m-%d %H:%M %Z")
+    return in_zone(value, zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def format_elapsed(row: Any, now: dt.datetime) -> str:

@@ -6,7 +6,12 @@ The rules that keep the store honest live here:
 - the same update published by a second source of the same incident (same minute, phase and
   text) is not stored twice;
 - a time clamped because it was in the future keeps the value it was first clamped to;
-- the incident's phase, start, resolution and last update are derived from all its updates.
+- a maintenance window is clamped to two years after the incident was first seen (a stable bound,
+  so a far-future window is not rewritten on every collection);
+- the incident's phase, start, resolution and last update are derived from all its updates;
+- an incident never moves backwards on weaker evidence: once resolved, it is reopened only by an
+  update that says so and is later than its resolution, to the minute (sources give update times
+  to the minute, so a same-minute update is not later), never by one timed at or before it.
 """
 
 from __future__ import annotations
@@ -23,9 +28,10 @@ from incident_feed.config import slugify
 from incident_feed.enums import FINAL_PHASES, Impact, Kind, Phase
 from incident_feed.normalize.drafts import Component, IncidentDraft, UpdateDraft
 from incident_feed.normalize.phases import LABELS
-from incident_feed.normalize.times import FUTURE_CLAMPED
+from incident_feed.normalize.times import FUTURE_CLAMPED, SCHEDULE_HORIZON
 
 Row = Mapping[Any, Any]
+_FINAL_VALUES = frozenset(p.value for p in FINAL_PHASES)
 
 
 @dataclass(slots=True)
@@ -108,7 +114,7 @@ def plan_incident(
             values["first_seen_at"] = row["first_seen_at"]
             plan.changed_updates.append(values)
             merged = [values if r is row else r for r in merged]
-    summary = _summarize(incident_id, draft, existing, merged, now)
+    summary = _summarize(incident_id, draft, existing, merged, now, new_evidence=True)
     if existing is None or existing["fingerprint"] != summary["fingerprint"]:
         plan.incident = summary
         plan.is_new = existing is None
@@ -129,7 +135,8 @@ def resummarize(existing: Row, updates: Sequence[Row], now: dt.datetime) -> dict
         url=existing["url"],
         postmortem=bool(existing["postmortem"]),
     )
-    summary = _summarize(existing["id"], draft, existing, updates, now)
+    # Not new evidence: a deleted update can withdraw the resolution it brought.
+    summary = _summarize(existing["id"], draft, existing, updates, now, new_evidence=False)
     return summary if summary["fingerprint"] != existing["fingerprint"] else None
 
 
@@ -184,17 +191,28 @@ def _summarize(
     existing: Row | None,
     updates: Sequence[Row],
     now: dt.datetime,
+    *,
+    new_evidence: bool,
 ) -> dict[str, Any]:
     # Updates deleted upstream stay in the thread, marked, but no longer move the incident.
     live = [u for u in updates if not u.get("deleted_at")] or list(updates)
-    ordered = sorted(live, key=lambda u: (u["at"], u["native_id"]))
+    ordered = sorted(live, key=_phase_order)
     kind = draft.kind
     phase = Phase(ordered[-1]["phase"]) if ordered else _first_phase(kind)
     declared = LABELS.get((draft.status_label or "").lower())
     final = Phase.COMPLETED if kind is Kind.MAINTENANCE else Phase.RESOLVED
     if declared in FINAL_PHASES and phase not in FINAL_PHASES:
         phase = final
-    starts = [u["at"] for u in ordered[:1]]
+    resolution = _known_resolution(draft, existing if new_evidence else None)
+    if (
+        phase not in FINAL_PHASES
+        and resolution is not None
+        and _minute(ordered[-1]["at"]) <= _minute(resolution)
+    ):
+        # Evidence timed at or before the resolution does not reopen the incident.
+        finals = [Phase(u["phase"]) for u in ordered if Phase(u["phase"]) in FINAL_PHASES]
+        phase = finals[-1] if finals else final
+    starts = [min(u["at"] for u in ordered)] if ordered else []
     if draft.started is not None:
         starts.append(draft.started.at)
     if existing is not None:
@@ -207,10 +225,9 @@ def _summarize(
             # The start of the final run of resolved/completed updates: an earlier "resolved"
             # update followed by more work (a reopened incident, or one component recovering
             # while others are still down) does not resolve the incident.
-            final_values = {p.value for p in FINAL_PHASES}
             trailing: list[dt.datetime] = []
             for u in reversed(ordered):
-                if u["phase"] not in final_values:
+                if u["phase"] not in _FINAL_VALUES:
                     break
                 trailing.append(u["at"])
             resolved_at = trailing[-1] if trailing else None
@@ -228,6 +245,7 @@ def _summarize(
         [c.as_json() for c in draft.components],
         [c for u in ordered for c in u["components"]],
     )
+    horizon = (existing["first_seen_at"] if existing is not None else now) + SCHEDULE_HORIZON
     summary: dict[str, Any] = {
         "id": incident_id,
         "vendor": draft.vendor,
@@ -239,16 +257,51 @@ def _summarize(
         "started_at": started_at,
         "resolved_at": resolved_at,
         "updated_at": updated_at,
-        "scheduled_for": draft.scheduled_for
-        or (existing["scheduled_for"] if existing is not None else None),
-        "scheduled_until": draft.scheduled_until
-        or (existing["scheduled_until"] if existing is not None else None),
+        "scheduled_for": _clamp_schedule(
+            draft.scheduled_for or (existing["scheduled_for"] if existing is not None else None),
+            horizon,
+        ),
+        "scheduled_until": _clamp_schedule(
+            draft.scheduled_until
+            or (existing["scheduled_until"] if existing is not None else None),
+            horizon,
+        ),
         "url": (existing["url"] if existing is not None else None) or draft.url,
         "components": components,
     }
     summary["fingerprint"] = _digest({k: _jsonable(v) for k, v in summary.items()})
     summary["first_seen_at"] = existing["first_seen_at"] if existing is not None else now
     return summary
+
+
+def _phase_order(update: Row) -> tuple[dt.datetime, bool, dt.datetime, str]:
+    """Updates in the order that decides the phase: by minute, and within a minute a final
+    update last, so an update of the same minute as the resolution does not reopen it."""
+    return (
+        _minute(update["at"]),
+        update["phase"] in _FINAL_VALUES,
+        update["at"],
+        update["native_id"],
+    )
+
+
+def _known_resolution(draft: IncidentDraft, existing: Row | None) -> dt.datetime | None:
+    """When the incident is known to be resolved: declared by this source, or already stored."""
+    if draft.resolved is not None:
+        return draft.resolved.at
+    if existing is not None and existing["phase"] in _FINAL_VALUES:
+        resolved_at: dt.datetime | None = existing["resolved_at"]
+        return resolved_at
+    return None
+
+
+def _clamp_schedule(value: dt.datetime | None, horizon: dt.datetime) -> dt.datetime | None:
+    """A scheduled time no later than ``horizon``: views and durations stay in range."""
+    return min(value, horizon) if value is not None else None
+
+
+def _minute(value: dt.datetime) -> dt.datetime:
+    return value.replace(second=0, microsecond=0)
 
 
 def _first_phase(kind: Kind) -> Phase:

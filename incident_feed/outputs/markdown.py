@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from incident_feed.enums import FINAL_PHASES, INCIDENT_PHASES, MAINTENANCE_PHASES, Kind, Phase
+from incident_feed.normalize.times import in_zone
 
 __all__ = [
     "ExportItem",
@@ -178,7 +179,7 @@ def _code(text: str) -> str:
 
 def format_time(value: dt.datetime, zone: dt.tzinfo | None) -> str:
     """``2023-09-19 22:57 CEST`` in ``zone`` (None: the system's local zone)."""
-    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z").strip()
+    return in_zone(value, zone).strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
 def format_duration(value: dt.timedelta | None) -> str:
@@ -458,7 +459,7 @@ def _zone_label(zone: dt.tzinfo | None, items: Sequence[ExportItem]) -> str:
     if zone is dt.UTC:
         return "UTC"
     sample = items[0].incident["started_at"] if items else dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-    return f"local time ({sample.astimezone(zone).strftime('%Z')})"
+    return f"local time ({in_zone(sample, zone).strftime('%Z')})"
 
 
 def _count(number: int, noun: str) -> str:

@@ -12,6 +12,7 @@ import re
 
 from rich.text import Text
 
+from incident_feed.normalize.times import in_zone
 from incident_feed.store.model import FINAL_PHASES
 
 # C0 except TAB/LF, DEL, C1, and the bidi embeddings/overrides/isolates.
@@ -102,7 +103,7 @@ def is_final(phase: str) -> bool:
 
 def local(value: dt.datetime, zone: dt.tzinfo | None) -> dt.datetime:
     """``value`` in the display zone (None: the system's local zone)."""
-    return value.astimezone(zone)
+    return in_zone(value, zone)
 
 
 def when(value: dt.datetime | None, now: dt.datetime, zone: dt.tzinfo | None) -> str:
