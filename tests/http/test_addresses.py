@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from incident_feed.errors import FetchError
-from incident_feed.sources.addresses import MAX_ADDRESSES_TRIED, AddressPolicy
+from incident_feed.sources.addresses import MAX_ADDRESSES_TRIED, AddressPolicy, Pin, pinned
 from incident_feed.sources.http import Fetcher
 from tests.http.conftest import PUBLIC_ADDRESS, TEST_LIMITS, FetcherFactory
 from tests.http.server import LocalServer, redirect, respond
@@ -322,3 +322,24 @@ def test_unreachable_addresses_stop_at_the_deadline(
     assert time.monotonic() - started < TEST_LIMITS.deadline + 0.6
     assert 1 < len(connections.opened) <= MAX_ADDRESSES_TRIED
     assert server.count() == 0
+
+
+def test_tls_is_started_for_the_host_name_on_the_pinned_connection(
+    server: LocalServer, connections: Connections, client: httpx.Client
+) -> None:
+    """An https request connects to the checked address and hands TLS the URL's host name
+    (SNI and certificate check). The local server speaks plain HTTP, so the handshake then
+    fails: only what was asked of the connection matters here."""
+    events: list[tuple[str, dict[str, Any]]] = []
+
+    def trace(event: str, info: dict[str, Any]) -> None:
+        if event.endswith(".started"):
+            events.append((event, dict(info)))
+
+    pin = Pin(HOST, server.port, ("127.0.0.1",), time.monotonic() + 1.0)
+    with pinned(pin), pytest.raises(httpx.HTTPError):
+        client.get(f"https://{HOST}:{server.port}/", extensions={"trace": trace}, timeout=1.0)
+    assert connections.opened == [("127.0.0.1", server.port)]
+    started = dict(events)
+    assert started["connection.connect_tcp.started"]["host"] == HOST
+    assert started["connection.start_tls.started"]["server_hostname"] == HOST
