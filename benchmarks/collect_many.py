@@ -58,7 +58,7 @@ def serve(server: LocalServer) -> dict[str, Any]:
              "url": server.url(base)}
         )  # fmt: skip
     return {
-        "settings": {"allow_private_addresses": True},
+        "settings": {"allow_loopback": True},
         "vendor": vendors,
         "source": sources,
     }
@@ -102,7 +102,7 @@ def main() -> None:
         floor_second = [floor.cycle(revalidate=True)]
         store = Store.open(f"sqlite:///{folder / 'many.db'}")
         with make_client() as client:
-            fetcher = Fetcher(client, config.settings.limits, allow_private_addresses=True)
+            fetcher = Fetcher.for_settings(client, config.settings)
             before = server.total
             started = time.perf_counter()
             first = collect(config, store, fetcher)

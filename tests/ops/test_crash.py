@@ -56,7 +56,7 @@ def _collect_in_process(server: LocalServer, sources: dict[str, str], url: str) 
     store = Store.open(url)
     try:
         with make_client() as client:
-            fetcher = Fetcher(client, config.settings.limits, allow_private_addresses=True)
+            fetcher = Fetcher.for_settings(client, config.settings)
             report = collect(config, store, fetcher)
         assert report.ok, [o.error for o in report.outcomes if o.error]
     finally:

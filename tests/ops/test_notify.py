@@ -91,9 +91,7 @@ class Rig:
              "min_impact": "critical"},
         ]  # fmt: skip
         self.config = local_config(server, {"github-status": "/page"}, notify=self.targets)
-        self.fetcher = Fetcher(
-            make_client(), self.config.settings.limits, allow_private_addresses=True
-        )
+        self.fetcher = Fetcher.for_settings(make_client(), self.config.settings)
         self.notifier = self.restart()
         self.version = 1
 

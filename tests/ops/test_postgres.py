@@ -44,7 +44,7 @@ def test_notifications_on_postgresql(
     server.route("/p/api/v2/incidents.json", conditional(document([progress(real, 1)]), '"1"'))
     config = local_config(server, {"github-status": "/p"})
     store = Store.open(postgres_url)
-    fetcher = Fetcher(make_client(), config.settings.limits, allow_private_addresses=True)
+    fetcher = Fetcher.for_settings(make_client(), config.settings)
     out = tmp_path / "out"
     notifier = Notifier(
         store,

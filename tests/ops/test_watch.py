@@ -45,7 +45,7 @@ def fetchers() -> Iterator[list[Fetcher]]:
 
 
 def _fetcher(config: Config, made: list[Fetcher]) -> Fetcher:
-    fetcher = Fetcher(make_client(), config.settings.limits, allow_private_addresses=True)
+    fetcher = Fetcher.for_settings(make_client(), config.settings)
     made.append(fetcher)
     return fetcher
 

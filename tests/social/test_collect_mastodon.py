@@ -150,7 +150,7 @@ def test_malformed_json_fails_only_that_source(
                 "url": f"{server.base_url}/@a",
             },
             {"name": "fine", "vendor": "OpenAI", "kind": "mastodon", "url": f"{other.base_url}/@b"},
-            allow_private_addresses=True,
+            allow_loopback=True,
         )
         report = collect(config, store, make_fetcher(), clock=clock, workers=1)
     other.check()

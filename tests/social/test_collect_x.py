@@ -97,7 +97,7 @@ def test_a_missing_token_fails_that_source_only(
             "token_env": "X_NOT_SET",
         },
         {"name": "m", "vendor": "V", "kind": "mastodon", "url": f"{server.base_url}/@openai"},
-        allow_private_addresses=True,
+        allow_loopback=True,
     )
     report = collect(config, store, make_fetcher(), clock=clock, workers=1)
     x, mastodon = report.outcomes
