@@ -26,7 +26,8 @@ from typing import Any
 from incident_feed.config import SOCIAL_KINDS, Config, SourceConfig
 from incident_feed.errors import IncidentFeedError, RateLimited, SourceError
 from incident_feed.links import link_changed
-from incident_feed.normalize.drafts import Context, IncidentDraft, ItemProblem, Seen
+from incident_feed.normalize.drafts import Context, IncidentDraft, ItemProblem, Seen, unstorable
+from incident_feed.normalize.text import clean_line
 from incident_feed.sources.base import Collector, Document, Fetched
 from incident_feed.sources.http import Fetcher, Validators
 from incident_feed.sources.registry import collector_for
@@ -37,6 +38,7 @@ log = logging.getLogger("incident_feed.collect")
 Clock = Callable[[], dt.datetime]
 APPLY_BATCH = 1000
 DEFAULT_WORKERS = 16  # sources fetched at once by `collect`
+LOGGED_PROBLEMS = 20  # skipped items logged per source and run; the count is always logged
 
 
 def utc_now() -> dt.datetime:
@@ -119,7 +121,12 @@ def ingest(
         except SourceError as exc:
             result.errors.append(f"{document.url}: {exc}")
         else:
-            drafts += parsed.drafts
+            for draft in parsed.drafts:
+                if (reason := unstorable(draft)) is None:
+                    drafts.append(draft)
+                else:
+                    label = f"{draft.kind.value} {clean_line(draft.native_id)[:60]}"
+                    result.problems.append(ItemProblem(label, reason))
             result.problems += parsed.problems
             result.ignored += parsed.ignored
             spans.append(parsed.seen)
@@ -240,6 +247,8 @@ def store_source(store: Store, result: FetchResult, clock: Clock) -> SourceOutco
 
 
 def _log_outcome(outcome: SourceOutcome) -> None:
+    for problem in outcome.problems[:LOGGED_PROBLEMS]:
+        log.warning("source=%s skipped %s", outcome.name, problem)
     log.info(
         "source=%s status=%s documents=%d incidents_new=%d updates_new=%d updates_changed=%d "
         "problems=%d seconds=%.2f%s%s",

@@ -41,6 +41,7 @@ _STATUSPAGE_UPDATE = re.compile(
     re.DOTALL | re.IGNORECASE,
 )
 _TAG = re.compile(r"<[^>]*>")
+_CHAR_REF = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+);")
 
 
 def strip_doctype(body: bytes) -> bytes:
@@ -66,9 +67,39 @@ def strip_doctype(body: bytes) -> bytes:
     return _DOCTYPE.sub(b"", body, count=1)
 
 
+def replace_bad_char_refs(body: bytes) -> bytes:
+    """Character references to a NUL, a surrogate or past U+10FFFF become U+FFFD.
+
+    feedparser's fallback parser turns ``&#xdfff;`` into a lone surrogate and then fails the
+    whole document encoding it (and ``chr()`` raises on the others); one such reference in one
+    entry must not cost the feed. UTF-16/32 bodies are decoded, cleaned and re-encoded.
+    """
+    encoding = _wide_encoding(body)
+    if encoding is not None:
+        try:
+            text = body.decode(encoding)
+        except UnicodeDecodeError:
+            return body
+        cleaned = replace_bad_char_refs(text.encode("utf-8", "surrogatepass"))
+        return cleaned.decode("utf-8", "surrogatepass").encode(encoding, "surrogatepass")
+    if b"&#" not in body:
+        return body
+    return _CHAR_REF.sub(_char_ref, body)
+
+
+def _char_ref(match: re.Match[bytes]) -> bytes:
+    digits = match[1]
+    if len(digits) > 9:  # past U+10FFFF whatever the digits (and too long to convert cheaply)
+        return b"&#xFFFD;"
+    value = int(digits[1:], 16) if digits[:1] in (b"x", b"X") else int(digits)
+    if value == 0 or 0xD800 <= value <= 0xDFFF or value > 0x10FFFF:
+        return b"&#xFFFD;"
+    return match[0]
+
+
 def parse_feed(body: bytes, headers: Mapping[str, str], context: Context) -> ParseResult:
     """Every entry of one RSS/Atom document."""
-    body = strip_doctype(body)
+    body = replace_bad_char_refs(strip_doctype(body))
     response_headers = {
         key.lower(): value
         for key, value in headers.items()
