@@ -170,3 +170,14 @@ def test_feed_character_references_no_text_can_hold_are_stored_cleaned(any_store
     assert result.errors == []
     titles = sorted(row["title"] for row in any_store.incidents(IncidentQuery(limit=None)))
     assert titles == ["Bad\ufffd \ufffdone\ufffd", "Good one"]
+
+
+def test_a_source_error_is_stored_redacted_and_storable(any_store: Store) -> None:
+    any_store.record_source_result(
+        {"name": "acme-api", "vendor": "Acme", "kind": "feed", "url": "https://h/f?token=S3KR1T"},
+        now=NOW,
+        error="acme-api: https://h/f?token=S3KR1T: bad \x00byte \udfff here",
+    )
+    state = any_store.source_states()["acme-api"]
+    assert state["url"] == "https://h/f?token=REDACTED"
+    assert state["last_error"] == "acme-api: https://h/f?token=REDACTED: bad byte \ufffd here"
