@@ -38,7 +38,13 @@ def redact_urls(text: str) -> str:
     """``text`` with every URL in it passed through :func:`redact_url`."""
     if "://" not in text:
         return text
-    return _URL.sub(lambda match: redact_url(match[0]), text)
+    return _URL.sub(_redact_match, text)
+
+
+def _redact_match(match: re.Match[str]) -> str:
+    url = match[0]
+    trail = len(url) - len(url.rstrip(".,:;)]"))  # punctuation of the sentence, not the URL
+    return redact_url(url[: len(url) - trail]) + url[len(url) - trail :]
 
 
 def _redact_params(params: str) -> str:

@@ -39,7 +39,7 @@ def test_redact_url(url: str, expected: str) -> None:
 def test_redact_urls_in_a_message() -> None:
     text = f"failed: https://a:b@h/x?token={SECRET} then http://h/y?key={SECRET}, done"
     assert redact_urls(text) == (
-        "failed: https://h/x?token=REDACTED then http://h/y?key=REDACTED done"
+        "failed: https://h/x?token=REDACTED then http://h/y?key=REDACTED, done"
     )
 
 
