@@ -20,6 +20,7 @@ from incident_feed.config import SOURCE_KINDS, Config, SourceConfig, find_config
 from incident_feed.enums import Phase
 from incident_feed.errors import ConfigError, IncidentFeedError
 from incident_feed.normalize.text import clean_line, strip_unsafe
+from incident_feed.redact import redact_url
 from incident_feed.paths import default_database_url
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -221,7 +222,9 @@ def cmd_show(args: argparse.Namespace, config: Config) -> int:
     )
     records = store.records_for([row["id"]]).get(row["id"], [])
     print(_safe(row["title"]))
-    print(f"  {row['vendor']} · {row['kind']} · impact {row['impact']} · now {row['phase']}")
+    print(
+        f"  {_safe(row['vendor'])} · {row['kind']} · impact {row['impact']} · now {row['phase']}"
+    )
     print(f"  started {_local(row['started_at'], zone)}", end="")
     if row["resolved_at"]:
         print(f" · resolved {_local(row['resolved_at'], zone)}", end="")
@@ -229,7 +232,10 @@ def cmd_show(args: argparse.Namespace, config: Config) -> int:
     if row["components"]:
         print("  affects: " + ", ".join(_safe(str(c.get("name"))) for c in row["components"]))
     for record in records:
-        print(f"  source {record['source_name']} ({record['source_kind']}): {record['url'] or '-'}")
+        print(
+            f"  source {_safe(record['source_name'])} ({_safe(record['source_kind'])}): "
+            f"{_safe(redact_url(record['url'])) if record['url'] else '-'}"
+        )
     for link in links:
         other = other_end(link, row["id"])
         state = "undone" if link["state"] == REJECTED else link["state"]
@@ -239,7 +245,7 @@ def cmd_show(args: argparse.Namespace, config: Config) -> int:
         )
     vendor = config.vendor(row["vendor"])
     if vendor and vendor.downdetector:
-        print(f"  crowd reports: {vendor.downdetector}")
+        print(f"  crowd reports: {_safe(vendor.downdetector)}")
     print()
     for update in updates:
         flags = f" [{update['time_flags']}]" if update["time_flags"] else ""
@@ -247,7 +253,7 @@ def cmd_show(args: argparse.Namespace, config: Config) -> int:
         where = f"  {_safe(update['url'])}" if update["url"] else ""
         print(
             f"{_local(update['at'], zone)}{flags}  {update['phase'].upper()}"
-            f"  ({update['source_name']}){gone}{where}"
+            f"  ({_safe(update['source_name'])}){gone}{where}"
         )
         print(f"  why: {_safe(update['evidence'])}")
         for line in _safe_block(update["text"]).splitlines():
@@ -282,7 +288,7 @@ def cmd_sources(args: argparse.Namespace, config: Config) -> int:
         else:
             health = "never collected"
         print(
-            f"{item['name']:<28} {item['kind']:<11} {health:<16} "
+            f"{_safe(item['name']):<28} {_safe(item['kind']):<11} {health:<16} "
             f"last ok {item['last_success_at'] or '-'}"
         )
         if item["last_error"]:
