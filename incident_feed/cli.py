@@ -20,8 +20,8 @@ from incident_feed.config import SOURCE_KINDS, Config, SourceConfig, find_config
 from incident_feed.enums import Phase
 from incident_feed.errors import ConfigError, IncidentFeedError
 from incident_feed.normalize.text import clean_line, strip_unsafe
-from incident_feed.redact import redact_url
 from incident_feed.paths import default_database_url
+from incident_feed.redact import redact_url
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
@@ -222,9 +222,7 @@ def cmd_show(args: argparse.Namespace, config: Config) -> int:
     )
     records = store.records_for([row["id"]]).get(row["id"], [])
     print(_safe(row["title"]))
-    print(
-        f"  {_safe(row['vendor'])} · {row['kind']} · impact {row['impact']} · now {row['phase']}"
-    )
+    print(f"  {_safe(row['vendor'])} · {row['kind']} · impact {row['impact']} · now {row['phase']}")
     print(f"  started {_local(row['started_at'], zone)}", end="")
     if row["resolved_at"]:
         print(f" · resolved {_local(row['resolved_at'], zone)}", end="")
