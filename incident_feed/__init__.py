@@ -12,5 +12,5 @@ Data flows one way, and the packages show it::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["__version__"]

@@ -16,12 +16,15 @@ from typing import Any
 
 from incident_feed.errors import ConfigError
 from incident_feed.paths import CONFIG_ENV, bundled_config_file, user_config_file
+from incident_feed.redact import redact_url
 
 SOURCE_KINDS = ("statuspage", "feed", "gcp", "slack", "mastodon", "bluesky", "x")
 SOCIAL_KINDS = frozenset({"mastodon", "bluesky", "x"})
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h)?$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+# A URL whose authority holds userinfo (``https://user:password@host/``).
+_USERINFO = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@")
 # Social account forms (see :func:`parse_account`). Mastodon's own username rule; atproto's handle
 # and DID syntax; X usernames are 1-15 letters, digits or underscores.
 _MASTODON_USER = r"[A-Za-z0-9_]+(?:[.-]+[A-Za-z0-9_]+)*"
@@ -380,13 +383,21 @@ def _source(raw: Mapping[str, Any], where: str, at: str) -> SourceConfig:
     if kind not in SOURCE_KINDS:
         raise ConfigError(f"{where}: {at}.kind: {kind!r} is not one of {', '.join(SOURCE_KINDS)}")
     url = _string(raw, "url", where, at)
+    if _USERINFO.match(url):
+        # Not echoed: the part before the @ is a password.
+        raise ConfigError(
+            f"{where}: {at}.url: source {name!r}: a user name or password in the URL "
+            "(user:password@host) is not accepted: it would be shown in errors, logs and "
+            "`sources`; keep secrets out of this file and in an environment variable "
+            "(as x sources do with token_env)"
+        )
     if kind in SOCIAL_KINDS:
         try:
             parse_account(kind, url)
         except ValueError as exc:
             raise ConfigError(f"{where}: {at}.url: {exc}") from None
     elif not re.match(r"^https?://[^\s/]+", url):
-        raise ConfigError(f"{where}: {at}.url: {url!r} is not an http(s) URL")
+        raise ConfigError(f"{where}: {at}.url: {redact_url(url)!r} is not an http(s) URL")
     return SourceConfig(
         name=name,
         vendor=_string(raw, "vendor", where, at),

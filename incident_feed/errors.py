@@ -13,6 +13,8 @@ Everything unexpected is a bug and still raises as itself.
 
 from __future__ import annotations
 
+from incident_feed.redact import redact_urls
+
 __all__ = [
     "ConfigError",
     "FetchError",
@@ -37,14 +39,14 @@ class StoreError(IncidentFeedError):
 
 
 class SourceError(IncidentFeedError):
-    """One source failed; ``source`` names it when known."""
+    """One source failed; ``source`` names it when known. URLs in the message are redacted."""
 
     def __init__(self, message: str, *, source: str | None = None) -> None:
         super().__init__(message)
         self.source = source
 
     def __str__(self) -> str:
-        text = super().__str__()
+        text = redact_urls(super().__str__())
         return f"{self.source}: {text}" if self.source else text
 
 

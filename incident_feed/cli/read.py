@@ -20,6 +20,7 @@ from incident_feed.cli.common import (
 )
 from incident_feed.config import Config
 from incident_feed.outputs.json_contract import incident_json, outage_json
+from incident_feed.redact import redact_url
 
 
 def cmd_default(args: argparse.Namespace, config: Config) -> int:
@@ -153,7 +154,7 @@ def cmd_show(args: argparse.Namespace, config: Config) -> int:
     for record in detail.records:
         print(
             f"  source {safe(record['source_name'])} ({record['source_kind']}): "
-            f"{safe(record['url'] or '-')}"
+            f"{safe(redact_url(record['url'])) if record['url'] else '-'}"
         )
     for link in detail.links:
         state = "undone" if link["state"] == REJECTED else link["state"]
@@ -211,7 +212,7 @@ def cmd_sources(args: argparse.Namespace, config: Config) -> int:
         else:
             health = "never collected"
         print(
-            f"{item['name']:<28} {item['kind']:<11} {health:<16} "
+            f"{safe(item['name']):<28} {safe(item['kind']):<11} {health:<16} "
             f"last ok {item['last_success_at'] or '-'}"
         )
         if item["last_error"]:

@@ -55,6 +55,7 @@ _NAMED_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
 _XML_ENTITIES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
 # feedparser's bozo notices that say nothing about the document's structure.
 _BENIGN_BOZO = (CharacterEncodingOverride, NonXMLContentType)
+_CHAR_REF = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+);")
 
 
 def strip_doctype(body: bytes) -> bytes:
@@ -109,9 +110,39 @@ def _on_ascii_view(body: bytes, rewrite: Callable[[bytes], bytes]) -> bytes:
     return cleaned.decode("utf-8", "surrogatepass").encode(encoding, "surrogatepass")
 
 
+def replace_bad_char_refs(body: bytes) -> bytes:
+    """Character references to a NUL, a surrogate or past U+10FFFF become U+FFFD.
+
+    feedparser's fallback parser turns ``&#xdfff;`` into a lone surrogate and then fails the
+    whole document encoding it (and ``chr()`` raises on the others); one such reference in one
+    entry must not cost the feed. UTF-16/32 bodies are decoded, cleaned and re-encoded.
+    """
+    encoding = _wide_encoding(body)
+    if encoding is not None:
+        try:
+            text = body.decode(encoding)
+        except UnicodeDecodeError:
+            return body
+        cleaned = replace_bad_char_refs(text.encode("utf-8", "surrogatepass"))
+        return cleaned.decode("utf-8", "surrogatepass").encode(encoding, "surrogatepass")
+    if b"&#" not in body:
+        return body
+    return _CHAR_REF.sub(_char_ref, body)
+
+
+def _char_ref(match: re.Match[bytes]) -> bytes:
+    digits = match[1]
+    if len(digits) > 9:  # past U+10FFFF whatever the digits (and too long to convert cheaply)
+        return b"&#xFFFD;"
+    value = int(digits[1:], 16) if digits[:1] in (b"x", b"X") else int(digits)
+    if value == 0 or 0xD800 <= value <= 0xDFFF or value > 0x10FFFF:
+        return b"&#xFFFD;"
+    return match[0]
+
+
 def parse_feed(body: bytes, headers: Mapping[str, str], context: Context) -> ParseResult:
     """Every entry of one RSS/Atom document; a :class:`PayloadError` when it is not whole."""
-    body = html_entities_to_references(strip_doctype(body))
+    body = html_entities_to_references(replace_bad_char_refs(strip_doctype(body)))
     response_headers = {
         key.lower(): value
         for key, value in headers.items()

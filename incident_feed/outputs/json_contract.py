@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from incident_feed.normalize.times import format_utc
+from incident_feed.redact import redact_url, redact_urls
 
 if TYPE_CHECKING:
     from incident_feed.decide.links import Channels
@@ -149,11 +150,11 @@ def source_json(
         "name": name,
         "vendor": vendor,
         "kind": kind,
-        "url": url,
+        "url": redact_url(url),
         "last_attempt_at": when(state.get("last_attempt_at")),
         "last_success_at": when(state.get("last_success_at")),
         "consecutive_failures": state.get("consecutive_failures", 0),
-        "last_error": state.get("last_error"),
+        "last_error": redact_urls(state["last_error"]) if state.get("last_error") else None,
         "last_error_at": when(state.get("last_error_at")),
         "retry_after_until": when(state.get("retry_after_until")),
     }

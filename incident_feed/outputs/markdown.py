@@ -51,7 +51,9 @@ Row = Mapping[str, Any]
 
 # Controls (C0 but TAB/LF, DEL, C1), bidi embeddings/overrides/isolates and marks, zero-width
 # characters, line/paragraph separators and the BOM: none belongs in a report.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]"
+)
 _SPECIALS = re.compile(r"([\\`*_\[\]|~$#])")
 _MENTION = re.compile(r"(?<![\w@.])@(?=[\w-])")
 _ORDERED_ITEM = re.compile(r"^(\d{1,9})[.)]")

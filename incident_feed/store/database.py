@@ -8,6 +8,7 @@ transaction-level advisory lock). Writes are batched upserts, one transaction pe
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -34,6 +35,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from incident_feed.enums import FINAL_PHASES
 from incident_feed.errors import StoreError
+from incident_feed.redact import redact_url, redact_urls
 
 # Core tables only: the read path (`incidents`, `show`, `sources`) must not import sqlmodel,
 # pydantic or the ORM (tests/test_cli.py checks). Writes import the merge logic when they run.
@@ -57,6 +59,7 @@ __all__ = [
 ]
 
 _CHUNK = 500
+_SURROGATE = re.compile("[\ud800-\udfff]")  # cannot be encoded, so cannot be stored
 _WRITE_LOCK_KEY = 0x1F1D_F33D  # PostgreSQL advisory lock id for incident-feed writers
 BUSY_TIMEOUT_MS = 10_000
 KEEP_RUNS = 1000  # collection_run rows kept
@@ -230,7 +233,11 @@ class Store:
         cursor: str | None = None,
     ) -> None:
         """Remember one source's attempt: success resets its failure count, failure bumps it.
-        A ``cursor`` (social sources' paging position) replaces the stored one; None keeps it."""
+        A ``cursor`` (social sources' paging position) replaces the stored one; None keeps it.
+        The URL and the messages are stored redacted and cleaned (they may quote a secret or a
+        value a payload carried)."""
+        error = _message(error)
+        warning = _message(warning)
         with self.write() as conn:
             row = (
                 conn.execute(select(SOURCE).where(SOURCE.c.name == source["name"]))
@@ -244,7 +251,7 @@ class Store:
                 "name": source["name"],
                 "vendor": source["vendor"],
                 "kind": source["kind"],
-                "url": source["url"],
+                "url": redact_url(source["url"]),
                 "last_attempt_at": now,
                 "validators": merged_validators,
                 "retry_after_until": retry_after_until,
@@ -525,6 +532,14 @@ def _configure_sqlite(engine: Engine) -> None:
         # another writer committed in between, whatever the busy timeout: take the lock up front.
         immediate = conn.get_execution_options().get("incident_feed_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _message(text: str | None) -> str | None:
+    """An error or warning as stored: URLs redacted, and storable on both backends (no NUL, no
+    lone surrogate); other controls are left for the views, which show or strip them."""
+    if text is None:
+        return None
+    return _SURROGATE.sub("\ufffd", redact_urls(text).replace("\x00", ""))
 
 
 def _escape_like(text: str) -> str:

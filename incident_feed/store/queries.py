@@ -40,6 +40,7 @@ from sqlalchemy import (
 from incident_feed.config import Config
 from incident_feed.decide.links import read_links
 from incident_feed.enums import FINAL_PHASES, Kind, Phase
+from incident_feed.redact import redact_url, redact_urls
 from incident_feed.store.database import INCIDENT, RECORD, SOURCE, UPDATE, Store
 from incident_feed.store.outages import social_ids
 from incident_feed.store.tables import MEMBER, OUTAGE, RUN
@@ -715,6 +716,7 @@ def _health(
     *,
     configured: bool,
 ) -> SourceHealth:
+    url = redact_url(url)  # the config's URL may carry a token in its query
     if state is None:
         return SourceHealth(name, vendor, kind, url, configured)
     return SourceHealth(
@@ -726,7 +728,7 @@ def _health(
         last_attempt_at=state["last_attempt_at"],
         last_success_at=state["last_success_at"],
         consecutive_failures=int(state["consecutive_failures"] or 0),
-        last_error=state["last_error"],
+        last_error=redact_urls(state["last_error"]) if state["last_error"] else None,
         last_error_at=state["last_error_at"],
     )
 

@@ -14,7 +14,7 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from incident_feed.store.model import Phase
+from incident_feed.enums import Phase
 from incident_feed.store.queries import IncidentFilter
 
 _RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")

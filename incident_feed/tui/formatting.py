@@ -12,8 +12,8 @@ import re
 
 from rich.text import Text
 
+from incident_feed.enums import FINAL_PHASES
 from incident_feed.normalize.times import in_zone
-from incident_feed.store.model import FINAL_PHASES
 
 # C0 except TAB/LF, DEL, C1, and the bidi embeddings/overrides/isolates.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual import events, on, work
@@ -68,10 +68,8 @@ class IncidentsScreen(Screen[None]):
 
     @property
     def feed(self) -> IncidentFeedApp:
-        from incident_feed.tui.app import IncidentFeedApp
-
-        assert isinstance(self.app, IncidentFeedApp)
-        return self.app
+        # The app type for the checker only: importing the app here would make a cycle.
+        return cast("IncidentFeedApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(id="incidents-title")
