@@ -60,7 +60,7 @@ KEY_BINDING_IDS = frozenset(
         "hide-progress", "filter-done",
         # one incident
         "update-down", "update-up", "update-first", "update-last", "back", "open-link",
-        "open-page", "export-markdown", "copy-markdown",
+        "open-page", "toggle-details", "export-markdown", "copy-markdown",
         # sources, help
         "sources-down", "sources-up", "close-help",
     }

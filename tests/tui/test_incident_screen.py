@@ -17,6 +17,7 @@ from incident_feed.tui import formatting as fmt
 from incident_feed.tui.app import IncidentFeedApp
 from incident_feed.tui.exporting import export_path
 from incident_feed.tui.screens.incident import IncidentScreen
+from incident_feed.tui.widgets.incident_details import IncidentDetails
 from incident_feed.tui.widgets.phase_bar import PhaseBar, legend
 from incident_feed.tui.widgets.update_thread import UpdateItem, UpdateThread
 from tests.tui.conftest import SIZE, TUI_NOW, settle
@@ -44,7 +45,9 @@ async def test_thread_in_time_order_with_evidence(tui_store: Store, make_app: Ap
         header = shown(app, "#incident-header")
         assert header.startswith("Disruption with GHEC Team Sync\nGitHub · incident")
         assert "lasted 2h06m" in header
-        assert "https://www.githubstatus.com/incidents/pf25whpq58hh" in header
+        assert "https://www.githubstatus.com/incidents/pf25whpq58hh" in shown(
+            app, "#incident-details"
+        )
         items = list(screen.query(UpdateItem))
         assert [i.update_row["phase"] for i in items] == [
             "investigating",
@@ -184,10 +187,40 @@ async def test_a_linked_thread_reads_across_channels(store: Store, make_app: App
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = await open_incident(app, pilot, STATUS_ID)
-        header = shown(app, "#incident-header")
-        assert f"same as {THREAD} (0.95): started 4 min apart; both name api" in header
-        assert "masto openai-mastodon" in header
+        details = shown(app, "#incident-details")
+        assert f"same as {THREAD} (0.95): started 4 min apart; both name api" in details
+        assert "masto openai-mastodon" in details
         items = list(screen.query(UpdateItem))
         sources = [i.update_row["source_name"] for i in items]
         assert sources.count("openai-mastodon") == 3 and sources.count("openai-status") == 3
         assert [i.update_row["at"] for i in items] == sorted(i.update_row["at"] for i in items)
+
+
+async def test_at_80x24_the_thread_gets_most_of_the_screen(
+    store: Store, make_app: AppFactory
+) -> None:
+    """The seed outage (status page + Mastodon thread, linked): its details stay folded into
+    one line until ``d``, and the thread shows at least half the screen."""
+    from tests.linking.posts import seed_posts
+    from tests.linking.test_links import STATUS_ID, store_posts, store_status
+
+    store_status(store)
+    store_posts(store, seed_posts())
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_incident(app, pilot, STATUS_ID)
+        thread = screen.query_one(UpdateThread)
+        section = screen.query_one(IncidentDetails)
+        assert section.collapsed and section.outer_size.height == 1
+        assert thread.scrollable_content_region.height >= 12
+        assert thread.scrollable_content_region.bottom <= 23  # above the footer, on screen
+        await pilot.press("d")
+        await pilot.pause()
+        assert not section.collapsed
+        assert "page openai-status  https://status.openai.com" in shown(app, "#incident-details")
+        assert app.focused is thread  # unfolding does not take the keys from the thread
+        await pilot.press("d")
+        await pilot.pause()
+        assert section.collapsed
+        assert thread.scrollable_content_region.height >= 12

@@ -1,4 +1,4 @@
-"""Layout snapshots (pytest-textual-snapshot), 100x30, fixed clock, UTC, seeded store.
+"""Layout snapshots (pytest-textual-snapshot), 100x30 and 80x24, fixed clock, UTC, seeded store.
 
 Regenerate after an intended change with ``pytest tests/tui/test_snapshots.py
 --snapshot-update`` and review the SVGs in ``__snapshots__/`` like any other diff.
@@ -13,10 +13,13 @@ from textual.pilot import Pilot
 
 from incident_feed.store.database import Store
 from incident_feed.tui.app import IncidentFeedApp
+from tests.linking.posts import seed_posts
+from tests.linking.test_links import STATUS_ID, store_posts, store_status
 from tests.tui.conftest import SIZE, TUI_NOW, settle
 
 AppFactory = Callable[..., IncidentFeedApp]
 Compare = Callable[..., bool]
+SMALL = (80, 24)
 
 
 def test_incidents_list(snap_compare: Compare, tui_store: Store, make_app: AppFactory) -> None:
@@ -62,3 +65,22 @@ def test_sources(snap_compare: Compare, tui_store: Store, make_app: AppFactory) 
         await pilot.press("tab", "j")
 
     assert snap_compare(make_app(tui_store), terminal_size=SIZE, run_before=ready)
+
+
+def test_seed_incident_at_80x24(
+    snap_compare: Compare, tui_store: Store, make_app: AppFactory
+) -> None:
+    """The seed outage (OpenAI, 2024-12-11: status page + Mastodon thread, linked): a short
+    header, the details folded into one line, and the thread in the rest of the screen."""
+    store_status(tui_store)
+    store_posts(tui_store, seed_posts())
+
+    async def ready(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        app = pilot.app
+        assert isinstance(app, IncidentFeedApp)
+        app.open_incident(STATUS_ID)
+        await settle(pilot)
+        await pilot.press("j")
+
+    assert snap_compare(make_app(tui_store), terminal_size=SMALL, run_before=ready)

@@ -1,4 +1,5 @@
-"""One incident: its header, the phase bar, and the update thread in time order."""
+"""One incident: a short header, its details folded, the phase bar, and the update thread in
+time order (the thread gets the rest of the screen: at 80x24, 16 of the 24 rows)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from incident_feed.decide.links import other_end
 from incident_feed.normalize.text import safe_http_url
 from incident_feed.store.queries import IncidentDetail, incident_detail
 from incident_feed.tui import formatting as fmt
 from incident_feed.tui.exporting import export_path, incident_markdown, write_markdown
 from incident_feed.tui.timeline import phase_spans
+from incident_feed.tui.widgets.incident_details import IncidentDetails
 from incident_feed.tui.widgets.phase_bar import PhaseBar
 from incident_feed.tui.widgets.update_thread import UpdateThread
 
@@ -25,13 +26,15 @@ if TYPE_CHECKING:
 
 
 class IncidentScreen(Screen[None]):
-    """``o`` opens the highlighted update's link, ``p`` the incident's status page, ``e`` writes
-    the incident as Markdown to a file, ``y`` copies it."""
+    """``o`` opens the highlighted update's link, ``p`` the incident's status page, ``d`` folds
+    and unfolds the details (components, sources, links), ``e`` writes the incident as Markdown
+    to a file, ``y`` copies it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,h,backspace", "back", "Back", id="back"),
         Binding("o,enter", "open_update_link", "Open link", id="open-link"),
         Binding("p", "open_incident_page", "Status page", id="open-page"),
+        Binding("d", "toggle_details", "Details", id="toggle-details"),
         Binding("e", "export_markdown", "Export", id="export-markdown"),
         Binding("y", "copy_markdown", "Copy", id="copy-markdown"),
     ]
@@ -55,6 +58,7 @@ class IncidentScreen(Screen[None]):
             return
         now = self.feed.now()
         yield Static(header(detail, now, self.feed.zone), id="incident-header")
+        yield IncidentDetails(detail, id="incident-details-section")
         yield PhaseBar(phase_spans(detail.updates, now), id="phase-bar")
         kinds = {r["source_name"]: r["source_kind"] for r in detail.records}
         yield UpdateThread(detail.updates, kinds, self.feed.zone, id="update-thread")
@@ -80,6 +84,10 @@ class IncidentScreen(Screen[None]):
 
     def action_open_incident_page(self) -> None:
         self._open(self._incident_url())
+
+    def action_toggle_details(self) -> None:
+        for section in self.query(IncidentDetails):
+            section.collapsed = not section.collapsed
 
     def action_export_markdown(self) -> None:
         """Write the incident as Markdown (what ``incident-feed export ID`` prints) into the
@@ -129,7 +137,8 @@ class IncidentScreen(Screen[None]):
 
 
 def header(detail: IncidentDetail, now: dt.datetime, zone: dt.tzinfo | None) -> Text:
-    """Title; vendor, kind, impact and phase; when; components; sources with their links."""
+    """Title; vendor, kind, impact and phase; when. (Components, sources and links are in the
+    folded details.)"""
     incident = detail.incident
     out = Text(end="")
     out.append(fmt.one_line(incident["title"]), style="bold")
@@ -147,21 +156,4 @@ def header(detail: IncidentDetail, now: dt.datetime, zone: dt.tzinfo | None) -> 
         out.append(f" · lasted {fmt.span(incident['started_at'], incident['resolved_at'], now)}")
     elif not fmt.is_final(incident["phase"]):
         out.append(f" · ongoing for {fmt.span(incident['started_at'], None, now)}", style="bold")
-    components = [fmt.one_line(str(c.get("name"))) for c in incident["components"] or []]
-    if components:
-        out.append("\naffects: ", style="dim")
-        out.append(", ".join(components))
-    for record in detail.records:
-        out.append("\n")
-        out.append_text(fmt.source_badges([record["source_kind"]]))
-        out.append(f" {fmt.one_line(record['source_name'])}  ", style="dim")
-        out.append(fmt.one_line(record["url"] or "-"), style="underline #7aa2f7")
-    for link in detail.links:
-        other = other_end(link, incident["id"])
-        undone = link["state"] == "rejected"
-        out.append("\n")
-        out.append("undone link " if undone else f"{fmt.one_line(link['kind'])} as ", style="dim")
-        out.append(fmt.one_line(other), style="bold" if not undone else "dim strike")
-        out.append(f" ({link['confidence']:.2f}): ", style="dim")
-        out.append(fmt.one_line(link["reason"]), style="italic")
     return out
