@@ -3,7 +3,7 @@ far their social posts run ahead of (or behind) their status page.
 
 An *outage* is a status-page incident together with the social threads linked to it and the
 incidents grouped with it; an unlinked social thread is an outage of its own. Phase times come
-from the outage's whole thread (see :func:`incident_feed.outputs.markdown.phase_times`); the
+from the outage's whole thread (see :mod:`incident_feed.decide.phase_times`); the
 announcement lag is the first status-page update minus the first social post (positive: social
 was first).
 """
@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 
 from incident_feed.decide.links import GROUP, REJECTED, SAME, channels_for
+from incident_feed.decide.phase_times import phase_times
 from incident_feed.enums import Kind
-from incident_feed.outputs.markdown import phase_times
 from incident_feed.store.database import INCIDENT, LINK, Store
 
 Row = Mapping[Any, Any]

@@ -9,15 +9,8 @@ cannot break a table and a leading ``#``, ``-``, ``+``, ``=`` or ``1.`` cannot s
 a list or a rule; ``@word`` gets a zero-width space after the ``@`` so ``@channel``, ``@here`` or a
 GitHub ``@user`` never notifies anyone. Only http(s) URLs become links.
 
-Phase timings, from the update thread (the thread is a step function: each update holds its
-phase until the next one):
-
-- *time to identify*: start -> first update in ``identified``, ``remediating`` or ``monitoring``;
-- *time to remediate*: start -> first update in ``remediating`` or ``monitoring`` (a fix is
-  being rolled out, or in place);
-- *time to resolve*: start -> ``resolved_at``.
-
-A milestone the vendor never reported is shown as "not reported", never guessed.
+Phase timings come from :mod:`incident_feed.decide.phase_times`; a milestone the vendor never
+reported is shown as "not reported", never guessed.
 """
 
 from __future__ import annotations
@@ -25,22 +18,21 @@ from __future__ import annotations
 import datetime as dt
 import re
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from incident_feed.decide.phase_times import duration, ordered_updates, phase_times
 from incident_feed.enums import FINAL_PHASES, INCIDENT_PHASES, MAINTENANCE_PHASES, Kind, Phase
 
 __all__ = [
     "ExportItem",
     "Period",
-    "PhaseTimes",
     "block",
     "format_duration",
     "inline",
     "link",
-    "phase_times",
     "render",
     "render_incident",
     "render_report",
@@ -67,8 +59,6 @@ _PHASE_NAMES = {
     Phase.VERIFYING: "Verifying",
     Phase.COMPLETED: "Completed",
 }
-_IDENTIFY = frozenset({Phase.IDENTIFIED, Phase.REMEDIATING, Phase.MONITORING})
-_REMEDIATE = frozenset({Phase.REMEDIATING, Phase.MONITORING})
 NOT_REPORTED = "not reported"
 
 
@@ -89,15 +79,6 @@ class Period:
     until: dt.datetime | None = None
     vendors: tuple[str, ...] = ()
     phases: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class PhaseTimes:
-    """Milestones after the incident's start (None: the vendor never reported it)."""
-
-    identify: dt.timedelta | None
-    remediate: dt.timedelta | None
-    resolve: dt.timedelta | None
 
 
 @dataclass(slots=True)
@@ -210,28 +191,9 @@ def _phase_name(value: object) -> str:
     return _PHASE_NAMES[phase] if phase is not None else inline(value)
 
 
-def _ordered(updates: Iterable[Row]) -> list[Row]:
-    # Not by row id: ids depend on insertion order, and the same data must give the same bytes.
-    return sorted(updates, key=lambda u: (u["at"], str(u["source_name"]), str(u["native_id"])))
-
-
-def phase_times(incident: Row, updates: Sequence[Row]) -> PhaseTimes:
-    """Time to identify, to remediate and to resolve (see the module docstring)."""
-    start: dt.datetime = incident["started_at"]
-    identify = remediate = None
-    for update in _ordered(updates):
-        phase = _phase(update["phase"])
-        if identify is None and phase in _IDENTIFY:
-            identify = update["at"] - start
-        if remediate is None and phase in _REMEDIATE:
-            remediate = update["at"] - start
-    resolved = incident["resolved_at"]
-    return PhaseTimes(identify, remediate, resolved - start if resolved is not None else None)
-
-
 def _phase_rows(updates: Sequence[Row], final: bool) -> list[_PhaseRow]:
     rows: dict[Phase, _PhaseRow] = {}
-    ordered = [(u["at"], _phase(u["phase"])) for u in _ordered(updates)]
+    ordered = [(u["at"], _phase(u["phase"])) for u in ordered_updates(updates)]
     for index, (at, phase) in enumerate(ordered):
         if phase is None:
             continue
@@ -241,12 +203,6 @@ def _phase_rows(updates: Sequence[Row], final: bool) -> list[_PhaseRow]:
         elif phase not in FINAL_PHASES:
             row.open_ended = not final
     return [rows[p] for p in (*INCIDENT_PHASES, *MAINTENANCE_PHASES) if p in rows]
-
-
-def duration(incident: Row) -> dt.timedelta | None:
-    """Start to resolution; None while unresolved."""
-    resolved = incident["resolved_at"]
-    return resolved - incident["started_at"] if resolved is not None else None
 
 
 # -- rendering --------------------------------------------------------------------------------
@@ -308,7 +264,7 @@ def _incident_lines(item: ExportItem, zone: dt.tzinfo | None, level: int) -> lis
     row = item.incident
     heading = "#" * level
     sub = "#" * (level + 1)
-    updates = _ordered(item.updates)
+    updates = ordered_updates(item.updates)
     lines = [f"{heading} {inline(row['title'])}", ""]
     kind = str(row["kind"])
     facts = [
