@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from incident_feed.decide.phase_times import duration, ordered_updates, phase_times
+from incident_feed.decide.phase_times import ordered_updates, phase_times
 from incident_feed.enums import FINAL_PHASES, INCIDENT_PHASES, MAINTENANCE_PHASES, Kind, Phase
 
 __all__ = [
@@ -60,6 +60,8 @@ _PHASE_NAMES = {
     Phase.COMPLETED: "Completed",
 }
 NOT_REPORTED = "not reported"
+UNKNOWN = "unknown"
+ONE_UPDATE = "opened and closed by one update"
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,7 +254,7 @@ def render_report(items: Sequence[ExportItem], *, zone: dt.tzinfo | None, period
         lines.append(
             f"| {format_time(row['started_at'], zone)} | {inline(row['vendor'])} "
             f"| {inline(row['impact'])} | {_phase_name(row['phase'])} "
-            f"| {_duration_text(row)} | {inline(row['title'])} |"
+            f"| {_duration_text(row, item.updates)} | {inline(row['title'])} |"
         )
     for item in ordered:
         lines += ["", "---", ""]
@@ -274,8 +276,9 @@ def _incident_lines(item: ExportItem, zone: dt.tzinfo | None, level: int) -> lis
         ("Started", format_time(row["started_at"], zone)),
     ]
     if row["resolved_at"] is not None:
-        took = format_duration(duration(row))
-        facts.append(("Resolved", f"{format_time(row['resolved_at'], zone)} (after {took})"))
+        took = _duration_text(row, updates)
+        how = f"{ONE_UPDATE}: duration {UNKNOWN}" if took == UNKNOWN else f"after {took}"
+        facts.append(("Resolved", f"{format_time(row['resolved_at'], zone)} ({how})"))
     if row.get("scheduled_for") is not None:
         window = format_time(row["scheduled_for"], zone)
         if row.get("scheduled_until") is not None:
@@ -338,13 +341,14 @@ def _phase_table(row: Row, updates: Sequence[Row], zone: dt.tzinfo | None) -> li
         )
     lines.append("")
     if str(row["kind"]) == Kind.MAINTENANCE:
-        lines.append(f"**Took:** {_duration_text(row)}")
+        lines.append(f"**Took:** {_duration_text(row, updates)}")
         return lines
     times = phase_times(row, updates)
     lines.append(
         f"**Time to identify:** {format_duration(times.identify)} · "
         f"**to remediate:** {format_duration(times.remediate)} · "
-        f"**to resolve:** {_duration_text(row)}"
+        f"**to resolve:** {_duration_text(row, updates)}"
+        + (f" ({ONE_UPDATE})" if times.resolve_unknown else "")
     )
     return lines
 
@@ -372,16 +376,17 @@ def _vendor_table(items: Sequence[ExportItem], vendors: Sequence[str]) -> list[s
     if len(vendors) > 1:
         groups.append(("**All vendors**", list(items)))
     for name, group in groups:
-        spans = [d for d in (duration(i.incident) for i in group) if d is not None]
+        times = [phase_times(i.incident, i.updates) for i in group]
+        spans = [t.resolve for t in times if t.resolve is not None]
+        resolved = sum(1 for t in times if t.resolved)
         total = sum(spans, dt.timedelta()) if spans else None
         median = (
             dt.timedelta(seconds=statistics.median(s.total_seconds() for s in spans))
             if spans
             else None
         )
-        lines.append(
-            f"| {name} | {len(group)} | {len(spans)} | {_or_dash(total)} | {_or_dash(median)} |"
-        )
+        typical = f"{format_duration(median)} (n={len(spans)})" if median is not None else "-"
+        lines.append(f"| {name} | {len(group)} | {resolved} | {_or_dash(total)} | {typical} |")
     return lines
 
 
@@ -389,9 +394,11 @@ def _or_dash(value: dt.timedelta | None) -> str:
     return format_duration(value) if value is not None else "-"
 
 
-def _duration_text(row: Row) -> str:
-    span = duration(row)
-    return format_duration(span) if span is not None else "ongoing"
+def _duration_text(row: Row, updates: Sequence[Row]) -> str:
+    times = phase_times(row, updates)
+    if times.resolve is not None:
+        return format_duration(times.resolve)
+    return UNKNOWN if times.resolve_unknown else "ongoing"
 
 
 def _scope(period: Period, zone: dt.tzinfo | None) -> str:

@@ -70,7 +70,11 @@ def test_stats_prints_per_vendor_figures(
 ) -> None:
     text = output(cfg, capsys, "stats", "--since", "2024-12-01")
     [row] = [line for line in text.splitlines() if line.startswith("OpenAI")]
-    assert row.split() == ["OpenAI", "1", "0s", "1h", "58m", "4h", "28m", "+28m", "1", "of", "1"]
+    assert row.split() == [
+        "OpenAI", "1", "0s", "(n=1)", "1h", "58m", "(n=1)", "4h", "28m", "(n=1)",
+        "+28m", "(n=1)", "1", "of", "1",
+    ]  # fmt: skip
+    assert "n: how many incidents each median rests on." in text
     [figures] = json.loads(output(cfg, capsys, "stats", "--since", "2024-12-01", "--json"))
     assert figures["median_announcement_lag_s"] == 1680.0
 

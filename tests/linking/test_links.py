@@ -160,6 +160,8 @@ def test_stats_per_vendor(store: Store) -> None:
     )
     assert figures["median_time_to_resolve_s"] == dt.timedelta(hours=4, minutes=28).total_seconds()
     assert figures["median_announcement_lag_s"] == 28 * 60.0  # status page 23:40, post 23:12
+    assert (figures["time_to_identify_n"], figures["time_to_remediate_n"]) == (1, 1)
+    assert (figures["time_to_resolve_n"], figures["time_to_resolve_unknown"]) == (1, 0)
     assert (figures["with_both_channels"], figures["social_first"]) == (1, 1)
     assert summarize(load_outages(store, since=at("2025-01-01T00:00"))) == []
 
