@@ -35,6 +35,9 @@ def register(commands: Any) -> None:
     )
     link.add_argument("thread", metavar="THREAD_ID", help="the social thread's incident id")
     link.add_argument("target", metavar="INCIDENT_ID", help="the status-page incident's id")
+    link.add_argument(
+        "--force", action="store_true", help="link two vendors' incidents (refused otherwise)"
+    )
     link.set_defaults(handler=cmd_link)
 
     unlink = commands.add_parser(
@@ -92,7 +95,7 @@ def cmd_link(args: argparse.Namespace, config: Config) -> int:
     from incident_feed.decide.links import manual_link
 
     store = open_store(args, config)
-    manual_link(store, args.thread, args.target, dt.datetime.now(dt.UTC))
+    manual_link(store, args.thread, args.target, dt.datetime.now(dt.UTC), force=args.force)
     print(f"linked {args.thread} -> {args.target}", file=sys.stderr)
     return EXIT_OK
 
