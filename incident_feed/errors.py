@@ -3,6 +3,7 @@
     IncidentFeedError            anything the user can act on; the CLI prints it without a traceback
     ├── ConfigError              a config or command-line value is wrong (file, key, reason)
     ├── StoreError               the database cannot be opened, migrated or written
+    ├── LinkRefused              ``link`` will not join these two incidents (self, vendors, twice)
     └── SourceError              one source failed; the run goes on for the others
         ├── FetchError           the HTTP exchange failed (network, status, limits, refused address)
         │   └── RateLimited      429/503 with Retry-After: try again after ``retry_after`` seconds
@@ -19,6 +20,7 @@ __all__ = [
     "ConfigError",
     "FetchError",
     "IncidentFeedError",
+    "LinkRefused",
     "PayloadError",
     "RateLimited",
     "SourceError",
@@ -36,6 +38,10 @@ class ConfigError(IncidentFeedError):
 
 class StoreError(IncidentFeedError):
     """The database cannot be opened, migrated or written."""
+
+
+class LinkRefused(IncidentFeedError):
+    """A hand-made link that would be wrong: to itself, across vendors, or already there."""
 
 
 class SourceError(IncidentFeedError):

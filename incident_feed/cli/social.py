@@ -35,6 +35,9 @@ def register(commands: Any) -> None:
     )
     link.add_argument("thread", metavar="THREAD_ID", help="the social thread's incident id")
     link.add_argument("target", metavar="INCIDENT_ID", help="the status-page incident's id")
+    link.add_argument(
+        "--force", action="store_true", help="link two vendors' incidents (refused otherwise)"
+    )
     link.set_defaults(handler=cmd_link)
 
     unlink = commands.add_parser(
@@ -62,20 +65,28 @@ def cmd_stats(args: argparse.Namespace, config: Config) -> int:
         print("No incidents in this period.")
         return EXIT_OK
     header = (
-        f"{'Vendor':<18} {'Incidents':>9} {'Identify':>9} {'Remediate':>9} {'Resolve':>9}"
-        f"  {'Lag':>9}  Social first"
+        f"{'Vendor':<18} {'Incidents':>9} {'Identify':>15} {'Remediate':>15} {'Resolve':>15}"
+        f"  {'Lag':>15}  Social first"
     )
     print(header)
+    unknown = 0
     for row in rows:
         data = row.as_json()
         both = data["with_both_channels"]
+        unknown += row.resolve_unknown
         print(
             f"{clean_line(row.vendor)[:18]:<18} {row.outages:>9} "
-            f"{_span(data['median_time_to_identify_s']):>9} "
-            f"{_span(data['median_time_to_remediate_s']):>9} "
-            f"{_span(data['median_time_to_resolve_s']):>9}  "
-            f"{_signed(data['median_announcement_lag_s']):>9}  "
+            f"{_median(data['median_time_to_identify_s'], data['time_to_identify_n']):>15} "
+            f"{_median(data['median_time_to_remediate_s'], data['time_to_remediate_n']):>15} "
+            f"{_median(data['median_time_to_resolve_s'], data['time_to_resolve_n']):>15}  "
+            f"{_median(data['median_announcement_lag_s'], both, signed=True):>15}  "
             + (f"{data['social_first']} of {both}" if both else "-")
+        )
+    print("n: how many incidents each median rests on.")
+    if unknown:
+        print(
+            f"{unknown} resolved incident{'s were' if unknown != 1 else ' was'} opened and closed "
+            "by one update: time to resolve unknown, left out."
         )
     return EXIT_OK
 
@@ -84,7 +95,7 @@ def cmd_link(args: argparse.Namespace, config: Config) -> int:
     from incident_feed.decide.links import manual_link
 
     store = open_store(args, config)
-    manual_link(store, args.thread, args.target, dt.datetime.now(dt.UTC))
+    manual_link(store, args.thread, args.target, dt.datetime.now(dt.UTC), force=args.force)
     print(f"linked {args.thread} -> {args.target}", file=sys.stderr)
     return EXIT_OK
 
@@ -101,15 +112,11 @@ def cmd_unlink(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
-def _span(seconds: float | None) -> str:
+def _median(seconds: float | None, n: int, *, signed: bool = False) -> str:
+    """``1h 3m (n=443)``; ``-`` when no incident gives the figure."""
     if seconds is None:
         return "-"
     from incident_feed.outputs.markdown import format_duration
 
-    return format_duration(dt.timedelta(seconds=abs(seconds)))
-
-
-def _signed(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    return ("+" if seconds > 0 else "-" if seconds < 0 else "") + _span(seconds)
+    sign = ("+" if seconds > 0 else "-" if seconds < 0 else "") if signed else ""
+    return f"{sign}{format_duration(dt.timedelta(seconds=abs(seconds)))} (n={n})"

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, or_, select
 
 from incident_feed.config import SOCIAL_KINDS
-from incident_feed.errors import IncidentFeedError
+from incident_feed.errors import IncidentFeedError, LinkRefused
 from incident_feed.store.database import INCIDENT, LINK, RECORD, UPDATE, Store
 from incident_feed.store.outages import refresh_outages
 
@@ -215,23 +215,50 @@ def link_changed(store: Store, vendor: str, changed_ids: Sequence[str], now: dt.
     return len(rows)
 
 
-def manual_link(store: Store, thread_id: str, target_id: str, now: dt.datetime) -> None:
-    """A user says ``thread_id`` announces ``target_id``: replaces the thread's automatic links."""
+def manual_link(
+    store: Store, thread_id: str, target_id: str, now: dt.datetime, *, force: bool = False
+) -> None:
+    """A user says ``thread_id`` announces ``target_id``: replaces the thread's automatic links.
+
+    Refused (:class:`LinkRefused`): a link of an incident to itself; a link between two vendors'
+    incidents, unless ``force``; a link the two already have in either direction (an undone one
+    aside: linking again by hand restores it).
+    """
+    if thread_id == target_id:
+        raise LinkRefused(f"cannot link {thread_id!r} to itself")
     with store.write() as conn:
-        found = set(
+        vendors = dict(
             conn.execute(
-                select(INCIDENT.c.id).where(INCIDENT.c.id.in_([thread_id, target_id]))
-            ).scalars()
+                select(INCIDENT.c.id, INCIDENT.c.vendor).where(
+                    INCIDENT.c.id.in_([thread_id, target_id])
+                )
+            ).all()
         )
-        missing = [i for i in (thread_id, target_id) if i not in found]
+        missing = [i for i in (thread_id, target_id) if i not in vendors]
         if missing:
             raise IncidentFeedError(f"no incident {', '.join(map(repr, missing))}")
+        ours, theirs = vendors[thread_id], vendors[target_id]
+        if ours.casefold() != theirs.casefold() and not force:
+            raise LinkRefused(
+                f"{thread_id} is {ours}'s and {target_id} is {theirs}'s: one outage has one "
+                "vendor (--force links them anyway)"
+            )
+        pair = or_(
+            and_(LINK.c.incident_id == thread_id, LINK.c.target_id == target_id),
+            and_(LINK.c.incident_id == target_id, LINK.c.target_id == thread_id),
+        )
+        existing = conn.execute(
+            select(LINK.c.incident_id, LINK.c.target_id, LINK.c.state).where(
+                and_(pair, LINK.c.state != REJECTED)
+            )
+        ).first()
+        if existing is not None:
+            source, target, state = existing
+            raise LinkRefused(f"already linked: {source} -> {target} ({state})")
         conn.execute(
             delete(LINK).where(and_(LINK.c.incident_id == thread_id, LINK.c.state == AUTO))
         )
-        conn.execute(
-            delete(LINK).where(and_(LINK.c.incident_id == thread_id, LINK.c.target_id == target_id))
-        )
+        conn.execute(delete(LINK).where(pair))  # only undone links are left between the two
         _insert(conn, [_row(Link(thread_id, target_id, SAME, 1.0, "linked by hand"), MANUAL, now)])
         refresh_outages(conn, [thread_id, target_id])
 

@@ -3,9 +3,13 @@ far their social posts run ahead of (or behind) their status page.
 
 An *outage* is a status-page incident together with the social threads linked to it and the
 incidents grouped with it; an unlinked social thread is an outage of its own. Phase times come
-from the outage's whole thread (see :func:`incident_feed.outputs.markdown.phase_times`); the
+from the outage's whole thread (see :mod:`incident_feed.decide.phase_times`); the
 announcement lag is the first status-page update minus the first social post (positive: social
 was first).
+
+Every median says how many outages it rests on (``time_to_*_n``): an outage that was never
+identified, is still open, or was opened and closed by one update (its time to resolve is
+unknown, counted in ``time_to_resolve_unknown``) is left out of that median.
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from incident_feed.decide.phase_times import phase_times
 from incident_feed.enums import Kind
-from incident_feed.outputs.markdown import phase_times
 from incident_feed.store.database import Store
 
 Row = Mapping[Any, Any]
@@ -39,6 +43,7 @@ class VendorStats:
     vendor: str
     outages: int = 0
     resolved: int = 0
+    resolve_unknown: int = 0
     identify: list[float] = field(default_factory=list)
     remediate: list[float] = field(default_factory=list)
     resolve: list[float] = field(default_factory=list)
@@ -50,8 +55,12 @@ class VendorStats:
             "incidents": self.outages,
             "resolved": self.resolved,
             "median_time_to_identify_s": _median(self.identify),
+            "time_to_identify_n": len(self.identify),
             "median_time_to_remediate_s": _median(self.remediate),
+            "time_to_remediate_n": len(self.remediate),
             "median_time_to_resolve_s": _median(self.resolve),
+            "time_to_resolve_n": len(self.resolve),
+            "time_to_resolve_unknown": self.resolve_unknown,
             "median_announcement_lag_s": _median(self.lags),
             "with_both_channels": len(self.lags),
             "social_first": sum(1 for lag in self.lags if lag > 0),
@@ -77,9 +86,12 @@ def summarize(outages: Sequence[Outage]) -> list[VendorStats]:
             stats.identify.append(times.identify.total_seconds())
         if times.remediate is not None:
             stats.remediate.append(times.remediate.total_seconds())
-        if times.resolve is not None:
+        if times.resolved:
             stats.resolved += 1
+        if times.resolve is not None:
             stats.resolve.append(times.resolve.total_seconds())
+        elif times.resolve_unknown:
+            stats.resolve_unknown += 1
         if outage.first_social_at is not None and outage.first_status_at is not None:
             stats.lags.append((outage.first_status_at - outage.first_social_at).total_seconds())
     return [by_vendor[v] for v in sorted(by_vendor, key=str.lower)]

@@ -9,15 +9,8 @@ cannot break a table and a leading ``#``, ``-``, ``+``, ``=`` or ``1.`` cannot s
 a list or a rule; ``@word`` gets a zero-width space after the ``@`` so ``@channel``, ``@here`` or a
 GitHub ``@user`` never notifies anyone. Only http(s) URLs become links.
 
-Phase timings, from the update thread (the thread is a step function: each update holds its
-phase until the next one):
-
-- *time to identify*: start -> first update in ``identified``, ``remediating`` or ``monitoring``;
-- *time to remediate*: start -> first update in ``remediating`` or ``monitoring`` (a fix is
-  being rolled out, or in place);
-- *time to resolve*: start -> ``resolved_at``.
-
-A milestone the vendor never reported is shown as "not reported", never guessed.
+Phase timings come from :mod:`incident_feed.decide.phase_times`; a milestone the vendor never
+reported is shown as "not reported", never guessed.
 """
 
 from __future__ import annotations
@@ -25,23 +18,22 @@ from __future__ import annotations
 import datetime as dt
 import re
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from incident_feed.decide.phase_times import ordered_updates, phase_times
 from incident_feed.enums import FINAL_PHASES, INCIDENT_PHASES, MAINTENANCE_PHASES, Kind, Phase
 from incident_feed.normalize.times import in_zone
 
 __all__ = [
     "ExportItem",
     "Period",
-    "PhaseTimes",
     "block",
     "format_duration",
     "inline",
     "link",
-    "phase_times",
     "render",
     "render_incident",
     "render_report",
@@ -70,9 +62,9 @@ _PHASE_NAMES = {
     Phase.VERIFYING: "Verifying",
     Phase.COMPLETED: "Completed",
 }
-_IDENTIFY = frozenset({Phase.IDENTIFIED, Phase.REMEDIATING, Phase.MONITORING})
-_REMEDIATE = frozenset({Phase.REMEDIATING, Phase.MONITORING})
 NOT_REPORTED = "not reported"
+UNKNOWN = "unknown"
+ONE_UPDATE = "opened and closed by one update"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,15 +84,6 @@ class Period:
     until: dt.datetime | None = None
     vendors: tuple[str, ...] = ()
     phases: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class PhaseTimes:
-    """Milestones after the incident's start (None: the vendor never reported it)."""
-
-    identify: dt.timedelta | None
-    remediate: dt.timedelta | None
-    resolve: dt.timedelta | None
 
 
 @dataclass(slots=True)
@@ -213,28 +196,9 @@ def _phase_name(value: object) -> str:
     return _PHASE_NAMES[phase] if phase is not None else inline(value)
 
 
-def _ordered(updates: Iterable[Row]) -> list[Row]:
-    # Not by row id: ids depend on insertion order, and the same data must give the same bytes.
-    return sorted(updates, key=lambda u: (u["at"], str(u["source_name"]), str(u["native_id"])))
-
-
-def phase_times(incident: Row, updates: Sequence[Row]) -> PhaseTimes:
-    """Time to identify, to remediate and to resolve (see the module docstring)."""
-    start: dt.datetime = incident["started_at"]
-    identify = remediate = None
-    for update in _ordered(updates):
-        phase = _phase(update["phase"])
-        if identify is None and phase in _IDENTIFY:
-            identify = update["at"] - start
-        if remediate is None and phase in _REMEDIATE:
-            remediate = update["at"] - start
-    resolved = incident["resolved_at"]
-    return PhaseTimes(identify, remediate, resolved - start if resolved is not None else None)
-
-
 def _phase_rows(updates: Sequence[Row], final: bool) -> list[_PhaseRow]:
     rows: dict[Phase, _PhaseRow] = {}
-    ordered = [(u["at"], _phase(u["phase"])) for u in _ordered(updates)]
+    ordered = [(u["at"], _phase(u["phase"])) for u in ordered_updates(updates)]
     for index, (at, phase) in enumerate(ordered):
         if phase is None:
             continue
@@ -244,12 +208,6 @@ def _phase_rows(updates: Sequence[Row], final: bool) -> list[_PhaseRow]:
         elif phase not in FINAL_PHASES:
             row.open_ended = not final
     return [rows[p] for p in (*INCIDENT_PHASES, *MAINTENANCE_PHASES) if p in rows]
-
-
-def duration(incident: Row) -> dt.timedelta | None:
-    """Start to resolution; None while unresolved."""
-    resolved = incident["resolved_at"]
-    return resolved - incident["started_at"] if resolved is not None else None
 
 
 # -- rendering --------------------------------------------------------------------------------
@@ -299,7 +257,7 @@ def render_report(items: Sequence[ExportItem], *, zone: dt.tzinfo | None, period
         lines.append(
             f"| {format_time(row['started_at'], zone)} | {inline(row['vendor'])} "
             f"| {inline(row['impact'])} | {_phase_name(row['phase'])} "
-            f"| {_duration_text(row)} | {inline(row['title'])} |"
+            f"| {_duration_text(row, item.updates)} | {inline(row['title'])} |"
         )
     for item in ordered:
         lines += ["", "---", ""]
@@ -311,7 +269,7 @@ def _incident_lines(item: ExportItem, zone: dt.tzinfo | None, level: int) -> lis
     row = item.incident
     heading = "#" * level
     sub = "#" * (level + 1)
-    updates = _ordered(item.updates)
+    updates = ordered_updates(item.updates)
     lines = [f"{heading} {inline(row['title'])}", ""]
     kind = str(row["kind"])
     facts = [
@@ -321,8 +279,9 @@ def _incident_lines(item: ExportItem, zone: dt.tzinfo | None, level: int) -> lis
         ("Started", format_time(row["started_at"], zone)),
     ]
     if row["resolved_at"] is not None:
-        took = format_duration(duration(row))
-        facts.append(("Resolved", f"{format_time(row['resolved_at'], zone)} (after {took})"))
+        took = _duration_text(row, updates)
+        how = f"{ONE_UPDATE}: duration {UNKNOWN}" if took == UNKNOWN else f"after {took}"
+        facts.append(("Resolved", f"{format_time(row['resolved_at'], zone)} ({how})"))
     if row.get("scheduled_for") is not None:
         window = format_time(row["scheduled_for"], zone)
         if row.get("scheduled_until") is not None:
@@ -385,13 +344,14 @@ def _phase_table(row: Row, updates: Sequence[Row], zone: dt.tzinfo | None) -> li
         )
     lines.append("")
     if str(row["kind"]) == Kind.MAINTENANCE:
-        lines.append(f"**Took:** {_duration_text(row)}")
+        lines.append(f"**Took:** {_duration_text(row, updates)}")
         return lines
     times = phase_times(row, updates)
     lines.append(
         f"**Time to identify:** {format_duration(times.identify)} · "
         f"**to remediate:** {format_duration(times.remediate)} · "
-        f"**to resolve:** {_duration_text(row)}"
+        f"**to resolve:** {_duration_text(row, updates)}"
+        + (f" ({ONE_UPDATE})" if times.resolve_unknown else "")
     )
     return lines
 
@@ -419,16 +379,17 @@ def _vendor_table(items: Sequence[ExportItem], vendors: Sequence[str]) -> list[s
     if len(vendors) > 1:
         groups.append(("**All vendors**", list(items)))
     for name, group in groups:
-        spans = [d for d in (duration(i.incident) for i in group) if d is not None]
+        times = [phase_times(i.incident, i.updates) for i in group]
+        spans = [t.resolve for t in times if t.resolve is not None]
+        resolved = sum(1 for t in times if t.resolved)
         total = sum(spans, dt.timedelta()) if spans else None
         median = (
             dt.timedelta(seconds=statistics.median(s.total_seconds() for s in spans))
             if spans
             else None
         )
-        lines.append(
-            f"| {name} | {len(group)} | {len(spans)} | {_or_dash(total)} | {_or_dash(median)} |"
-        )
+        typical = f"{format_duration(median)} (n={len(spans)})" if median is not None else "-"
+        lines.append(f"| {name} | {len(group)} | {resolved} | {_or_dash(total)} | {typical} |")
     return lines
 
 
@@ -436,9 +397,11 @@ def _or_dash(value: dt.timedelta | None) -> str:
     return format_duration(value) if value is not None else "-"
 
 
-def _duration_text(row: Row) -> str:
-    span = duration(row)
-    return format_duration(span) if span is not None else "ongoing"
+def _duration_text(row: Row, updates: Sequence[Row]) -> str:
+    times = phase_times(row, updates)
+    if times.resolve is not None:
+        return format_duration(times.resolve)
+    return UNKNOWN if times.resolve_unknown else "ongoing"
 
 
 def _scope(period: Period, zone: dt.tzinfo | None) -> str:

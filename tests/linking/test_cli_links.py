@@ -11,7 +11,13 @@ import pytest
 from incident_feed.cli import main
 from incident_feed.store.database import Store
 from tests.linking.posts import seed_posts
-from tests.linking.test_links import STATUS_ID, THREAD, store_posts, store_status
+from tests.linking.test_links import (
+    STATUS_ID,
+    THREAD,
+    store_other_vendor,
+    store_posts,
+    store_status,
+)
 from tests.test_cli import CONFIG
 
 
@@ -85,7 +91,11 @@ def test_stats_prints_per_vendor_figures(
 ) -> None:
     text = output(cfg, capsys, "stats", "--since", "2024-12-01")
     [row] = [line for line in text.splitlines() if line.startswith("OpenAI")]
-    assert row.split() == ["OpenAI", "1", "0s", "1h", "58m", "4h", "28m", "+28m", "1", "of", "1"]
+    assert row.split() == [
+        "OpenAI", "1", "0s", "(n=1)", "1h", "58m", "(n=1)", "4h", "28m", "(n=1)",
+        "+28m", "(n=1)", "1", "of", "1",
+    ]  # fmt: skip
+    assert "n: how many incidents each median rests on." in text
     [figures] = json.loads(output(cfg, capsys, "stats", "--since", "2024-12-01", "--json"))
     assert figures["median_announcement_lag_s"] == 1680.0
 
@@ -98,3 +108,30 @@ def test_unlink_from_the_command_line(cfg: list[str], capsys: pytest.CaptureFixt
     assert main([*cfg, "unlink", THREAD]) == 1
     assert main([*cfg, "link", THREAD, STATUS_ID]) == 0
     assert "(manual, confidence 1.00): linked by hand" in output(cfg, capsys, "show", THREAD)
+
+
+def test_link_refusals_exit_1_with_a_message(
+    cfg: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main([*cfg, "link", THREAD, THREAD]) == 1
+    assert f"incident-feed: cannot link '{THREAD}' to itself" in capsys.readouterr().err
+    assert main([*cfg, "link", STATUS_ID, THREAD]) == 1  # THREAD -> STATUS_ID exists
+    assert f"already linked: {THREAD} -> {STATUS_ID} (auto)" in capsys.readouterr().err
+    text = output(cfg, capsys, "show", STATUS_ID)
+    assert text.count(f"same as {THREAD}") == 1
+
+
+def test_link_across_vendors_needs_force(
+    cfg: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = Store.open(f"sqlite:///{cfg[3]}")
+    github_id = store_other_vendor(store)
+    store.close()
+    capsys.readouterr()
+    assert main([*cfg, "link", github_id, STATUS_ID]) == 1
+    err = capsys.readouterr().err
+    assert f"{github_id} is GitHub's and {STATUS_ID} is OpenAI's" in err
+    assert "--force" in err
+    assert main([*cfg, "link", "--force", github_id, STATUS_ID]) == 0
+    assert f"same as {github_id} (manual, " in output(cfg, capsys, "show", STATUS_ID)
