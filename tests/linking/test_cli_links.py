@@ -134,4 +134,7 @@ def test_link_across_vendors_needs_force(
     assert f"{github_id} is GitHub's and {STATUS_ID} is OpenAI's" in err
     assert "--force" in err
     assert main([*cfg, "link", "--force", github_id, STATUS_ID]) == 0
-    assert f"same as {github_id} (manual, " in output(cfg, capsys, "show", STATUS_ID)
+    # Forced, they are one outage (seen from its head, whichever that is).
+    shown = output(cfg, capsys, "show", STATUS_ID)
+    assert "(manual, confidence 1.00): linked by hand" in shown
+    assert f"same as {github_id} " in shown or f"same as {STATUS_ID} " in shown
