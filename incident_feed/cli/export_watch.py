@@ -13,6 +13,8 @@ import logging
 import os
 import sys
 import tempfile
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -233,7 +235,34 @@ def cmd_collect(args: argparse.Namespace, config: Config) -> int:
         f"{totals.updates_changed} changed" + ("; stopped early" if stop.is_set() else ""),
         file=sys.stderr,
     )
+    if failed and len(failed) == len(report.outcomes):
+        print(f"incident-feed: {every_source_failed(failed)}", file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+# Why a source failed, as a person would say it: the first phrase its error starts with.
+_FAILURE_KINDS = (
+    ("cannot resolve", "no name resolved"),
+    ("cannot connect", "no connection"),
+    ("timed out", "timed out"),
+    ("refusing", "address refused"),
+)
+
+
+def every_source_failed(failed: Sequence[Any]) -> str:
+    """One sentence for a run where nothing succeeded: how many failed how, and what to try."""
+    kinds = Counter(
+        next((label for phrase, label in _FAILURE_KINDS if phrase in str(o.error)), "other error")
+        for o in failed
+    )
+    how = ", ".join(f"{n} {label}" for label, n in kinds.most_common())
+    network = kinds["no name resolved"] + kinds["no connection"] + kinds["timed out"]
+    hint = (
+        " No network? `make demo` shows the product offline on the payloads the repo ships."
+        if network * 2 >= len(failed)
+        else " `incident-feed sources` shows each source's error."
+    )
+    return f"every source failed ({how}).{hint}"
 
 
 def cmd_import(args: argparse.Namespace, config: Config) -> int:

@@ -187,33 +187,43 @@ def cmd_show(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_sources(args: argparse.Namespace, config: Config) -> int:
+    """Each source's health: configured ones in config order (inactive ones marked), then those
+    only the database remembers."""
     from incident_feed.outputs.json_contract import source_json
 
     store = open_store(args, config)
     states = store.source_states()
     items = [
-        source_json(states.get(s.name), s.name, s.vendor, s.kind, s.url) for s in config.sources
+        source_json(states.get(s.name), s.name, s.vendor, s.kind, s.url)
+        | {"active": s.active, "configured": True}
+        for s in config.sources
     ]
     configured = {s.name for s in config.sources}
     items += [
         source_json(state, name, state["vendor"], state["kind"], state["url"])
+        | {"active": False, "configured": False}
         for name, state in sorted(states.items())
         if name not in configured
     ]
     if args.json:
-        json.dump(items, sys.stdout, indent=2, ensure_ascii=False)
-        print()
+        _dump(items)
         return EXIT_OK
+    zone = display_zone(config)
     for item in items:
-        if item["consecutive_failures"]:
+        if not item["configured"]:
+            health = "not configured"
+        elif not item["active"]:
+            health = "inactive"
+        elif item["consecutive_failures"]:
             health = f"FAILING x{item['consecutive_failures']}"
         elif item["last_success_at"]:
             health = "ok"
         else:
             health = "never collected"
+        state = states.get(item["name"]) or {}
         print(
             f"{safe(item['name']):<28} {safe(item['kind']):<11} {health:<16} "
-            f"last ok {item['last_success_at'] or '-'}"
+            f"last ok {format_local(state.get('last_success_at'), zone)}"
         )
         if item["last_error"]:
             print(f"    {safe(item['last_error'])}")
