@@ -47,12 +47,12 @@ from typing import Any
 import yaml
 
 from benchmarks.common import FIXTURES, history_files, machine
+from incident_feed.enums import Kind, Phase
 from incident_feed.normalize.drafts import Context, IncidentDraft
 from incident_feed.normalize.feed import parse_feed
 from incident_feed.normalize.gcp import parse_gcp
 from incident_feed.normalize.phases import LABELS, Classification, classify_post
 from incident_feed.normalize.statuspage import parse_statuspage
-from incident_feed.store.model import Kind, Phase
 
 NOW = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
 INV, IDE, REM, MON, RES = (

@@ -57,11 +57,11 @@ COUNTED = re.compile(rb"\d of [\d,]+(?![\d,+])")
 
 def build(path: Path) -> None:
     from incident_feed.config import load_config, slugify
+    from incident_feed.enums import Phase
     from incident_feed.normalize.drafts import Context, IncidentDraft, Stamp
     from incident_feed.sources.base import Document
     from incident_feed.sources.registry import collector_for
     from incident_feed.store.database import Store
-    from incident_feed.store.model import Phase
 
     for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         stale.unlink(missing_ok=True)

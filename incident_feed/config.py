@@ -44,7 +44,7 @@ _X_URL = re.compile(
     r"^https://(?:www\.|mobile\.)?(?:x|twitter)\.com/(?P<user>[A-Za-z0-9_]{1,15})/?$"
 )
 NOTIFY_EVENTS = ("new", "phase", "resolved")
-# model.IMPACT_ORDER's values, least severe first (not imported: config stays free of sqlmodel).
+# enums.IMPACT_ORDER's values, least severe first (kept here: config imports no other layer).
 IMPACTS = ("unknown", "none", "maintenance", "minor", "major", "critical")
 MIN_INTERVAL = 1.0  # seconds; per-source and `watch --interval`
 MAX_INTERVAL = 86400.0

@@ -166,7 +166,7 @@ def test_incidents_json_does_not_import_textual(cfg: list[str]) -> None:
 # docs/benchmarks.md), the migrations (the schema fast path), the collection and TUI stacks.
 NOT_ON_READ_PATH = (
     "sqlmodel", "pydantic", "pydantic_core", "sqlalchemy.orm", "alembic", "httpx", "feedparser",
-    "bs4", "textual", "incident_feed.store.model", "incident_feed.decide.merge",
+    "bs4", "textual", "incident_feed.decide.merge",
 )  # fmt: skip
 
 

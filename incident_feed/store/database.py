@@ -37,7 +37,7 @@ from incident_feed.enums import FINAL_PHASES
 from incident_feed.errors import StoreError
 from incident_feed.redact import redact_url, redact_urls
 
-# Core tables only: the read path (`incidents`, `show`, `sources`) must not import sqlmodel,
+# Core tables only: the read path (`incidents`, `show`, `sources`) must not import
 # pydantic or the ORM (tests/test_cli.py checks). Writes import the merge logic when they run.
 from incident_feed.store.tables import INCIDENT, LINK, RECORD, RUN, SOURCE, UPDATE
 

@@ -1,9 +1,8 @@
 """The schema, defined once: SQLAlchemy Core tables.
 
-``model`` maps its sqlmodel classes onto these tables (``__table__``), and the migrations must
-build the same schema (``tests/store/test_schema.py`` compares them). Core alone, not sqlmodel,
-pydantic or the ORM: the read-only commands (``incidents --json``) import only this, which keeps
-a cold start fast.
+The migrations must build the same schema (``tests/store/test_schema.py`` compares them).
+Core alone, not the ORM: the read-only commands (``incidents --json``) import only this, which
+keeps a cold start fast. Queries return plain rows mapped by these columns.
 """
 
 from __future__ import annotations
@@ -48,8 +47,7 @@ metadata = MetaData()
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """Binds only timezone-aware datetimes (a naive one raises) and reads them back UTC-aware.
 
-    The same contract as sqlmodel's own ``UTCDateTime``, which cannot be imported without
-    importing all of sqlmodel (and pydantic). SQLite keeps no offset: values are stored in UTC.
+    SQLite keeps no offset: values are stored in UTC.
     """
 
     impl = DateTime

@@ -12,8 +12,8 @@ from dataclasses import replace
 from typing import Any
 
 from incident_feed.decide.merge import IncidentPlan, plan_incident
+from incident_feed.enums import Phase
 from incident_feed.normalize.drafts import IncidentDraft
-from incident_feed.store.model import Phase
 from tests.store.helpers import make_draft
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)

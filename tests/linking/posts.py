@@ -11,11 +11,11 @@ import json
 from pathlib import Path
 
 from incident_feed.config import SourceConfig
+from incident_feed.enums import Impact, Kind, Phase
 from incident_feed.normalize.drafts import Context, IncidentDraft, Stamp, UpdateDraft
 from incident_feed.normalize.phases import classify
 from incident_feed.normalize.statuspage import parse_statuspage
 from incident_feed.normalize.times import format_utc
-from incident_feed.store.model import Impact, Kind, Phase
 
 SEED = Path(__file__).parents[1] / "golden" / "seed" / "openai-2024-12-11.json"
 SOCIAL = SourceConfig("openai-mastodon", "OpenAI", "mastodon", "@openai@example.social")

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
+from incident_feed.enums import Phase
 from incident_feed.normalize.phases import Classification, classify_post
-from incident_feed.store.model import Phase
 from tests.conftest import FIXTURES
 
 INV, IDE, REM, MON, RES = (

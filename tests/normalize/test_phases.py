@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from incident_feed.enums import Kind, Phase
 from incident_feed.normalize.phases import NO_SIGNAL, classify, decide_phase
-from incident_feed.store.model import Kind, Phase
 
 INV, IDE, REM, MON, RES = (
     Phase.INVESTIGATING,

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
+from incident_feed.enums import Kind, Phase
 from incident_feed.errors import PayloadError
 from incident_feed.normalize import social
 from incident_feed.normalize.drafts import Context
 from incident_feed.normalize.phases import Classification
 from incident_feed.normalize.social import parse_bluesky, parse_mastodon, parse_x, title_of
-from incident_feed.store.model import Kind, Phase
 from tests.conftest import FIXTURES, NOW
 from tests.tools import social_derive as sd
 

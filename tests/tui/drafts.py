@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from incident_feed.enums import Impact, Kind, Phase
 from incident_feed.normalize.drafts import IncidentDraft, Stamp, UpdateDraft
-from incident_feed.store.model import Impact, Kind, Phase
 
 CLICK = "[@click=app.quit]x[/]"
 CLOSE = "[/]"

@@ -11,8 +11,8 @@ from rich.text import Text
 from textual.widgets import Static
 
 from incident_feed import cli
+from incident_feed.enums import Phase
 from incident_feed.store.database import Store
-from incident_feed.store.model import Phase
 from incident_feed.tui import formatting as fmt
 from incident_feed.tui.app import IncidentFeedApp
 from incident_feed.tui.exporting import export_path

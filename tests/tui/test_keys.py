@@ -13,8 +13,8 @@ import pytest
 from textual.binding import Binding
 
 from incident_feed.config import KEY_BINDING_IDS, load_config, parse_config
+from incident_feed.enums import Phase
 from incident_feed.store.database import Store
-from incident_feed.store.model import Phase
 from incident_feed.tui.app import IncidentFeedApp, run_tui
 from incident_feed.tui.screens.help import HelpScreen
 from incident_feed.tui.screens.incident import IncidentScreen

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import text
 
 from incident_feed.config import Config
+from incident_feed.enums import Phase
 from incident_feed.store import queries
 from incident_feed.store.database import Store
-from incident_feed.store.model import Phase
 from incident_feed.store.queries import (
     IncidentFilter,
     count_incidents,
