@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from incident_feed.cli import main
+from incident_feed.store.database import Store
 from tests.conftest import FIXTURES, REPO
 
 HISTORY = FIXTURES / "statuspage" / "github-incident-history"
@@ -143,12 +144,14 @@ def test_show_unknown_incident(cfg: list[str], capsys: pytest.CaptureFixture[str
 def test_sources_json_lists_configured_sources(
     cfg: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    Store.open(cfg[3]).close()  # an empty database: read commands never create one
     items = run_json(cfg, capsys, "sources", "--json")
     assert isinstance(items, list)
     assert items[0]["name"] == "github" and items[0]["last_success_at"] is None
 
 
 def test_incidents_json_does_not_import_textual(cfg: list[str]) -> None:
+    Store.open(cfg[3]).close()
     code = (
         "import sys; from incident_feed.cli import main; "
         f"rc = main({[*cfg, 'incidents', '--json']!r}); "

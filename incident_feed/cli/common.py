@@ -21,11 +21,16 @@ safe = clean_line
 safe_block = strip_unsafe
 
 
-def open_store(args: argparse.Namespace, config: Config) -> Any:
+def open_store(args: argparse.Namespace, config: Config, *, create: bool = False) -> Any:
+    """The store ``--db``, the config or the default names.
+
+    Only writing commands pass ``create=True``: a read on a mistyped path is an error
+    (:class:`~incident_feed.store.database.MissingDatabase`), never a new empty database.
+    """
     from incident_feed.store.database import Store
 
     url = args.db or config.settings.database or default_database_url()
-    return Store.open(url)
+    return Store.open(url, create=create)
 
 
 def display_zone(config: Config) -> dt.tzinfo | None:

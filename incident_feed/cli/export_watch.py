@@ -200,7 +200,7 @@ def cmd_collect(args: argparse.Namespace, config: Config) -> int:
     logged_to_stderr = args.log_file is None and not interactive
     if args.log_file is not None or logged_to_stderr:
         setup_logging(args.log_file)
-    store = open_store(args, config)
+    store = open_store(args, config, create=True)
     lock = CollectorLock.for_store(store)
     if not lock.acquire():
         return _locked(lock, args)
@@ -270,7 +270,7 @@ def cmd_import(args: argparse.Namespace, config: Config) -> int:
     from incident_feed.cli.importing import cmd_import as import_files
     from incident_feed.schedule import CollectorLock
 
-    store = open_store(args, config)
+    store = open_store(args, config, create=True)
     lock = CollectorLock.for_store(store)
     if not lock.acquire():
         return _locked(lock, args)
@@ -286,7 +286,7 @@ def cmd_watch(args: argparse.Namespace, config: Config) -> int:
     from incident_feed.sources.http import Fetcher, make_client
 
     setup_logging(args.log_file)
-    store = open_store(args, config)
+    store = open_store(args, config, create=True)
     names = args.source or [s.name for s in config.sources if s.active]
     sources = [config.source(name) for name in names]
     if not sources:

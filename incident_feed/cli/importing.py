@@ -27,7 +27,7 @@ def cmd_import(args: argparse.Namespace, config: Config, store: Any = None) -> i
         or (f"{slugify(vendor_name)}-{args.kind}")
     )
     source = SourceConfig(name=name, vendor=vendor_name, kind=args.kind, url="file://import")
-    store = store or open_store(args, config)
+    store = store or open_store(args, config, create=True)
     files: list[Path] = args.files
     bar = _ProgressBar(len(files), sys.stderr) if sys.stderr.isatty() else None
 

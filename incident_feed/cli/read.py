@@ -70,10 +70,10 @@ def cmd_incidents(args: argparse.Namespace, config: Config) -> int:
         details = outage_details(store, [row.id for row in rows])
         _dump([outage_json(d, with_updates=args.with_updates) for d in details])
         return EXIT_OK
-    if not rows:
-        print("No incidents stored yet. Run `incident-feed collect` (or `make demo`).")
-        return EXIT_OK
     zone = display_zone(config)
+    if not rows:
+        print(_nothing_listed(store, zone))
+        return EXIT_OK
     now = dt.datetime.now(dt.UTC)
     for row in rows:
         phase = "ended?" if row.ended_assumed else row.phase
@@ -115,6 +115,19 @@ def _print_records(store: Any, outage_ids: list[str], as_json: bool) -> int:
                 f"outage {d.id}  {safe(member['title'])}"
             )
     return EXIT_OK
+
+
+def _nothing_listed(store: Any, zone: dt.tzinfo | None) -> str:
+    """Why the list is empty: an empty database, or filters that match nothing of what is there."""
+    from incident_feed.store.database import IncidentQuery
+    from incident_feed.store.queries import IncidentFilter, count_incidents
+
+    stored = count_incidents(store, IncidentFilter())
+    if not stored:
+        return "No incidents stored yet. Run `incident-feed collect` (or `make demo`)."
+    newest = store.incidents(IncidentQuery(limit=1))
+    latest = f"; newest {format_local(newest[0]['started_at'], zone)}" if newest else ""
+    return f"No incidents match these filters ({stored:,} stored{latest})."
 
 
 def cmd_show(args: argparse.Namespace, config: Config) -> int:

@@ -94,7 +94,7 @@ def cmd_stats(args: argparse.Namespace, config: Config) -> int:
 def cmd_link(args: argparse.Namespace, config: Config) -> int:
     from incident_feed.decide.links import manual_link
 
-    store = open_store(args, config)
+    store = open_store(args, config, create=True)
     manual_link(store, args.thread, args.target, dt.datetime.now(dt.UTC), force=args.force)
     print(f"linked {args.thread} -> {args.target}", file=sys.stderr)
     return EXIT_OK
@@ -103,7 +103,7 @@ def cmd_link(args: argparse.Namespace, config: Config) -> int:
 def cmd_unlink(args: argparse.Namespace, config: Config) -> int:
     from incident_feed.decide.links import unlink
 
-    store = open_store(args, config)
+    store = open_store(args, config, create=True)
     undone = unlink(store, args.incident, args.other, dt.datetime.now(dt.UTC))
     if not undone:
         print(f"incident-feed: {args.incident} has no such link", file=sys.stderr)

@@ -30,7 +30,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from incident_feed.enums import FINAL_PHASES
@@ -53,9 +53,11 @@ __all__ = [
     "UPDATE",
     "ApplyStats",
     "IncidentQuery",
+    "MissingDatabase",
     "Store",
     "create_store_engine",
     "normalize_database_url",
+    "sqlite_path",
 ]
 
 _CHUNK = 500
@@ -102,13 +104,36 @@ class IncidentQuery:
     ids: tuple[str, ...] = ()
 
 
-def normalize_database_url(url: str) -> str:
-    """``postgresql://`` -> the psycopg 3 driver; a bare path -> SQLite."""
-    if url.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
+def normalize_database_url(url: str) -> URL:
+    """``postgresql://`` -> the psycopg 3 driver; a bare path -> SQLite, taken literally.
+
+    A path is never parsed as a URL: ``we?ird.db`` is a file of that name, not ``we`` with a
+    query string.
+    """
     if "://" not in url:
-        return f"sqlite:///{Path(url).expanduser()}"
-    return url
+        return URL.create("sqlite", database=str(Path(url).expanduser()))
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(f"not a database URL: {url!r}") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The file a SQLite URL names; None for other databases and in-memory ones."""
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database).expanduser()
+
+
+class MissingDatabase(StoreError):
+    """A read command named a SQLite database that does not exist (nothing was created)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"no database at {path}; run `incident-feed collect` or `make demo` first")
+        self.path = path
 
 
 class Store:
@@ -119,9 +144,13 @@ class Store:
         self.dialect = engine.dialect.name
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True) -> Store:
-        """Open (creating and migrating as needed) the database at ``url``."""
-        engine = create_store_engine(url)
+    def open(cls, url: str, *, migrate: bool = True, create: bool = True) -> Store:
+        """Open (creating and migrating as needed) the database at ``url``.
+
+        With ``create=False`` (the read commands) a SQLite file that does not exist is
+        :class:`MissingDatabase`, and neither the file nor its directory is created.
+        """
+        engine = create_store_engine(url, create=create)
         store = cls(engine)
         if migrate:
             from incident_feed.store.schema import ensure_schema
@@ -490,17 +519,22 @@ class Store:
         )
 
 
-def create_store_engine(url: str) -> Engine:
-    """An engine with the project's SQLite settings (or plain PostgreSQL)."""
-    url = normalize_database_url(url)
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise StoreError(f"not a database URL: {url!r}") from None
+def create_store_engine(url: str, *, create: bool = True) -> Engine:
+    """An engine with the project's SQLite settings (or plain PostgreSQL).
+
+    ``create=False``: a SQLite file that does not exist is :class:`MissingDatabase` (nothing is
+    created); PostgreSQL is unaffected.
+    """
+    parsed = normalize_database_url(url)
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_path(parsed)
+        if path is not None and not create and not path.exists():
+            raise MissingDatabase(path)
+        if path is not None and create:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create {path.parent}: {exc.strerror or exc}") from None
         try:
             engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         except SQLAlchemyError as exc:
