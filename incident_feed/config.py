@@ -4,6 +4,7 @@ file, the key and the reason. Secrets never live here: only names of environment
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import re
 import shlex
@@ -85,6 +86,16 @@ class Limits:
     max_body_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
 
+
+# ``[settings.limits]`` key -> (minimum, maximum, whole number). Out of range is a config error.
+LIMIT_BOUNDS: dict[str, tuple[float, float, bool]] = {
+    "connect_timeout": (0.001, 300.0, False),
+    "read_timeout": (0.001, 3600.0, False),
+    "deadline": (0.001, 3600.0, False),
+    "max_body_bytes": (1, 1024**3, True),  # 1 GiB: also the largest file `import` reads
+    "max_redirects": (0, 20, True),
+}
+MAX_CONFIG_BYTES = 1024 * 1024  # a config file past this is a mistake (or /dev/zero)
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -245,15 +256,26 @@ def find_config(explicit: str | os.PathLike[str] | None) -> Path:
 
 def load_config(path: Path) -> Config:
     """Read and validate one config file."""
+    from incident_feed.files import read_regular_file
+
+    if not path.exists() and not path.is_symlink():
+        raise ConfigError(f"{path}: no such config file")
+    # Never a FIFO (blocks), a device (/dev/zero never ends) or a file no config could need.
+    body = read_regular_file(path, MAX_CONFIG_BYTES)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = tomllib.loads(body.decode("utf-8"))
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return parse_config(raw, path)
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise ConfigError(f"{path}: not valid TOML: {str(exc)[:120]}") from None
+    try:
+        return parse_config(raw, path)
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply") from None
 
 
 def parse_config(raw: Mapping[str, Any], path: Path | None) -> Config:
@@ -298,6 +320,8 @@ def parse_duration(text: str) -> float:
     if not match:
         raise ValueError(f"{text!r} is not a duration like 90s, 5m or 1h")
     value = float(match.group(1)) * {"s": 1, "m": 60, "h": 3600}[match.group(2) or "s"]
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:40]!r} is too long a duration")
     if value <= 0:
         raise ValueError(f"{text!r} must be more than zero")
     return value
@@ -323,14 +347,11 @@ def _settings(raw: object, where: str) -> Settings:
     defaults = Limits()
     _only(limits_raw, set(Limits.__dataclass_fields__), where, "settings.limits")
     limits = Limits(
-        connect_timeout=_number(limits_raw, "connect_timeout", defaults.connect_timeout, where),
-        read_timeout=_number(limits_raw, "read_timeout", defaults.read_timeout, where),
-        deadline=_number(limits_raw, "deadline", defaults.deadline, where),
-        max_body_bytes=int(_number(limits_raw, "max_body_bytes", defaults.max_body_bytes, where)),
-        max_redirects=int(_number(limits_raw, "max_redirects", defaults.max_redirects, where, 0)),
+        **{
+            key: _number(limits_raw, key, getattr(defaults, key), where, *bounds)
+            for key, bounds in LIMIT_BOUNDS.items()
+        }
     )
-    if limits.max_redirects > 20:
-        raise ConfigError(f"{where}: settings.limits.max_redirects: at most 20")
     timezone = _string(table, "timezone", where, "settings", default="local")
     _check_timezone(timezone, where)
     return Settings(
@@ -609,14 +630,28 @@ def _bool(table: Mapping[str, Any], key: str, where: str, at: str, default: bool
 
 
 def _number(
-    table: Mapping[str, Any], key: str, default: float, where: str, minimum: float = 1e-9
-) -> float:
+    table: Mapping[str, Any],
+    key: str,
+    default: float,
+    where: str,
+    minimum: float,
+    maximum: float,
+    whole: bool,
+) -> Any:
+    """A finite number within ``minimum..maximum`` (an int when ``whole``)."""
     value = table.get(key, default)
+    at = f"{where}: settings.limits.{key}"
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{where}: settings.limits.{key}: must be a number")
+        raise ConfigError(f"{at}: must be a number")
+    if not math.isfinite(value):
+        raise ConfigError(f"{at}: must be a finite number, not {value!r}")
+    if whole and value != int(value):
+        raise ConfigError(f"{at}: must be a whole number")
     if value < minimum:
-        raise ConfigError(f"{where}: settings.limits.{key}: must be at least {minimum:g}")
-    return float(value)
+        raise ConfigError(f"{at}: must be at least {minimum:g}, not {value:g}")
+    if value > maximum:
+        raise ConfigError(f"{at}: must be at most {maximum:g}, not {value:g}")
+    return int(value) if whole else float(value)
 
 
 def _unique(names: list[str], where: str, table: str, key: str) -> None:

@@ -14,6 +14,7 @@ from incident_feed.normalize.times import in_zone
 from incident_feed.paths import default_database_url
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+MAX_COUNT = 1_000_000  # largest --limit (and other counts) a command accepts
 _RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
 
 # Belt and braces: stored text is already clean, but a shared database has other writers.
@@ -47,7 +48,15 @@ def parse_since(text: str) -> dt.datetime:
     match = _RELATIVE.match(text.strip())
     if match:
         unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[match.group(2)]
-        return dt.datetime.now(dt.UTC) - dt.timedelta(**{unit: int(match.group(1))})
+        digits = match.group(1)
+        try:
+            if len(digits) > 12:
+                raise OverflowError
+            return dt.datetime.now(dt.UTC) - dt.timedelta(**{unit: int(digits)})
+        except OverflowError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} reaches back before the year 1; use an ISO date like 2010-01-01"
+            ) from None
     try:
         value = dt.datetime.fromisoformat(text.strip())
     except ValueError:
@@ -58,8 +67,11 @@ def parse_since(text: str) -> dt.datetime:
 
 
 def positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
+    """A count from the command line: 1..MAX_COUNT, ASCII digits only."""
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    if len(text) > 12 or int(text) > MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"{text!r} is more than {MAX_COUNT:,}")
     return int(text)
 
 

@@ -26,8 +26,9 @@ from incident_feed.cli.common import (
     display_zone,
     open_store,
     outcome_line,
+    positive_int,
 )
-from incident_feed.config import MIN_INTERVAL, Config, parse_duration
+from incident_feed.config import MAX_INTERVAL, MIN_INTERVAL, Config, parse_duration
 
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another collector holds the lock (only with --fail-if-locked)
 DEFAULT_INTERVAL = 300.0
@@ -338,10 +339,9 @@ def _interval(text: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
     if seconds < MIN_INTERVAL:
         raise argparse.ArgumentTypeError(f"{text!r} is shorter than {MIN_INTERVAL:g}s")
+    if seconds > MAX_INTERVAL:
+        raise argparse.ArgumentTypeError(f"{text!r} is longer than {MAX_INTERVAL:g}s")
     return seconds
 
 
-def _count(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return int(text)
+_count = positive_int
