@@ -74,6 +74,7 @@ class Ingested:
     stats: ApplyStats = field(default_factory=ApplyStats)
     problems: list[ItemProblem] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    failed: set[str] = field(default_factory=set)  # urls of the documents the errors are about
     ignored: int = 0  # items read fine that are not incident updates
     deleted: int = 0  # stored updates marked deleted upstream
 
@@ -107,12 +108,14 @@ def ingest(
 ) -> Ingested:
     """Parse documents and store their drafts; shared by ``collect`` and ``import``.
 
-    A document that is not what the kind expects is one error naming it; the drafts of the
-    other documents are still stored. With ``mark_deleted`` (a live collection, not an import of
-    old files), stored updates missing from the span of a social timeline the documents cover
-    are marked deleted; only when every document was read whole.
+    A document that is not what the kind expects, or whose drafts cannot be stored, is one
+    error naming it; the drafts of the other documents are still stored. With ``mark_deleted``
+    (a live collection, not an import of old files), stored updates missing from the span of a
+    social timeline the documents cover are marked deleted; only when every document was read
+    whole.
     """
     drafts: list[IncidentDraft] = []
+    origin: dict[str, str] = {}  # draft native id -> the document it came from
     result = Ingested()
     context = Context(source.name, source.kind, source.vendor, clock())
     spans: list[Seen | None] = []
@@ -121,10 +124,18 @@ def ingest(
             parsed = collector.parse(document, context)
         except SourceError as exc:
             result.errors.append(f"{redact_url(document.url)}: {exc}")
+            result.failed.add(document.url)
+        except Exception as exc:  # a bug on one document must not lose the others
+            # The traceback for a log file (INFO: not printed when logging is not set up);
+            # the error itself is reported with the others.
+            log.info("internal error parsing %s", redact_url(document.url), exc_info=True)
+            result.errors.append(f"{redact_url(document.url)}: {_internal(exc)}")
+            result.failed.add(document.url)
         else:
             for draft in parsed.drafts:
                 if (reason := unstorable(draft)) is None:
                     drafts.append(draft)
+                    origin[draft.native_id] = document.url
                 else:
                     label = f"{draft.kind.value} {clean_line(draft.native_id)[:60]}"
                     result.problems.append(ItemProblem(label, reason))
@@ -136,8 +147,7 @@ def ingest(
     if source.kind in SOCIAL_KINDS:
         drafts = thread_posts(store, source.name, source.vendor, drafts)
     for start in range(0, len(drafts), APPLY_BATCH):
-        batch = drafts[start : start + APPLY_BATCH]
-        result.stats.add(store.apply(source.name, source.kind, batch, context.now))
+        _apply(store, source, drafts[start : start + APPLY_BATCH], origin, context.now, result)
     known = [span for span in spans if span is not None]
     if mark_deleted and known and len(known) == len(spans) and not result.errors:
         seen = functools.reduce(operator.or_, known)  # the pages are contiguous: one span
@@ -145,6 +155,42 @@ def ingest(
     if result.stats.changed_ids:
         link_changed(store, source.vendor, result.stats.changed_ids, context.now)
     return result
+
+
+def _apply(
+    store: Store,
+    source: SourceConfig,
+    batch: list[IncidentDraft],
+    origin: Mapping[str, str],
+    now: dt.datetime,
+    result: Ingested,
+) -> None:
+    """Store one batch in one transaction; when a value in it cannot be stored, store it again
+    document by document, so only the documents holding bad values fail (each one named).
+    A database that fails (locked, gone, full) is not a document's fault: that still raises."""
+    try:
+        result.stats.add(store.apply(source.name, source.kind, batch, now))
+        return
+    except IncidentFeedError:
+        raise
+    except Exception:
+        log.info("a batch of %s could not be stored; storing it document by document", source.name)
+    by_document: dict[str | None, list[IncidentDraft]] = {}
+    for draft in batch:
+        by_document.setdefault(origin.get(draft.native_id), []).append(draft)
+    for url, drafts in by_document.items():
+        try:
+            result.stats.add(store.apply(source.name, source.kind, drafts, now))
+        except IncidentFeedError:
+            raise
+        except Exception as exc:
+            log.info("cannot store the drafts of %s", redact_url(url or source.name), exc_info=True)
+            result.errors.append(f"{redact_url(url or source.name)}: cannot store it: {_internal(exc)}")
+            result.failed.add(url or source.name)
+
+
+def _internal(exc: BaseException) -> str:
+    return f"internal error ({type(exc).__name__}: {str(exc)[:300]}); please report it"
 
 
 @dataclass(slots=True)

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from incident_feed.cli.common import EXIT_FAILED, EXIT_OK, open_store, safe
 from incident_feed.config import Config, SourceConfig
 from incident_feed.errors import ConfigError
+from incident_feed.files import check_regular_file, read_regular_file
+
+if TYPE_CHECKING:
+    from incident_feed.sources.base import Document
 
 
 def cmd_import(args: argparse.Namespace, config: Config, store: Any = None) -> int:
@@ -28,15 +33,27 @@ def cmd_import(args: argparse.Namespace, config: Config, store: Any = None) -> i
     )
     source = SourceConfig(name=name, vendor=vendor_name, kind=args.kind, url="file://import")
     store = store or open_store(args, config, create=True)
-    files: list[Path] = args.files
-    bar = _ProgressBar(len(files), sys.stderr) if sys.stderr.isatty() else None
+    # Refused up front, by stat alone: a directory, a FIFO (reading blocks), a device
+    # (/dev/zero never ends) or a file larger than any body `collect` would accept.
+    cap = config.settings.limits.max_body_bytes
+    files: list[Path] = []
+    refused: list[str] = []
+    for path in args.files:
+        try:
+            check_regular_file(path, cap)
+        except ConfigError as exc:
+            refused.append(str(exc))
+        else:
+            files.append(path)
+    bar = _ProgressBar(len(files), sys.stderr) if sys.stderr.isatty() and files else None
 
-    def documents() -> Any:
+    def documents() -> Iterator[Document]:
         for path in files:
             try:
-                body = path.read_bytes()
-            except OSError as exc:
-                raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+                body = read_regular_file(path, cap)
+            except ConfigError as exc:
+                refused.append(str(exc))
+                continue
             yield Document(url=str(path), body=body, headers=_guess_headers(path))
 
     ingested = ingest(
@@ -47,17 +64,19 @@ def cmd_import(args: argparse.Namespace, config: Config, store: Any = None) -> i
         bar.done()
     for problem in ingested.problems:
         print(f"incident-feed: {name}: skipped {safe(str(problem))}", file=sys.stderr)
-    for error in ingested.errors:
+    for error in [*refused, *ingested.errors]:
         print(f"incident-feed: {name}: {safe(error)}", file=sys.stderr)
     stats = ingested.stats
+    failed = len(refused) + len(ingested.failed)
+    total = len(args.files)
     print(
-        f"imported {len(files) - len(ingested.errors)} of {len(files)} files as source {name!r}: "
+        f"imported {total - failed} of {total} files as source {name!r}: "
         f"{stats.incidents_new} new incidents, {stats.incidents_changed} changed; "
         f"{stats.updates_new} new updates, {stats.updates_changed} changed; "
-        f"{len(ingested.problems)} items skipped",
+        f"{len(ingested.problems)} items skipped" + (f"; {failed} files failed" if failed else ""),
         file=sys.stderr,
     )
-    return EXIT_FAILED if ingested.errors else EXIT_OK
+    return EXIT_FAILED if failed or ingested.errors else EXIT_OK
 
 
 def _matching_source(config: Config, vendor: str, kind: str) -> str | None:
