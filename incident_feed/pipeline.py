@@ -27,7 +27,14 @@ from incident_feed.config import SOCIAL_KINDS, Config, SourceConfig
 from incident_feed.decide.links import link_changed
 from incident_feed.decide.threads import thread_posts
 from incident_feed.errors import IncidentFeedError, RateLimited, SourceError
-from incident_feed.normalize.drafts import Context, IncidentDraft, ItemProblem, Seen, unstorable
+from incident_feed.normalize.drafts import (
+    MAX_ITEMS,
+    Context,
+    IncidentDraft,
+    ItemProblem,
+    Seen,
+    unstorable,
+)
 from incident_feed.normalize.text import clean_line
 from incident_feed.redact import redact_url, redact_urls
 from incident_feed.sources.base import Collector, Document, Fetched
@@ -105,6 +112,7 @@ def ingest(
     on_document: Callable[[Document], None] | None = None,
     *,
     mark_deleted: bool = False,
+    max_items: int | None = MAX_ITEMS,
 ) -> Ingested:
     """Parse documents and store their drafts; shared by ``collect`` and ``import``.
 
@@ -112,12 +120,14 @@ def ingest(
     error naming it; the drafts of the other documents are still stored. With ``mark_deleted``
     (a live collection, not an import of old files), stored updates missing from the span of a
     social timeline the documents cover are marked deleted; only when every document was read
-    whole.
+    whole. ``max_items`` bounds the items read from one document (None: all of them, for
+    imports); items dropped over it are an error naming the document and the count, while the
+    items read are still stored.
     """
     drafts: list[IncidentDraft] = []
     origin: dict[str, str] = {}  # draft native id -> the document it came from
     result = Ingested()
-    context = Context(source.name, source.kind, source.vendor, clock())
+    context = Context(source.name, source.kind, source.vendor, clock(), max_items)
     spans: list[Seen | None] = []
     for document in documents:
         try:
@@ -139,6 +149,12 @@ def ingest(
                 else:
                     label = f"{draft.kind.value} {clean_line(draft.native_id)[:60]}"
                     result.problems.append(ItemProblem(label, reason))
+            dropped = sum(p.dropped for p in parsed.problems)
+            if dropped:
+                result.errors.append(
+                    f"{redact_url(document.url)}: {dropped:,} items dropped, over the limit of "
+                    f"{max_items:,} items read from one document"
+                )
             result.problems += parsed.problems
             result.ignored += parsed.ignored
             spans.append(parsed.seen)

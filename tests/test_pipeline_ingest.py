@@ -77,3 +77,34 @@ def test_a_parser_bug_fails_its_document_alone(
     assert result.failed == {docs[1].url}
     assert "internal error (KeyError" in result.errors[0]
     assert store.count("incident") == 2
+
+
+def big_statuspage(count: int) -> bytes:
+    """A Statuspage ``incidents.json`` holding ``count`` incidents (copies of a real one)."""
+    path = sorted(HISTORY.glob("0*.json"))[0]
+    template = json.loads(path.read_text(encoding="utf-8"))["incident"]
+    incidents = []
+    for index in range(count):
+        item = json.loads(json.dumps(template))
+        item["id"] = f"big{index:06d}"
+        for number, update in enumerate(item.get("incident_updates", [])):
+            update["id"] = f"big{index:06d}u{number}"
+            update["incident_id"] = item["id"]
+        incidents.append(item)
+    return json.dumps({"incidents": incidents}).encode()
+
+
+def test_items_over_the_limit_are_an_error_with_the_count(store: Store, clock: Any) -> None:
+    document = Document(url="big.json", body=big_statuspage(30), headers={})
+    result = ingest(store, SOURCE, collector_for("statuspage"), [document], clock, max_items=25)
+    assert result.errors == [
+        "big.json: 5 items dropped, over the limit of 25 items read from one document"
+    ]
+    assert store.count("incident") == 25  # what was read is still stored
+    assert not result.failed
+
+
+def test_without_a_limit_every_item_is_read(store: Store, clock: Any) -> None:
+    document = Document(url="big.json", body=big_statuspage(30), headers={})
+    result = ingest(store, SOURCE, collector_for("statuspage"), [document], clock, max_items=None)
+    assert result.errors == [] and store.count("incident") == 30

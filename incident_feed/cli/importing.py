@@ -59,6 +59,7 @@ def cmd_import(args: argparse.Namespace, config: Config, store: Any = None) -> i
     ingested = ingest(
         store, source, collector_for(args.kind), documents(), utc_now,
         on_document=(lambda _doc: bar.step()) if bar else None,
+        max_items=None,  # every item of an archive: the file size cap bounds the work
     )  # fmt: skip
     if bar:
         bar.done()

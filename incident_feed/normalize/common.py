@@ -8,14 +8,13 @@ from typing import Any
 
 from incident_feed.enums import Kind, Phase
 from incident_feed.errors import PayloadError
-from incident_feed.normalize.drafts import Component, ItemProblem, Stamp, UpdateDraft
+from incident_feed.normalize.drafts import MAX_ITEMS, Component, ItemProblem, Stamp, UpdateDraft
 from incident_feed.normalize.phases import decide_phase
 from incident_feed.normalize.text import clean_line
 from incident_feed.normalize.times import TimeParseError, clamp_future, parse_time
 
 # (native id, time, source label, plain text, extras: url / components / refs)
 RawUpdate = tuple[str, Stamp, str | None, str, dict[str, Any]]
-MAX_ITEMS = 5000  # items read from one document; the rest is reported, never silently dropped
 
 
 def as_mapping(value: object, what: str) -> Mapping[str, Any]:
@@ -126,12 +125,19 @@ def collect_items(
     what: str,
     build: Callable[[Mapping[str, Any]], Any],
     problems: list[ItemProblem],
+    limit: int | None = MAX_ITEMS,
 ) -> list[Any]:
-    """Apply ``build`` to each item; an item that fails is one problem, the others go on."""
+    """Apply ``build`` to each item; an item that fails is one problem, the others go on.
+
+    Past ``limit`` items (``Context.max_items``; None: no limit) the rest is not read, and one
+    problem says how many were dropped, never silently.
+    """
     out: list[Any] = []
-    if len(items) > MAX_ITEMS:
-        problems.append(ItemProblem(what, f"{len(items)} items; only the first {MAX_ITEMS} read"))
-        items = items[:MAX_ITEMS]
+    if limit is not None and len(items) > limit:
+        dropped = len(items) - limit
+        message = f"{len(items)} items; only the first {limit} read, {dropped} dropped"
+        problems.append(ItemProblem(what, message, dropped=dropped))
+        items = items[:limit]
     for index, item in enumerate(items):
         label = f"{what}[{index}]"
         try:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from incident_feed.enums import Impact, Kind, Phase
 
+MAX_ITEMS = 5000  # items read from one fetched document; the rest is reported as dropped
+
 
 @dataclass(frozen=True, slots=True)
 class Context:
@@ -16,6 +18,9 @@ class Context:
     source_kind: str
     vendor: str
     now: dt.datetime
+    # Items read from one document. None reads every item: `import` does, since the file size
+    # cap already bounds the work and an archive must not lose its oldest incidents.
+    max_items: int | None = MAX_ITEMS
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +147,7 @@ class ItemProblem:
 
     item: str
     message: str
+    dropped: int = 0  # items not read at all (over Context.max_items)
 
     def __str__(self) -> str:
         return f"{self.item}: {self.message}"

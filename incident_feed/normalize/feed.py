@@ -163,7 +163,9 @@ def parse_feed(body: bytes, headers: Mapping[str, str], context: Context) -> Par
     if malformed:
         raise PayloadError(f"{malformed}; nothing in the document was used")
     problems: list[ItemProblem] = []
-    drafts = collect_items(list(entries), "entry", lambda e: _entry(e, context), problems)
+    drafts = collect_items(
+        list(entries), "entry", lambda e: _entry(e, context), problems, limit=context.max_items
+    )
     return ParseResult(tuple(drafts), tuple(problems))
 
 

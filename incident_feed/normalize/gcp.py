@@ -33,7 +33,13 @@ def parse_gcp(document: object, context: Context) -> ParseResult:
     if not isinstance(document, list):
         raise PayloadError("not a Google Cloud incidents.json document (expected a list)")
     problems: list[ItemProblem] = []
-    drafts = collect_items(document, "incident", lambda item: _incident(item, context), problems)
+    drafts = collect_items(
+        document,
+        "incident",
+        lambda item: _incident(item, context),
+        problems,
+        limit=context.max_items,
+    )
     return ParseResult(tuple(drafts), tuple(problems))
 
 

@@ -36,7 +36,9 @@ def parse_slack(document: object, context: Context) -> ParseResult:
     else:
         raise PayloadError("not a Slack status document (expected /history or /current)")
     problems: list[ItemProblem] = []
-    drafts = collect_items(items, "incident", lambda item: _incident(item, context), problems)
+    drafts = collect_items(
+        items, "incident", lambda item: _incident(item, context), problems, limit=context.max_items
+    )
     return ParseResult(tuple(drafts), tuple(problems))
 
 

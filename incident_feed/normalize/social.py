@@ -288,7 +288,7 @@ def _result(
     what: str, items: list[Any], read: Callable[[Mapping[str, Any]], Post], context: Context
 ) -> ParseResult:
     problems: list[ItemProblem] = []
-    posts: list[Post] = collect_items(items, what, read, problems)
+    posts: list[Post] = collect_items(items, what, read, problems, limit=context.max_items)
     drafts, ignored = drafts_from_posts(posts, context)
     return ParseResult(tuple(drafts), tuple(problems), ignored, _seen(posts, problems))
 

@@ -42,8 +42,9 @@ def parse_statuspage(document: object, context: Context) -> ParseResult:
     for key in ("incidents", "scheduled_maintenances"):
         items = as_list(root.get(key), key)
         drafts += collect_items(
-            items, key, lambda item: _incident(item, context, page_url), problems
-        )
+            items, key, lambda item: _incident(item, context, page_url), problems,
+            limit=context.max_items,
+        )  # fmt: skip
     if "incident" in root:
         drafts += collect_items(
             [root["incident"]],

@@ -137,3 +137,21 @@ def test_bad_values_print_no_traceback(tmp_path: Path, base: list[str]) -> None:
     assert "Traceback" not in result.stderr
     assert result.returncode in (0, 1) and "imported " in result.stderr
     assert stored(base) >= 2
+
+
+def test_big_import_reads_every_item(
+    tmp_path: Path, base: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Past the 5,000 items a fetched document is read for, an archive loses nothing."""
+    from incident_feed.normalize.drafts import MAX_ITEMS
+    from tests.test_pipeline_ingest import big_statuspage
+
+    archive = tmp_path / "archive.json"
+    archive.write_bytes(big_statuspage(MAX_ITEMS + 200))
+    config = Path(base[1])
+    config.write_text(CONFIG.replace("200000", "100000000"), encoding="utf-8")
+    code = main([*base, "import", "--kind", "statuspage", "--vendor", "GitHub", str(archive)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert f"{MAX_ITEMS + 200:,} new incidents".replace(",", "") in err
+    assert stored(base) == MAX_ITEMS + 200
