@@ -201,7 +201,9 @@ def _apply(
             raise
         except Exception as exc:
             log.info("cannot store the drafts of %s", redact_url(url or source.name), exc_info=True)
-            result.errors.append(f"{redact_url(url or source.name)}: cannot store it: {_internal(exc)}")
+            result.errors.append(
+                f"{redact_url(url or source.name)}: cannot store it: {_internal(exc)}"
+            )
             result.failed.add(url or source.name)
 
 

@@ -81,7 +81,10 @@ def test_deeply_nested_toml_is_a_config_error(tmp_path: Path, nest: str) -> None
 
 
 def run_cli(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    }
     command = [sys.executable, "-m", "incident_feed", *args]
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout)
 

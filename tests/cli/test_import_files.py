@@ -88,7 +88,10 @@ def test_good_files_are_stored_and_the_bad_one_is_named(
 def run_import(base: list[str], files: list[str]) -> subprocess.CompletedProcess[str]:
     """In a subprocess with a timeout: reading a FIFO blocks forever, /dev/zero never ends, and
     only a real stderr shows what logging would print."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    }
     return subprocess.run(
         [sys.executable, "-m", "incident_feed", *base, "import", "--kind", "statuspage",
          "--vendor", "GitHub", *files],
