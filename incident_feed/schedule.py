@@ -79,6 +79,26 @@ class CollectorLock:
             return self._acquire_advisory(self._store)
         return True
 
+    def acquire_within(
+        self,
+        seconds: float,
+        on_wait: Callable[[], None] | None = None,
+        *,
+        poll: float = 0.25,
+    ) -> bool:
+        """Take the lock, waiting at most ``seconds`` for the holder to finish; False when it
+        is still held then. ``on_wait`` is called once, when there is something to wait for."""
+        if self.acquire():
+            return True
+        if on_wait is not None:
+            on_wait()
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(poll, left))
+            if self.acquire():
+                return True
+        return False
+
     def release(self) -> None:
         if self._fd is not None:
             import fcntl

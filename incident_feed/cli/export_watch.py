@@ -32,6 +32,7 @@ from incident_feed.config import MAX_INTERVAL, MIN_INTERVAL, Config, parse_durat
 
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another collector holds the lock (only with --fail-if-locked)
 DEFAULT_INTERVAL = 300.0
+DEFAULT_IMPORT_WAIT = 60.0  # seconds `import` waits for the collector lock
 
 
 def register(commands: Any) -> None:
@@ -92,9 +93,17 @@ def register(commands: Any) -> None:
     collect.set_defaults(handler=cmd_collect)
     imp = commands.choices["import"]
     imp.add_argument(
+        "--wait",
+        type=_wait,
+        default=DEFAULT_IMPORT_WAIT,
+        metavar="DURATION",
+        help=f"wait this long for another collector to finish (default "
+        f"{DEFAULT_IMPORT_WAIT:g}s), then exit {EXIT_LOCKED} having imported nothing",
+    )
+    imp.add_argument(
         "--fail-if-locked",
         action="store_true",
-        help=f"exit {EXIT_LOCKED} (not 0) when another collector holds the lock",
+        help=f"do not wait: exit {EXIT_LOCKED} at once when another collector holds the lock",
     )
     imp.set_defaults(handler=cmd_import)
 
@@ -267,14 +276,35 @@ def every_source_failed(failed: Sequence[Any]) -> str:
 
 
 def cmd_import(args: argparse.Namespace, config: Config) -> int:
-    """``import`` under the collector lock, so it never interleaves with a running collector."""
+    """``import`` under the collector lock, so it never interleaves with a running collector.
+
+    It waits for the lock (``--wait``, reported) instead of giving up: two imports at once
+    both import, one after the other. Still locked after the wait, it exits EXIT_LOCKED; it
+    never exits 0 having imported nothing.
+    """
     from incident_feed.cli.importing import cmd_import as import_files
     from incident_feed.schedule import CollectorLock
 
     store = open_store(args, config, create=True)
     lock = CollectorLock.for_store(store)
-    if not lock.acquire():
-        return _locked(lock, args)
+    wait = 0.0 if args.fail_if_locked else args.wait
+
+    def waiting() -> None:
+        if wait > 0:
+            print(
+                f"incident-feed: waiting up to {wait:g}s for the collector lock "
+                f"({lock.describe()})",
+                file=sys.stderr,
+            )
+
+    if not lock.acquire_within(wait, waiting):
+        print(
+            f"incident-feed: another collector holds the lock ({lock.describe()})"
+            + (f" after {wait:g}s" if wait > 0 else "")
+            + "; nothing imported (retry later or raise --wait)",
+            file=sys.stderr,
+        )
+        return EXIT_LOCKED
     try:
         return import_files(args, config, store)
     finally:
@@ -345,3 +375,16 @@ def _interval(text: str) -> float:
 
 
 _count = positive_int
+
+
+def _wait(text: str) -> float:
+    """``--wait``: 0 (do not wait) or a duration up to a day."""
+    if text.strip() in ("0", "0s", "0m", "0h"):
+        return 0.0
+    try:
+        seconds = parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if seconds > MAX_INTERVAL:
+        raise argparse.ArgumentTypeError(f"{text!r} is longer than {MAX_INTERVAL:g}s")
+    return seconds
