@@ -10,9 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
-import os
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -157,8 +155,10 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
     if args.output is None:
         sys.stdout.write(text)
         return EXIT_OK
-    _write_atomically(args.output, text)
-    print(f"wrote {len(items)} incidents to {args.output}", file=sys.stderr)
+    from incident_feed.files import write_output
+
+    how = write_output(args.output, text)
+    print(f"wrote {len(items)} incidents to {args.output} ({how})", file=sys.stderr)
     return EXIT_OK
 
 
@@ -177,20 +177,6 @@ def _zone(name: str | None, config: Config) -> dt.tzinfo | None:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"--tz: {name!r} is not a known time zone") from None
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Readers never see half a report: write a sibling temporary file, then rename it."""
-    from incident_feed.errors import IncidentFeedError
-
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except OSError as exc:
-        raise IncidentFeedError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 # -- collect and watch ------------------------------------------------------------------------
