@@ -83,4 +83,4 @@ def test_show_gives_the_reason_and_stats_the_lag(
     [row] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("OpenAI")]
     assert row.split()[:2] == ["OpenAI", "1"]  # one outage: the incident and both threads
     # The derived posts carry the status page's own times: no lag, neither channel first.
-    assert row.split()[-4:] == ["0s", "0", "of", "1"]
+    assert row.split()[-5:] == ["0s", "(n=1)", "0", "of", "1"]
