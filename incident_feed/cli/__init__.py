@@ -16,11 +16,12 @@ from incident_feed.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
-    parse_since,
+    moment,
     positive_int,
 )
 from incident_feed.cli.importing import cmd_import
 from incident_feed.cli.read import cmd_default, cmd_incidents, cmd_show, cmd_sources
+from incident_feed.clock import MOMENT_HELP
 from incident_feed.config import SOURCE_KINDS, Config, find_config, load_config
 from incident_feed.enums import Phase
 from incident_feed.errors import ConfigError, IncidentFeedError
@@ -82,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     incidents = commands.add_parser("incidents", help="list incidents, newest first")
     incidents.add_argument("--vendor", action="append", default=[], help="repeatable")
     incidents.add_argument("--phase", action="append", default=[], choices=[p.value for p in Phase])
-    incidents.add_argument("--since", type=parse_since, help="ISO date/time or 30m, 24h, 7d, 2w")
+    incidents.add_argument("--since", type=moment, help=MOMENT_HELP)
+    incidents.add_argument("--until", type=moment, help=f"started before: {MOMENT_HELP}")
     incidents.add_argument("--search", help="text in the title or any update")
     incidents.add_argument("--active", action="store_true", help="only incidents not resolved")
     incidents.add_argument("--limit", type=positive_int, default=50)

@@ -20,11 +20,11 @@ from incident_feed.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
-    display_zone,
+    moment,
     open_store,
     outcome_line,
-    parse_since,
 )
+from incident_feed.clock import MOMENT_HELP, display_zone
 from incident_feed.config import MIN_INTERVAL, Config, parse_duration
 from incident_feed.enums import Phase
 
@@ -47,8 +47,8 @@ def register(commands: Any) -> None:
     )
     export.add_argument("ids", nargs="*", metavar="ID", help="incident ids (see `incidents`)")
     export.add_argument("--vendor", action="append", default=[], help="repeatable")
-    export.add_argument("--since", type=parse_since, help="ISO date/time or 30m, 24h, 7d, 2w")
-    export.add_argument("--until", type=parse_since, help="ISO date/time or 30m, 24h, 7d, 2w")
+    export.add_argument("--since", type=moment, help=MOMENT_HELP)
+    export.add_argument("--until", type=moment, help=f"started before: {MOMENT_HELP}")
     export.add_argument("--phase", action="append", default=[], choices=[p.value for p in Phase])
     export.add_argument("--tz", metavar="ZONE", help="IANA zone, UTC or local (default: config)")
     export.add_argument("-o", "--output", metavar="FILE", type=Path, help="default: stdout")
@@ -152,19 +152,13 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
 
 def _zone(name: str | None, config: Config) -> dt.tzinfo | None:
     if name is None:
-        return display_zone(config)
-    if name == "local":
-        return None
-    if name.upper() == "UTC":
-        return dt.UTC
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
+        return display_zone(config.settings.timezone)
     from incident_feed.errors import ConfigError
 
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"--tz: {name!r} is not a known time zone") from None
+        return display_zone(name)
+    except ValueError as exc:
+        raise ConfigError(f"--tz: {exc}") from None
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -14,8 +14,9 @@ from incident_feed.errors import ConfigError
 
 def cmd_import(args: argparse.Namespace, config: Config, store: Any = None) -> int:
     """Ingest saved payloads; ``store`` is given when the caller already holds the lock."""
+    from incident_feed.clock import utc_now
     from incident_feed.config import slugify
-    from incident_feed.pipeline import ingest, utc_now
+    from incident_feed.pipeline import ingest
     from incident_feed.sources.base import Document
     from incident_feed.sources.registry import collector_for
 

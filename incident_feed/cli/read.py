@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from typing import Any
@@ -11,13 +10,13 @@ from typing import Any
 from incident_feed.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
-    display_zone,
     format_elapsed,
     format_local,
     open_store,
     safe,
     safe_block,
 )
+from incident_feed.clock import display_zone, utc_now
 from incident_feed.config import Config
 
 
@@ -31,7 +30,7 @@ def cmd_default(args: argparse.Namespace, config: Config) -> int:
             return run_tui(store, config)
         finally:
             store.close()
-    args.vendor, args.phase, args.since, args.search = [], [], None, None
+    args.vendor, args.phase, args.since, args.until, args.search = [], [], None, None, None
     args.active, args.limit, args.json, args.with_updates = False, 30, False, False
     return cmd_incidents(args, config)
 
@@ -44,6 +43,7 @@ def cmd_incidents(args: argparse.Namespace, config: Config) -> int:
         vendors=tuple(args.vendor),
         phases=tuple(args.phase),
         since=args.since,
+        until=args.until,
         search=args.search,
         active_only=args.active,
         limit=args.limit,
@@ -55,8 +55,8 @@ def cmd_incidents(args: argparse.Namespace, config: Config) -> int:
     if not rows:
         print("No incidents stored yet. Run `incident-feed collect` (or `make demo`).")
         return EXIT_OK
-    zone = display_zone(config)
-    now = dt.datetime.now(dt.UTC)
+    zone = display_zone(config.settings.timezone)
+    now = utc_now()
     for row in rows:
         print(
             f"{row['id']:<28} {safe(row['vendor'])[:14]:<14} {row['phase']:<13} "
@@ -80,7 +80,7 @@ def cmd_show(args: argparse.Namespace, config: Config) -> int:
     from incident_feed.decide.links import REJECTED, joined, links_for, other_end
 
     row = rows[0]
-    zone = display_zone(config)
+    zone = display_zone(config.settings.timezone)
     links = links_for(store, row["id"])
     thread = store.updates_for([row["id"], *joined(links, row["id"])])
     updates = sorted(

@@ -79,6 +79,7 @@ class IncidentFilter:
     vendors: tuple[str, ...] = ()
     phases: tuple[str, ...] = ()
     since: dt.datetime | None = None
+    until: dt.datetime | None = None
     active_only: bool = False
     show_maintenance: bool = True
 
@@ -342,6 +343,8 @@ def _plan(conn: Connection, store: Store, filt: IncidentFilter) -> _Plan:
         conditions.append(INCIDENT.c.phase.in_(filt.phases))
     if filt.since is not None:
         conditions.append(INCIDENT.c.started_at >= filt.since)
+    if filt.until is not None:
+        conditions.append(INCIDENT.c.started_at < filt.until)
     if filt.active_only:
         conditions.append(INCIDENT.c.phase.in_(_ACTIVE))
     if not filt.show_maintenance:

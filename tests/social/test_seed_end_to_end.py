@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from incident_feed.cli import main
-from incident_feed.pipeline import Clock
+from incident_feed.clock import Clock
 from incident_feed.sources.http import Fetcher
 from incident_feed.store.database import IncidentQuery, Store
 from tests.conftest import REPO
