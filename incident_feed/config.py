@@ -663,13 +663,9 @@ def _unique(names: list[str], where: str, table: str, key: str) -> None:
 
 
 def _check_timezone(name: str, where: str) -> None:
-    if name == "local":
-        return
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from incident_feed.clock import display_zone
 
     try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"{where}: settings.timezone: {name!r} is not a known time zone"
-        ) from None
+        display_zone(name)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: settings.timezone: {exc}") from None

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from incident_feed.clock import Clock, utc_now
 from incident_feed.config import SOCIAL_KINDS, Config, SourceConfig
 from incident_feed.decide.links import link_changed
 from incident_feed.decide.threads import thread_posts
@@ -43,14 +44,9 @@ from incident_feed.sources.registry import collector_for
 from incident_feed.store.database import ApplyStats, Store
 
 log = logging.getLogger("incident_feed.collect")
-Clock = Callable[[], dt.datetime]
 APPLY_BATCH = 1000
 DEFAULT_WORKERS = 16  # sources fetched at once by `collect`
 LOGGED_PROBLEMS = 20  # problems (skipped items, notes) logged per source and run; all counted
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(slots=True)

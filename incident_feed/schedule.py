@@ -30,8 +30,9 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any, Protocol
 
+from incident_feed.clock import Clock, utc_now
 from incident_feed.config import Config, SourceConfig
-from incident_feed.pipeline import Clock, RunReport, collect, utc_now
+from incident_feed.pipeline import RunReport, collect
 from incident_feed.redact import redact_urls
 from incident_feed.sources.http import Fetcher
 from incident_feed.store.database import Store

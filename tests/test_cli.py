@@ -116,6 +116,9 @@ def test_filters(cfg: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert all("webhooks" in (i["title"].lower()) or i["id"] for i in found)
     since = run_json(cfg, capsys, "incidents", "--json", "--since", "2023-01-01", "--limit", "500")
     assert isinstance(since, list) and all(i["started_at"] >= "2023-01-01" for i in since)
+    until = run_json(cfg, capsys, "incidents", "--json", "--until", "2023-01-01", "--limit", "500")
+    assert isinstance(until, list) and until and all(i["started_at"] < "2023-01-01" for i in until)
+    assert len(since) + len(until) == 200
     none = run_json(cfg, capsys, "incidents", "--json", "--phase", "investigating")
     assert none == []
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import re
 from typing import Any
 
+from incident_feed.clock import MOMENT_HELP, format_duration, parse_moment, utc_now
 from incident_feed.config import Config
 from incident_feed.enums import Impact, Kind, Phase
 from incident_feed.normalize.text import clean_line, strip_unsafe
@@ -15,7 +15,6 @@ from incident_feed.paths import default_database_url
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 MAX_COUNT = 1_000_000  # largest --limit (and other counts) a command accepts
-_RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
 
 # Belt and braces: stored text is already clean, but a shared database has other writers.
 safe = clean_line
@@ -34,36 +33,12 @@ def open_store(args: argparse.Namespace, config: Config, *, create: bool = False
     return Store.open(url, create=create)
 
 
-def display_zone(config: Config) -> dt.tzinfo | None:
-    """The configured display zone; None means the system's local zone."""
-    if config.settings.timezone == "local":
-        return None
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(config.settings.timezone)
-
-
-def parse_since(text: str) -> dt.datetime:
-    """``30m``/``24h``/``7d``/``2w`` ago, or an ISO date or time (UTC when no zone is given)."""
-    match = _RELATIVE.match(text.strip())
-    if match:
-        unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[match.group(2)]
-        digits = match.group(1)
-        try:
-            if len(digits) > 12:
-                raise OverflowError
-            return dt.datetime.now(dt.UTC) - dt.timedelta(**{unit: int(digits)})
-        except OverflowError:
-            raise argparse.ArgumentTypeError(
-                f"{text!r} reaches back before the year 1; use an ISO date like 2010-01-01"
-            ) from None
+def moment(text: str) -> dt.datetime:
+    """The ``type`` of every ``--since``/``--until``: :func:`incident_feed.clock.parse_moment`."""
     try:
-        value = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a time: use an ISO date like 2024-12-11 or 30m, 24h, 7d"
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return parse_moment(text, utc_now())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def positive_int(text: str) -> int:
@@ -95,10 +70,8 @@ def format_local(value: dt.datetime | None, zone: dt.tzinfo | None) -> str:
 
 
 def format_elapsed(row: Any, now: dt.datetime) -> str:
-    end = row["resolved_at"] or now
-    seconds = max(0, int((end - row["started_at"]).total_seconds()))
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m"
+    """How long an incident lasted, or has lasted so far."""
+    return format_duration((row["resolved_at"] or now) - row["started_at"])
 
 
 def add_filter_options(parser: argparse.ArgumentParser) -> None:
@@ -110,5 +83,5 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--component", action="append", default=[], help="a component name (repeatable)"
     )
-    parser.add_argument("--since", type=parse_since, help="ISO date/time or 30m, 24h, 7d, 2w")
-    parser.add_argument("--until", type=parse_since, help="same forms as --since")
+    parser.add_argument("--since", type=moment, help=MOMENT_HELP)
+    parser.add_argument("--until", type=moment, help=f"started before: {MOMENT_HELP}")

@@ -21,11 +21,11 @@ from incident_feed.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     add_filter_options,
-    display_zone,
     open_store,
     outcome_line,
     positive_int,
 )
+from incident_feed.clock import display_zone
 from incident_feed.config import MAX_INTERVAL, MIN_INTERVAL, Config, parse_duration
 
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another collector holds the lock (only with --fail-if-locked)
@@ -164,19 +164,13 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
 
 def _zone(name: str | None, config: Config) -> dt.tzinfo | None:
     if name is None:
-        return display_zone(config)
-    if name == "local":
-        return None
-    if name.upper() == "UTC":
-        return dt.UTC
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
+        return display_zone(config.settings.timezone)
     from incident_feed.errors import ConfigError
 
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"--tz: {name!r} is not a known time zone") from None
+        return display_zone(name)
+    except ValueError as exc:
+        raise ConfigError(f"--tz: {exc}") from None
 
 
 # -- collect and watch ------------------------------------------------------------------------

@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 
 def cmd_import(args: argparse.Namespace, config: Config, store: Any = None) -> int:
     """Ingest saved payloads; ``store`` is given when the caller already holds the lock."""
+    from incident_feed.clock import utc_now
     from incident_feed.config import slugify
-    from incident_feed.pipeline import ingest, utc_now
+    from incident_feed.pipeline import ingest
     from incident_feed.sources.base import Document
     from incident_feed.sources.registry import collector_for
 

@@ -11,13 +11,13 @@ from typing import Any
 from incident_feed.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
-    display_zone,
     format_elapsed,
     format_local,
     open_store,
     safe,
     safe_block,
 )
+from incident_feed.clock import display_zone, utc_now
 from incident_feed.config import Config
 from incident_feed.outputs.json_contract import incident_json, outage_json
 from incident_feed.redact import redact_url
@@ -70,11 +70,11 @@ def cmd_incidents(args: argparse.Namespace, config: Config) -> int:
         details = outage_details(store, [row.id for row in rows])
         _dump([outage_json(d, with_updates=args.with_updates) for d in details])
         return EXIT_OK
-    zone = display_zone(config)
+    zone = display_zone(config.settings.timezone)
     if not rows:
         print(_nothing_listed(store, zone))
         return EXIT_OK
-    now = dt.datetime.now(dt.UTC)
+    now = utc_now()
     for row in rows:
         phase = "ended?" if row.ended_assumed else row.phase
         more = f" (+{row.members - 1} linked)" if row.members > 1 else ""
@@ -153,7 +153,7 @@ def cmd_show(args: argparse.Namespace, config: Config) -> int:
         _dump(outage_json(detail, with_updates=True))
         return EXIT_OK
     row = detail.incident
-    zone = display_zone(config)
+    zone = display_zone(config.settings.timezone)
     print(safe(row["title"]))
     print(f"  {safe(row['vendor'])} · {row['kind']} · impact {row['impact']} · now {row['phase']}")
     print(f"  started {format_local(row['started_at'], zone)}", end="")
@@ -221,7 +221,7 @@ def cmd_sources(args: argparse.Namespace, config: Config) -> int:
     if args.json:
         _dump(items)
         return EXIT_OK
-    zone = display_zone(config)
+    zone = display_zone(config.settings.timezone)
     for item in items:
         if not item["configured"]:
             health = "not configured"

@@ -11,7 +11,8 @@ import json
 import sys
 from typing import Any
 
-from incident_feed.cli.common import EXIT_FAILED, EXIT_OK, open_store, parse_since
+from incident_feed.cli.common import EXIT_FAILED, EXIT_OK, moment, open_store
+from incident_feed.clock import MOMENT_HELP, format_duration, utc_now
 from incident_feed.config import Config
 from incident_feed.normalize.text import clean_line
 
@@ -24,8 +25,8 @@ def register(commands: Any) -> None:
         "stats",
         help="per vendor: incidents, median time to identify/remediate/resolve, announcement lag",
     )
-    stats.add_argument("--since", type=parse_since, help="default: 90 days ago (e.g. 30d, 2w)")
-    stats.add_argument("--until", type=parse_since)
+    stats.add_argument("--since", type=moment, help=f"default: 90 days ago; {MOMENT_HELP}")
+    stats.add_argument("--until", type=moment, help=f"started before; {MOMENT_HELP}")
     stats.add_argument("--vendor", action="append", default=[], help="repeatable")
     stats.add_argument("--json", action="store_true")
     stats.set_defaults(handler=cmd_stats)
@@ -51,7 +52,7 @@ def register(commands: Any) -> None:
 def cmd_stats(args: argparse.Namespace, config: Config) -> int:
     from incident_feed.decide.stats import load_outages, summarize
 
-    now = dt.datetime.now(dt.UTC)
+    now = utc_now()
     since = args.since or now - DEFAULT_PERIOD
     store = open_store(args, config)
     rows = summarize(load_outages(store, since=since, until=args.until, vendors=args.vendor))
@@ -95,7 +96,7 @@ def cmd_link(args: argparse.Namespace, config: Config) -> int:
     from incident_feed.decide.links import manual_link
 
     store = open_store(args, config, create=True)
-    manual_link(store, args.thread, args.target, dt.datetime.now(dt.UTC), force=args.force)
+    manual_link(store, args.thread, args.target, utc_now(), force=args.force)
     print(f"linked {args.thread} -> {args.target}", file=sys.stderr)
     return EXIT_OK
 
@@ -104,7 +105,7 @@ def cmd_unlink(args: argparse.Namespace, config: Config) -> int:
     from incident_feed.decide.links import unlink
 
     store = open_store(args, config, create=True)
-    undone = unlink(store, args.incident, args.other, dt.datetime.now(dt.UTC))
+    undone = unlink(store, args.incident, args.other, utc_now())
     if not undone:
         print(f"incident-feed: {args.incident} has no such link", file=sys.stderr)
         return EXIT_FAILED
@@ -116,7 +117,5 @@ def _median(seconds: float | None, n: int, *, signed: bool = False) -> str:
     """``1h 3m (n=443)``; ``-`` when no incident gives the figure."""
     if seconds is None:
         return "-"
-    from incident_feed.outputs.markdown import format_duration
-
     sign = ("+" if seconds > 0 else "-" if seconds < 0 else "") if signed else ""
     return f"{sign}{format_duration(dt.timedelta(seconds=abs(seconds)))} (n={n})"

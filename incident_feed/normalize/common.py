@@ -8,7 +8,14 @@ from typing import Any
 
 from incident_feed.enums import Kind, Phase
 from incident_feed.errors import PayloadError
-from incident_feed.normalize.drafts import MAX_ITEMS, Component, ItemProblem, Stamp, UpdateDraft
+from incident_feed.normalize.drafts import (
+    MAX_ITEMS,
+    Component,
+    IncidentDraft,
+    ItemProblem,
+    Stamp,
+    UpdateDraft,
+)
 from incident_feed.normalize.phases import decide_phase
 from incident_feed.normalize.text import clean_line
 from incident_feed.normalize.times import TimeParseError, clamp_future, parse_time
@@ -131,6 +138,9 @@ def collect_items(
 
     Past ``limit`` items (``Context.max_items``; None: no limit) the rest is not read, and one
     problem says how many were dropped, never silently.
+
+    An incident draft must pass :func:`require_usable`: an item without a title, an id or any
+    time is skipped, never stored as an "(untitled)" incident that is active forever.
     """
     out: list[Any] = []
     if limit is not None and len(items) > limit:
@@ -144,7 +154,10 @@ def collect_items(
             mapping = as_mapping(item, label)
             if isinstance(mapping.get("id"), str | int) and not isinstance(mapping.get("id"), bool):
                 label = f"{what} {clean_line(str(mapping['id']))[:40]}"
-            out.append(build(mapping))
+            built = build(mapping)
+            if isinstance(built, IncidentDraft):
+                require_usable(built)
+            out.append(built)
         except (PayloadError, TimeParseError) as exc:
             problems.append(ItemProblem(label, str(exc)))
         except (ValueError, OverflowError, RecursionError) as exc:
@@ -153,3 +166,19 @@ def collect_items(
             reason = f"{type(exc).__name__}: {clean_line(str(exc))[:200]}"
             problems.append(ItemProblem(label, f"unusable value ({reason})"))
     return out
+
+
+def require_usable(draft: IncidentDraft) -> IncidentDraft:
+    """``draft`` if it has a title, an id and some time; else a :class:`PayloadError` saying
+    what is missing."""
+    missing = []
+    if not draft.native_id.strip() or not draft.key.strip():
+        missing.append("id")
+    if not draft.title.strip():
+        missing.append("title")
+    times = (draft.started, draft.resolved, draft.scheduled_for, *draft.updates)
+    if all(t is None for t in times):
+        missing.append("time")
+    if missing:
+        raise PayloadError(f"no {' and no '.join(missing)}")
+    return draft

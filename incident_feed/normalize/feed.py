@@ -190,7 +190,7 @@ def _entry(entry: Mapping[str, Any], context: Context) -> IncidentDraft:
         raise PayloadError("entry has no id, link or title")
     match = _STATUSPAGE_INCIDENT.search(link or "")
     key = match.group(1) if match else "entry-" + hashlib.sha1(entry_id.encode()).hexdigest()[:16]
-    title = clean_line(str(entry.get("title") or "")) or "(untitled)"
+    title = clean_line(str(entry.get("title") or ""))
     html = _entry_html(entry)
     reference = _entry_time(entry, context)
     updates = _statuspage_updates(html, reference, key) if "<strong" in html else None

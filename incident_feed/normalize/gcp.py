@@ -79,7 +79,7 @@ def _incident(item: Mapping[str, Any], context: Context) -> IncidentDraft:
         native_id=native_id,
         vendor=context.vendor,
         kind=Kind.INCIDENT,
-        title=clean_line(text_field(item, "external_desc"))[:300] or "(untitled)",
+        title=clean_line(text_field(item, "external_desc"))[:300],
         impact=impact,
         updates=thread(raw_updates, Kind.INCIDENT),
         url=safe_http_url(BASE_URL + uri) if uri else None,

@@ -69,7 +69,7 @@ def _incident(item: Mapping[str, Any], context: Context) -> IncidentDraft:
         native_id=native_id,
         vendor=context.vendor,
         kind=kind,
-        title=clean_line(text_field(item, "title")) or "(untitled)",
+        title=clean_line(text_field(item, "title")),
         impact=Impact.MAINTENANCE
         if kind is Kind.MAINTENANCE
         else _IMPACT.get(kind_text, Impact.UNKNOWN),

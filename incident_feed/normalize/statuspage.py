@@ -102,7 +102,7 @@ def _incident(item: Mapping[str, Any], context: Context, page_url: str | None) -
         native_id=native_id,
         vendor=context.vendor,
         kind=kind,
-        title=clean_line(text_field(item, "name")) or "(untitled)",
+        title=clean_line(text_field(item, "name")),
         impact=_impact(impact_text),
         updates=thread(raw_updates, kind),
         url=url,

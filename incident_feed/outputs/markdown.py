@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from incident_feed.clock import format_duration
 from incident_feed.decide.phase_times import ordered_updates, phase_times
 from incident_feed.enums import FINAL_PHASES, INCIDENT_PHASES, MAINTENANCE_PHASES, Kind, Phase
 from incident_feed.normalize.times import in_zone
@@ -31,7 +32,6 @@ __all__ = [
     "ExportItem",
     "Period",
     "block",
-    "format_duration",
     "inline",
     "link",
     "render",
@@ -167,21 +167,9 @@ def format_time(value: dt.datetime, zone: dt.tzinfo | None) -> str:
     return in_zone(value, zone).strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
-def format_duration(value: dt.timedelta | None) -> str:
-    """``45s``, ``35m``, ``7h 31m``, ``2d 3h 5m``; None -> "not reported"."""
-    if value is None:
-        return NOT_REPORTED
-    seconds = max(0, int(value.total_seconds()))
-    if seconds < 60:
-        return f"{seconds}s"
-    days, rest = divmod(seconds // 60, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = [f"{days}d"] if days else []
-    if hours or (days and minutes):
-        parts.append(f"{hours}h")
-    if minutes or not parts:
-        parts.append(f"{minutes}m")
-    return " ".join(parts)
+def _duration(value: dt.timedelta | None) -> str:
+    """The one duration format (:mod:`incident_feed.clock`); None: "not reported"."""
+    return NOT_REPORTED if value is None else format_duration(value)
 
 
 def _phase(value: object) -> Phase | None:
@@ -348,8 +336,8 @@ def _phase_table(row: Row, updates: Sequence[Row], zone: dt.tzinfo | None) -> li
         return lines
     times = phase_times(row, updates)
     lines.append(
-        f"**Time to identify:** {format_duration(times.identify)} · "
-        f"**to remediate:** {format_duration(times.remediate)} · "
+        f"**Time to identify:** {_duration(times.identify)} · "
+        f"**to remediate:** {_duration(times.remediate)} · "
         f"**to resolve:** {_duration_text(row, updates)}"
         + (f" ({ONE_UPDATE})" if times.resolve_unknown else "")
     )

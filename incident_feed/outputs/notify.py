@@ -35,11 +35,12 @@ from typing import Any
 
 import httpx
 
+from incident_feed.clock import Clock, format_duration, utc_now
 from incident_feed.config import Config, NotifyConfig
 from incident_feed.enums import FINAL_PHASES, IMPACT_ORDER, Impact, Kind, Phase
 from incident_feed.outputs.json_contract import incident_json, update_json
-from incident_feed.outputs.markdown import format_duration, inline
-from incident_feed.pipeline import Clock, RunReport, utc_now
+from incident_feed.outputs.markdown import inline
+from incident_feed.pipeline import RunReport
 from incident_feed.store.database import Store
 
 log = logging.getLogger("incident_feed.outputs.notify")

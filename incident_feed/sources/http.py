@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 
 from incident_feed import __version__
+from incident_feed.clock import utc_now
 from incident_feed.config import Limits, Settings
 from incident_feed.errors import FetchError, RateLimited
 from incident_feed.sources.addresses import (
@@ -225,7 +226,7 @@ class Fetcher:
         if status == 304:
             return FetchedResponse(str(url), status, headers)
         if status in (429, 503):
-            now = dt.datetime.now(dt.UTC)
+            now = utc_now()
             retry_after = parse_retry_after(headers.get("retry-after"), now)
             if retry_after is None and status == 429:
                 retry_after = parse_rate_limit_reset(headers.get("x-rate-limit-reset"), now)

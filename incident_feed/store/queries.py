@@ -37,6 +37,7 @@ from sqlalchemy import (
     text,
 )
 
+from incident_feed.clock import utc_now
 from incident_feed.config import Config
 from incident_feed.decide.links import read_links
 from incident_feed.enums import FINAL_PHASES, Kind, Phase
@@ -402,7 +403,7 @@ def _listing(plan: _Plan, segment: int) -> tuple[Select[Any], ColumnElement[Any]
 
 
 def _plan(conn: Connection, store: Store, filt: IncidentFilter) -> _Plan:
-    now = filt.now or dt.datetime.now(dt.UTC)
+    now = filt.now or utc_now()
     conditions: list[ColumnElement[bool]] = []
     if filt.vendors:
         conditions.append(func.lower(OUTAGE.c.vendor).in_([v.lower() for v in filt.vendors]))

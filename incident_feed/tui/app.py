@@ -21,6 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.screen import Screen
 
+from incident_feed.clock import Clock, display_zone, utc_now
 from incident_feed.config import Config
 from incident_feed.errors import IncidentFeedError
 from incident_feed.paths import data_dir
@@ -47,12 +48,7 @@ from incident_feed.tui.widgets.update_thread import UpdateThread
 if TYPE_CHECKING:
     from incident_feed.pipeline import SourceOutcome
 
-Clock = Callable[[], dt.datetime]
 POLL_SECONDS = 5.0
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class IncidentFeedApp(App[None]):
@@ -91,7 +87,7 @@ class IncidentFeedApp(App[None]):
         self.poll_seconds = poll_seconds
         self._open_url = open_url
         self.progress = CollectionProgress()
-        self.zone = display_zone(config)
+        self.zone = display_zone(config.settings.timezone)
         self._version: DataVersion | None = None
         self.set_keymap(self.keymap)
 
@@ -255,15 +251,6 @@ class IncidentFeedApp(App[None]):
             reload: Callable[[], None] | None = getattr(screen, "reload_data", None)
             if reload is not None:
                 reload()
-
-
-def display_zone(config: Config) -> dt.tzinfo | None:
-    """The configured display zone; None means the system's local zone."""
-    if config.settings.timezone == "local":
-        return None
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(config.settings.timezone)
 
 
 def create_app(

@@ -2,23 +2,22 @@
 
 ``disk full vendor:github phase:investigating,identified since:24h`` -- free words must all
 appear (as word prefixes) in the title, vendor or an update; ``vendor:`` and ``phase:`` take
-comma-separated values (quote a value with spaces: ``vendor:"google cloud"``); ``since:`` takes
-``30m``, ``24h``, ``7d``, ``2w`` or an ISO date or time (UTC when no zone is given).
+comma-separated values (quote a value with spaces: ``vendor:"google cloud"``); ``since:`` and
+``until:`` take ``30m``, ``24h``, ``7d``, ``2w`` (ago) or an ISO date or time (UTC when no zone
+is given), read by :func:`incident_feed.clock.parse_moment` like the CLI's options.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 import shlex
 from dataclasses import dataclass
 
+from incident_feed.clock import parse_moment
 from incident_feed.enums import Phase
 from incident_feed.store.queries import IncidentFilter
 
-_RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _PHASES = {p.value for p in Phase}
 _PHASE_ALIASES = {p.value.replace("_", "-"): p.value for p in Phase} | {
     p.value.replace("_", ""): p.value for p in Phase
@@ -43,12 +42,12 @@ def parse_filter(text: str, now: dt.datetime, base: IncidentFilter | None = None
     words: list[str] = []
     vendors: list[str] = []
     phases: list[str] = []
-    since: dt.datetime | None = None
+    moments: dict[str, dt.datetime | None] = {"since": None, "until": None}
     problems: list[str] = []
     for token in tokens:
         key, sep, value = token.partition(":")
         key = key.lower()
-        if not sep or key not in ("vendor", "phase", "since"):
+        if not sep or key not in ("vendor", "phase", "since", "until"):
             words.append(token)
             continue
         if not value:
@@ -63,30 +62,19 @@ def parse_filter(text: str, now: dt.datetime, base: IncidentFilter | None = None
                 else:
                     problems.append(f"phase:{name} is not a phase ({', '.join(sorted(_PHASES))})")
         else:
-            parsed = parse_since(value, now)
-            if parsed is None:
-                problems.append(f"since:{value} is not a time (try 30m, 24h, 7d, 2w, 2024-12-11)")
-            else:
-                since = parsed
+            try:
+                moments[key] = parse_moment(value, now)
+            except ValueError:
+                problems.append(f"{key}:{value} is not a time (try 30m, 24h, 7d, 2w, 2024-12-11)")
     result = dataclasses.replace(
         base,
         text=" ".join(words),
         vendors=tuple(vendors),
         phases=tuple(phases),
-        since=since,
+        since=moments["since"],
+        until=moments["until"],
     )
     return ParsedFilter(result, tuple(problems))
-
-
-def parse_since(text: str, now: dt.datetime) -> dt.datetime | None:
-    match = _RELATIVE.match(text.strip().lower())
-    if match:
-        return now - dt.timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
-    try:
-        value = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def describe(filt: IncidentFilter) -> str:
@@ -102,6 +90,8 @@ def describe(filt: IncidentFilter) -> str:
         parts.append("phase " + ", ".join(filt.phases))
     if filt.since:
         parts.append(f"since {filt.since.astimezone(dt.UTC):%Y-%m-%d %H:%M}Z")
+    if filt.until:
+        parts.append(f"until {filt.until.astimezone(dt.UTC):%Y-%m-%d %H:%M}Z")
     if filt.text:
         parts.append(f"matching {filt.text!r}")
     return "; ".join(parts) if parts else "all incidents"

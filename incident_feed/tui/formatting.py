@@ -12,6 +12,7 @@ import re
 
 from rich.text import Text
 
+from incident_feed.clock import format_duration
 from incident_feed.enums import FINAL_PHASES
 from incident_feed.normalize.times import in_zone
 
@@ -134,26 +135,9 @@ def clock_time(value: dt.datetime, zone: dt.tzinfo | None) -> str:
     return local(value, zone).strftime("%Y-%m-%d %H:%M")
 
 
-def duration(seconds: float) -> str:
-    """Compact duration: ``45s``, ``12m``, ``4h02m``, ``3d 4h``, ``862d``."""
-    total = max(0, int(seconds))
-    if total < 60:
-        return f"{total}s"
-    minutes, _ = divmod(total, 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    if days >= 100:
-        return f"{days}d"
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    return f"{minutes}m"
-
-
 def span(start: dt.datetime, end: dt.datetime | None, now: dt.datetime) -> str:
     """How long an incident lasted (or has lasted so far)."""
-    return duration(((end or now) - start).total_seconds())
+    return format_duration((end or now) - start)
 
 
 def evidence_phrase(evidence: str) -> str | None:

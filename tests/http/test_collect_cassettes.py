@@ -17,8 +17,9 @@ import httpx
 import pytest
 import yaml
 
+from incident_feed.clock import Clock
 from incident_feed.config import Limits, SourceConfig
-from incident_feed.pipeline import Clock, SourceOutcome, collect, collect_source
+from incident_feed.pipeline import SourceOutcome, collect, collect_source
 from incident_feed.sources.http import Fetcher, make_client
 from incident_feed.store.database import IncidentQuery, Store
 from tests.conftest import CASSETTES, FIXTURES, make_config

@@ -18,9 +18,10 @@ import httpx
 import pytest
 
 from incident_feed import __version__
+from incident_feed.clock import Clock
 from incident_feed.config import SourceConfig
 from incident_feed.errors import FetchError, RateLimited
-from incident_feed.pipeline import Clock, collect, collect_source
+from incident_feed.pipeline import collect, collect_source
 from incident_feed.sources.http import Fetcher, Validators
 from incident_feed.sources.statuspage import StatuspageCollector
 from incident_feed.store.database import IncidentQuery, Store

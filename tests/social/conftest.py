@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
+from incident_feed.clock import Clock
 from incident_feed.config import Limits, SourceConfig
-from incident_feed.pipeline import Clock, SourceOutcome, collect_source
+from incident_feed.pipeline import SourceOutcome, collect_source
 from incident_feed.sources.http import Fetcher, make_client
 from incident_feed.store.database import IncidentQuery, Store
 from tests.conftest import CASSETTES

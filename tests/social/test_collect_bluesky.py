@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from incident_feed.pipeline import Clock
+from incident_feed.clock import Clock
 from incident_feed.sources import registry
 from incident_feed.sources.base import decode_cursor, encode_cursor
 from incident_feed.sources.bluesky import BlueskyCollector

@@ -7,8 +7,9 @@ import json
 
 import pytest
 
+from incident_feed.clock import Clock
 from incident_feed.config import parse_account
-from incident_feed.pipeline import Clock, collect
+from incident_feed.pipeline import collect
 from incident_feed.sources import registry
 from incident_feed.sources.base import decode_cursor, encode_cursor
 from incident_feed.sources.http import Fetcher

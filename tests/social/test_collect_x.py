@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from incident_feed.pipeline import Clock, collect
+from incident_feed.clock import Clock
+from incident_feed.pipeline import collect
 from incident_feed.sources import registry
 from incident_feed.sources.base import decode_cursor
 from incident_feed.sources.http import Fetcher, parse_rate_limit_reset

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from incident_feed.cli import main
-from incident_feed.pipeline import Clock
+from incident_feed.clock import Clock
 from incident_feed.sources.http import Fetcher
 from incident_feed.store.database import IncidentQuery, Store
 from tests.conftest import REPO
@@ -83,4 +83,4 @@ def test_show_gives_the_reason_and_stats_the_lag(
     [row] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("OpenAI")]
     assert row.split()[:2] == ["OpenAI", "1"]  # one outage: the incident and both threads
     # The derived posts carry the status page's own times: no lag, neither channel first.
-    assert row.split()[-4:] == ["0s", "0", "of", "1"]
+    assert row.split()[-5:] == ["0s", "(n=1)", "0", "of", "1"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from incident_feed.clock import format_duration
 from incident_feed.tui import formatting as fmt
 from incident_feed.tui.filtering import describe, parse_filter
 from incident_feed.tui.timeline import phase_spans
@@ -34,15 +35,10 @@ def test_when_is_relative_for_the_last_day_then_a_date() -> None:
     assert fmt.when(dt.datetime(2026, 8, 18, 20, 0, tzinfo=dt.UTC), NOW, tokyo) == "Aug 19 05:00"
 
 
-def test_durations() -> None:
-    assert [fmt.duration(s) for s in (5, 60 * 12, 3600 * 4 + 120, 86400 * 3 + 3600 * 4)] == [
-        "5s",
-        "12m",
-        "4h02m",
-        "3d 4h",
-    ]
-    assert fmt.duration(86400 * 862) == "862d"
-    assert fmt.duration(-5) == "0s"
+def test_span_uses_the_one_duration_format() -> None:
+    start = dt.datetime(2026, 8, 17, 13, 40, tzinfo=dt.UTC)
+    assert fmt.span(start, start + dt.timedelta(hours=4, minutes=2), NOW) == "4h 2m"
+    assert fmt.span(start, None, start + dt.timedelta(days=862)) == "862d"
 
 
 def test_evidence_phrase_is_highlighted_case_insensitively() -> None:
@@ -69,13 +65,13 @@ def test_phase_spans_merge_repeats_and_end_at_resolution() -> None:
         {"id": 4, "phase": "resolved", "at": at + dt.timedelta(hours=3)},
     ]
     spans = phase_spans(updates, NOW)
-    assert [(s.phase, fmt.duration(s.seconds)) for s in spans] == [
+    assert [(s.phase, format_duration(s.seconds)) for s in spans] == [
         ("investigating", "24m"),
-        ("identified", "2h36m"),
+        ("identified", "2h 36m"),
         ("resolved", "0s"),
     ]
     ongoing = phase_spans(updates[:3], at + dt.timedelta(hours=1))
-    assert fmt.duration(ongoing[-1].seconds) == "36m"
+    assert format_duration(ongoing[-1].seconds) == "36m"
 
 
 def test_filter_terms() -> None:
@@ -97,4 +93,17 @@ def test_filter_problems_are_reported_not_raised() -> None:
     assert parsed.filter.phases == ()
     assert parse_filter("since:2024-12-11", NOW).filter.since == dt.datetime(
         2024, 12, 11, tzinfo=dt.UTC
+    )
+
+
+def test_until_bounds_the_list_like_the_clis_option() -> None:
+    parsed = parse_filter("since:2w until:7d", NOW)
+    assert parsed.problems == ()
+    assert (parsed.filter.since, parsed.filter.until) == (
+        NOW - dt.timedelta(weeks=2),
+        NOW - dt.timedelta(days=7),
+    )
+    assert "until 2026-" in describe(parsed.filter)
+    assert parse_filter("until:soon", NOW).problems == (
+        "until:soon is not a time (try 30m, 24h, 7d, 2w, 2024-12-11)",
     )

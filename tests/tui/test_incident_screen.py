@@ -44,7 +44,7 @@ async def test_thread_in_time_order_with_evidence(tui_store: Store, make_app: Ap
         screen = await open_incident(app, pilot, INCIDENT)
         header = shown(app, "#incident-header")
         assert header.startswith("Disruption with GHEC Team Sync\nGitHub · incident")
-        assert "lasted 2h06m" in header
+        assert "lasted 2h 6m" in header
         assert "https://www.githubstatus.com/incidents/pf25whpq58hh" in shown(
             app, "#incident-details"
         )
@@ -72,7 +72,7 @@ async def test_phase_bar(tui_store: Store, make_app: AppFactory) -> None:
         screen = await open_incident(app, pilot, INCIDENT)
         bar = screen.query_one(PhaseBar)
         assert legend(bar.spans).plain == (
-            "investigating 0s → identified 2h06m → monitoring 0s → resolved"
+            "investigating 0s → identified 2h 6m → monitoring 0s → resolved"
         )
         rendered = bar.render()
         top = rendered.plain.split("\n")[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
+from incident_feed.clock import format_duration
 from incident_feed.tui import formatting as fmt
 from incident_feed.tui.timeline import PhaseSpan
 
@@ -52,5 +53,5 @@ def legend(spans: list[PhaseSpan]) -> Text:
             else "bold",
         )
         if not fmt.is_final(span.phase):
-            out.append(f" {fmt.duration(span.seconds)}")
+            out.append(f" {format_duration(span.seconds)}")
     return out
