@@ -64,8 +64,20 @@ class IncidentFeedApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help"),
-        Binding("c", "collect_now", "Collect now", id="collect-now"),
-        Binding("s", "show_sources", "Sources", id="show-sources"),
+        Binding(
+            "c",
+            "collect_now",
+            "Collect",
+            tooltip="Collect now from every active source",
+            id="collect-now",
+        ),
+        Binding(
+            "s",
+            "show_sources",
+            "Sources",
+            tooltip="Vendors and sources: health, last errors",
+            id="show-sources",
+        ),
     ]
 
     def __init__(

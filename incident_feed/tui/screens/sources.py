@@ -71,7 +71,7 @@ class SourcesScreen(Screen[None]):
         yield sources
         yield Static(id="source-error")
         yield CollectPanel(id="collect-panel")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # 80 columns hold the keys; ctrl+p is in help
 
     def on_mount(self) -> None:
         self.query_one(CollectPanel).display = False
