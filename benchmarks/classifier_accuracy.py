@@ -47,7 +47,7 @@ from typing import Any
 import yaml
 
 from benchmarks.common import FIXTURES, history_files, machine
-from incident_feed.model import Kind, Phase
+from incident_feed.enums import Kind, Phase
 from incident_feed.normalize.drafts import Context, IncidentDraft
 from incident_feed.normalize.feed import parse_feed
 from incident_feed.normalize.gcp import parse_gcp

@@ -23,7 +23,7 @@ import time
 from benchmarks.common import REPO, WORK, history_files, machine, median
 from incident_feed.normalize.drafts import Context, IncidentDraft, Stamp
 from incident_feed.normalize.statuspage import parse_statuspage
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 
 NOW = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
 TARGET = 100_000

@@ -29,7 +29,7 @@ from benchmarks.common import WORK, history_files, load, machine
 from incident_feed.config import parse_config
 from incident_feed.pipeline import DEFAULT_WORKERS, collect
 from incident_feed.sources.http import Fetcher, make_client
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from tests.ops.local_server import LocalServer, conditional
 
 SOURCES = 500
@@ -58,7 +58,7 @@ def serve(server: LocalServer) -> dict[str, Any]:
              "url": server.url(base)}
         )  # fmt: skip
     return {
-        "settings": {"allow_private_addresses": True},
+        "settings": {"allow_loopback": True},
         "vendor": vendors,
         "source": sources,
     }
@@ -102,7 +102,7 @@ def main() -> None:
         floor_second = [floor.cycle(revalidate=True)]
         store = Store.open(f"sqlite:///{folder / 'many.db'}")
         with make_client() as client:
-            fetcher = Fetcher(client, config.settings.limits, allow_private_addresses=True)
+            fetcher = Fetcher.for_settings(client, config.settings)
             before = server.total
             started = time.perf_counter()
             first = collect(config, store, fetcher)

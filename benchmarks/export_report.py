@@ -4,7 +4,7 @@ Measured two ways, each against a baseline of the same run:
 
 - in-process, after start-up: the store query alone (the same 1,000 incidents with their updates
   and source records) vs query + render, which is what ``export`` does;
-- as a cold process: ``python -c pass`` and ``python -c "import incident_feed.store"`` vs
+- as a cold process: ``python -c pass`` and ``python -c "import incident_feed.store.database"`` vs
   ``incident-feed export --since ... -o FILE`` (start-up and imports included).
 
 Baseline and ours alternate within each round, so a burst of load from other jobs hits both;
@@ -24,11 +24,11 @@ from typing import Any
 
 from benchmarks.common import REPO, WORK, history_files, load, machine, median
 from incident_feed.config import SourceConfig
-from incident_feed.export import ExportItem, Period, render
+from incident_feed.outputs.markdown import ExportItem, Period, render
 from incident_feed.pipeline import ingest
 from incident_feed.sources.base import Document
 from incident_feed.sources.statuspage import StatuspageCollector
-from incident_feed.store import IncidentQuery, Store
+from incident_feed.store.database import IncidentQuery, Store
 
 NOW = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
 COUNT = 1000
@@ -96,7 +96,7 @@ def main() -> None:
 
     out = folder / "report.md"
     bare = [sys.executable, "-c", "pass"]
-    imports = [sys.executable, "-c", "import incident_feed.store"]
+    imports = [sys.executable, "-c", "import incident_feed.store.database"]
     command = [
         sys.executable, "-m", "incident_feed", "--config", str(REPO / "config.toml"), "--db", url,
         "export", "--since", since.isoformat(), "--tz", "UTC", "-o", str(out),
@@ -119,7 +119,7 @@ def main() -> None:
           f"query + render {ms(export_s)} = {e / q:.2f}x the query, render {(e - q) * 1000:.0f} ms "
           f"(goal < 1 s)")  # fmt: skip
     print(f"  cold processes, medians of {COLD_ROUNDS}: `python -c pass` {ms(bare_s)}; "
-          f"`import incident_feed.store` {ms(imports_s)}; `incident-feed export --since ... "
+          f"`import incident_feed.store.database` {ms(imports_s)}; `incident-feed export --since ... "
           f"-o FILE` {ms(command_s)}, worst {max(command_s) * 1000:.0f} ms (goal < 1 s)")  # fmt: skip
     print(f"  {load()} at end")
 

@@ -17,7 +17,7 @@ from incident_feed.config import SourceConfig
 from incident_feed.pipeline import ingest
 from incident_feed.sources.base import Document
 from incident_feed.sources.statuspage import StatuspageCollector
-from incident_feed.store import INCIDENT, RECORD, UPDATE, Store
+from incident_feed.store.database import INCIDENT, RECORD, UPDATE, Store
 
 TABLES = {"incident": INCIDENT, "incident_update": UPDATE, "incident_source": RECORD}
 

@@ -57,11 +57,11 @@ COUNTED = re.compile(rb"\d of [\d,]+(?![\d,+])")
 
 def build(path: Path) -> None:
     from incident_feed.config import load_config, slugify
-    from incident_feed.model import Phase
+    from incident_feed.enums import Phase
     from incident_feed.normalize.drafts import Context, IncidentDraft, Stamp
     from incident_feed.sources.base import Document
     from incident_feed.sources.registry import collector_for
-    from incident_feed.store import Store
+    from incident_feed.store.database import Store
 
     for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         stale.unlink(missing_ok=True)
@@ -157,7 +157,7 @@ def child(db: Path, marks: Path, mode: str) -> None:
     real clock and the catalogue."""
     process_start = float(os.environ["TUI_BENCH_SPAWNED"])
     from incident_feed.config import load_config
-    from incident_feed.store import Store
+    from incident_feed.store.database import Store
 
     config = load_config(REPO / "config.toml")
     store = Store.open(f"sqlite:///{db}")
@@ -184,7 +184,7 @@ def floor_app(store):  # type: ignore[no-untyped-def]
     from textual.binding import Binding
     from textual.widgets import DataTable, Footer, Input, Static
 
-    from incident_feed.queries import IncidentFilter, page_after
+    from incident_feed.store.queries import IncidentFilter, page_after
     from incident_feed.tui import formatting as fmt
     from incident_feed.tui.filtering import describe, parse_filter
 
@@ -458,8 +458,8 @@ def query_timings(db: Path) -> dict[str, float]:
     """The database part alone, in-process: what the app asks for a 30-line terminal (a first
     page of 40 rows, the next page by keyset with the plan reused, the count after the rows).
     Best of 5 runs, in ms."""
-    from incident_feed.queries import IncidentFilter, Listing
-    from incident_feed.store import Store
+    from incident_feed.store.database import Store
+    from incident_feed.store.queries import IncidentFilter, Listing
 
     store = Store.open(f"sqlite:///{db}")
     out: dict[str, float] = {}

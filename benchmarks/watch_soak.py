@@ -33,11 +33,11 @@ from typing import Any
 
 from benchmarks.common import WORK, history_files, load, machine
 from incident_feed.config import parse_config
-from incident_feed.notify import Notifier
+from incident_feed.outputs.notify import Notifier
 from incident_feed.pipeline import RunReport
 from incident_feed.schedule import Watcher
 from incident_feed.sources.http import Fetcher, make_client
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from tests.ops.local_server import LocalServer, Reply, Request, conditional, respond
 from tests.ops.payloads import shifted
 
@@ -105,7 +105,7 @@ def main() -> None:
     config = parse_config(
         {
             "settings": {
-                "allow_private_addresses": True,
+                "allow_loopback": True,
                 "limits": {"deadline": 0.1, "read_timeout": 0.1},
             },
             "vendor": [{"name": "GitHub"}],
@@ -125,7 +125,7 @@ def main() -> None:
     samples: list[tuple[int, float]] = []
     try:
         with make_client() as client:
-            fetcher = Fetcher(client, config.settings.limits, allow_private_addresses=True)
+            fetcher = Fetcher.for_settings(client, config.settings)
             notifier = Notifier.from_config(config, store, clock=lambda: now, delays=(0.01,))
             stop = threading.Event()
             deadline = time.monotonic() + args.time_limit

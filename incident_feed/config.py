@@ -3,6 +3,7 @@ file, the key and the reason. Secrets never live here: only names of environment
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import shlex
@@ -15,12 +16,15 @@ from typing import Any
 
 from incident_feed.errors import ConfigError
 from incident_feed.paths import CONFIG_ENV, bundled_config_file, user_config_file
+from incident_feed.redact import redact_url
 
 SOURCE_KINDS = ("statuspage", "feed", "gcp", "slack", "mastodon", "bluesky", "x")
 SOCIAL_KINDS = frozenset({"mastodon", "bluesky", "x"})
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h)?$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+# A URL whose authority holds userinfo (``https://user:password@host/``).
+_USERINFO = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@")
 # Social account forms (see :func:`parse_account`). Mastodon's own username rule; atproto's handle
 # and DID syntax; X usernames are 1-15 letters, digits or underscores.
 _MASTODON_USER = r"[A-Za-z0-9_]+(?:[.-]+[A-Za-z0-9_]+)*"
@@ -40,7 +44,7 @@ _X_URL = re.compile(
     r"^https://(?:www\.|mobile\.)?(?:x|twitter)\.com/(?P<user>[A-Za-z0-9_]{1,15})/?$"
 )
 NOTIFY_EVENTS = ("new", "phase", "resolved")
-# model.IMPACT_ORDER's values, least severe first (not imported: config stays free of sqlmodel).
+# enums.IMPACT_ORDER's values, least severe first (kept here: config imports no other layer).
 IMPACTS = ("unknown", "none", "maintenance", "minor", "major", "critical")
 MIN_INTERVAL = 1.0  # seconds; per-source and `watch --interval`
 MAX_INTERVAL = 86400.0
@@ -82,11 +86,17 @@ class Limits:
     max_redirects: int = 5
 
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database: str = ""
     timezone: str = "local"
-    allow_private_addresses: bool = False
+    # Connect to 127.0.0.0/8 and ::1 (local test servers); never to metadata addresses.
+    allow_loopback: bool = False
+    # Non-public ranges sources may reach (e.g. 10.0.0.0/8 for an internal status page).
+    allow_networks: tuple[IPNetwork, ...] = ()
     limits: Limits = field(default_factory=Limits)
 
 
@@ -295,7 +305,20 @@ def parse_duration(text: str) -> float:
 
 def _settings(raw: object, where: str) -> Settings:
     table = _table(raw, where, "settings")
-    _only(table, {"database", "timezone", "allow_private_addresses", "limits"}, where, "settings")
+    # Replaced by allow_loopback and allow_networks: `false` (the old default) is still read,
+    # `true` is an error, since it allowed ranges that now need listing one by one.
+    if _bool(table, "allow_private_addresses", where, "settings", False):
+        raise ConfigError(
+            f"{where}: settings.allow_private_addresses was replaced: write allow_loopback = true "
+            'for a server on 127.0.0.1, and allow_networks = ["10.0.0.0/8"] (the ranges you '
+            "need) for private addresses"
+        )
+    _only(
+        {k: v for k, v in table.items() if k != "allow_private_addresses"},
+        {"database", "timezone", "allow_loopback", "allow_networks", "limits"},
+        where,
+        "settings",
+    )
     limits_raw = _table(table.get("limits", {}), where, "settings.limits")
     defaults = Limits()
     _only(limits_raw, set(Limits.__dataclass_fields__), where, "settings.limits")
@@ -313,9 +336,30 @@ def _settings(raw: object, where: str) -> Settings:
     return Settings(
         database=_string(table, "database", where, "settings", default=""),
         timezone=timezone,
-        allow_private_addresses=_bool(table, "allow_private_addresses", where, "settings", False),
+        allow_loopback=_bool(table, "allow_loopback", where, "settings", False),
+        allow_networks=_networks(table, where),
         limits=limits,
     )
+
+
+def _networks(table: Mapping[str, Any], where: str) -> tuple[IPNetwork, ...]:
+    """``allow_networks``: CIDR ranges without host bits; ``/0`` (everything) is refused."""
+    at = f"{where}: settings.allow_networks"
+    values = table.get("allow_networks", [])
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ConfigError(f'{at}: must be a list of ranges like "10.0.0.0/8"')
+    networks = []
+    for value in values:
+        try:
+            network = ipaddress.ip_network(value.strip())
+        except ValueError as exc:
+            raise ConfigError(
+                f'{at}: {_shown(value)} is not a range like "10.0.0.0/8": {exc}'
+            ) from None
+        if network.prefixlen == 0:
+            raise ConfigError(f"{at}: {value!r} allows every address; list the ranges you need")
+        networks.append(network)
+    return tuple(networks)
 
 
 def _vendor(raw: Mapping[str, Any], where: str, at: str) -> VendorConfig:
@@ -339,13 +383,21 @@ def _source(raw: Mapping[str, Any], where: str, at: str) -> SourceConfig:
     if kind not in SOURCE_KINDS:
         raise ConfigError(f"{where}: {at}.kind: {kind!r} is not one of {', '.join(SOURCE_KINDS)}")
     url = _string(raw, "url", where, at)
+    if _USERINFO.match(url):
+        # Not echoed: the part before the @ is a password.
+        raise ConfigError(
+            f"{where}: {at}.url: source {name!r}: a user name or password in the URL "
+            "(user:password@host) is not accepted: it would be shown in errors, logs and "
+            "`sources`; keep secrets out of this file and in an environment variable "
+            "(as x sources do with token_env)"
+        )
     if kind in SOCIAL_KINDS:
         try:
             parse_account(kind, url)
         except ValueError as exc:
             raise ConfigError(f"{where}: {at}.url: {exc}") from None
     elif not re.match(r"^https?://[^\s/]+", url):
-        raise ConfigError(f"{where}: {at}.url: {url!r} is not an http(s) URL")
+        raise ConfigError(f"{where}: {at}.url: {redact_url(url)!r} is not an http(s) URL")
     return SourceConfig(
         name=name,
         vendor=_string(raw, "vendor", where, at),

@@ -15,40 +15,39 @@ from pathlib import Path
 
 from incident_feed.cli import main as cli_main
 
-REPO = Path(__file__).resolve().parent.parent
-FIXTURES = REPO / "tests" / "data" / "fixtures"
-CONFIG = REPO / "config.toml"
-SEED = REPO / "tests" / "golden" / "seed" / "openai-2024-12-11.json"
-SOCIAL = REPO / "cassettes" / "social" / "payloads"
+# The payloads ship inside the package (a wheel has no tests/ folder); the config is the catalogue.
+DATA = Path(__file__).resolve().parent / "data"
+DEMO = DATA / "demo"
+CONFIG = DATA / "config.toml"
 
 
 def demo_imports() -> list[list[str]]:
     """The ``import`` commands the demo runs, one per payload family."""
     history = sorted(
         str(p)
-        for p in (FIXTURES / "statuspage" / "github-incident-history").glob("*.json")
+        for p in (DEMO / "github-incident-history").glob("*.json")
         if p.name != "incident_codes.json"  # a list of ids, not a payload
     )
-    feeds = sorted(str(p) for p in (FIXTURES / "feeds" / "githubstatus").glob("*.atom"))
+    feeds = sorted(str(p) for p in (DEMO / "githubstatus-feed").glob("*.atom"))
     return [
         ["import", "--kind", "statuspage", "--vendor", "GitHub", *history],
         ["import", "--kind", "feed", "--vendor", "GitHub", "--source", "github-feed", *feeds],
         ["import", "--kind", "gcp", "--vendor", "Google Cloud",
-         str(FIXTURES / "gcp" / "incidents-full.json")],
-        ["import", "--kind", "slack", "--vendor", "Slack",
-         str(FIXTURES / "slack" / "history.json")],
-        ["import", "--kind", "statuspage", "--vendor", "OpenAI", str(SEED)],
+         str(DEMO / "gcp-incidents-full.json")],
+        ["import", "--kind", "slack", "--vendor", "Slack", str(DEMO / "slack-history.json")],
+        ["import", "--kind", "statuspage", "--vendor", "OpenAI", "--source", "openai-status",
+         str(DEMO / "openai-2024-12-11.json")],
         ["import", "--kind", "mastodon", "--vendor", "OpenAI", "--source", "openai-mastodon",
-         str(SOCIAL / "openai-seed-mastodon.json")],
+         str(DEMO / "openai-seed-mastodon.json")],
         ["import", "--kind", "bluesky", "--vendor", "OpenAI", "--source", "openai-bluesky",
-         str(SOCIAL / "openai-seed-bluesky.json")],
+         str(DEMO / "openai-seed-bluesky.json")],
     ]  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if not FIXTURES.is_dir():
-        print("incident-feed demo: run it from a clone of the repository (tests/data missing)")
+    if not DEMO.is_dir():
+        print(f"incident-feed demo: the shipped payloads are missing ({DEMO})")
         return 2
     database = Path(args[0]) if args else Path(tempfile.mkdtemp(prefix="incident-feed-demo-"))
     db = str(database / "demo.db") if database.is_dir() else str(database)

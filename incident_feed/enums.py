@@ -1,7 +1,6 @@
 """Phases, kinds and impacts: the vocabulary every layer shares.
 
-Kept apart from the table models (``model``) and free of dependencies, so that importing a phase
-does not import sqlmodel and pydantic (the read-only commands start without them).
+Free of dependencies: importing a phase imports nothing else.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
     IncidentFeedError            anything the user can act on; the CLI prints it without a traceback
     ├── ConfigError              a config or command-line value is wrong (file, key, reason)
     ├── StoreError               the database cannot be opened, migrated or written
+    ├── LinkRefused              ``link`` will not join these two incidents (self, vendors, twice)
     └── SourceError              one source failed; the run goes on for the others
         ├── FetchError           the HTTP exchange failed (network, status, limits, refused address)
         │   └── RateLimited      429/503 with Retry-After: try again after ``retry_after`` seconds
@@ -13,10 +14,13 @@ Everything unexpected is a bug and still raises as itself.
 
 from __future__ import annotations
 
+from incident_feed.redact import redact_urls
+
 __all__ = [
     "ConfigError",
     "FetchError",
     "IncidentFeedError",
+    "LinkRefused",
     "PayloadError",
     "RateLimited",
     "SourceError",
@@ -36,15 +40,19 @@ class StoreError(IncidentFeedError):
     """The database cannot be opened, migrated or written."""
 
 
+class LinkRefused(IncidentFeedError):
+    """A hand-made link that would be wrong: to itself, across vendors, or already there."""
+
+
 class SourceError(IncidentFeedError):
-    """One source failed; ``source`` names it when known."""
+    """One source failed; ``source`` names it when known. URLs in the message are redacted."""
 
     def __init__(self, message: str, *, source: str | None = None) -> None:
         super().__init__(message)
         self.source = source
 
     def __str__(self) -> str:
-        text = super().__str__()
+        text = redact_urls(super().__str__())
         return f"{self.source}: {text}" if self.source else text
 
 

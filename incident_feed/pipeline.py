@@ -24,19 +24,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from incident_feed.config import SOCIAL_KINDS, Config, SourceConfig
+from incident_feed.decide.links import link_changed
+from incident_feed.decide.threads import thread_posts
 from incident_feed.errors import IncidentFeedError, RateLimited, SourceError
-from incident_feed.links import link_changed
-from incident_feed.normalize.drafts import Context, IncidentDraft, ItemProblem, Seen
+from incident_feed.normalize.drafts import Context, IncidentDraft, ItemProblem, Seen, unstorable
+from incident_feed.normalize.text import clean_line
+from incident_feed.redact import redact_url, redact_urls
 from incident_feed.sources.base import Collector, Document, Fetched
 from incident_feed.sources.http import Fetcher, Validators
 from incident_feed.sources.registry import collector_for
-from incident_feed.store import ApplyStats, Store
-from incident_feed.threads import thread_posts
+from incident_feed.store.database import ApplyStats, Store
 
 log = logging.getLogger("incident_feed.collect")
 Clock = Callable[[], dt.datetime]
 APPLY_BATCH = 1000
 DEFAULT_WORKERS = 16  # sources fetched at once by `collect`
+LOGGED_PROBLEMS = 20  # problems (skipped items, notes) logged per source and run; all counted
 
 
 def utc_now() -> dt.datetime:
@@ -117,9 +120,14 @@ def ingest(
         try:
             parsed = collector.parse(document, context)
         except SourceError as exc:
-            result.errors.append(f"{document.url}: {exc}")
+            result.errors.append(f"{redact_url(document.url)}: {exc}")
         else:
-            drafts += parsed.drafts
+            for draft in parsed.drafts:
+                if (reason := unstorable(draft)) is None:
+                    drafts.append(draft)
+                else:
+                    label = f"{draft.kind.value} {clean_line(draft.native_id)[:60]}"
+                    result.problems.append(ItemProblem(label, reason))
             result.problems += parsed.problems
             result.ignored += parsed.ignored
             spans.append(parsed.seen)
@@ -224,9 +232,16 @@ def store_source(store: Store, result: FetchResult, clock: Clock) -> SourceOutco
                 cursor = fetched.cursor
     if outcome.error and not outcome.error.startswith(source.name):
         outcome.error = f"{source.name}: {outcome.error}"
+    if outcome.error:
+        outcome.error = redact_urls(outcome.error)  # an internal error may quote a URL
     warning = "; ".join(outcome.problems[:5]) if outcome.problems else None
     store.record_source_result(
-        {"name": source.name, "vendor": source.vendor, "kind": source.kind, "url": source.url},
+        {
+            "name": source.name,
+            "vendor": source.vendor,
+            "kind": source.kind,
+            "url": redact_url(source.url),
+        },
         now=clock(),
         error=outcome.error,
         warning=warning,
@@ -240,6 +255,8 @@ def store_source(store: Store, result: FetchResult, clock: Clock) -> SourceOutco
 
 
 def _log_outcome(outcome: SourceOutcome) -> None:
+    for problem in outcome.problems[:LOGGED_PROBLEMS]:
+        log.warning("event=problem source=%s problem=%r", outcome.name, problem)
     log.info(
         "source=%s status=%s documents=%d incidents_new=%d updates_new=%d updates_changed=%d "
         "problems=%d seconds=%.2f%s%s",

@@ -32,8 +32,9 @@ from typing import Any, Protocol
 
 from incident_feed.config import Config, SourceConfig
 from incident_feed.pipeline import Clock, RunReport, collect, utc_now
+from incident_feed.redact import redact_urls
 from incident_feed.sources.http import Fetcher
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 
 log = logging.getLogger("incident_feed.watch")
 JITTER = 0.1  # fraction of the interval added at random, so many watchers do not align
@@ -200,7 +201,7 @@ class _Formatter(logging.Formatter):
         )
         if record.exc_info:
             text += " traceback=" + repr(self.formatException(record.exc_info))
-        return text
+        return redact_urls(text)  # a source URL may carry a token in its query
 
 
 _installed: list[logging.Handler] = []

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from incident_feed.config import Config, parse_config
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "data" / "fixtures"

@@ -166,7 +166,7 @@ def test_incidents_json_does_not_import_textual(cfg: list[str]) -> None:
 # docs/benchmarks.md), the migrations (the schema fast path), the collection and TUI stacks.
 NOT_ON_READ_PATH = (
     "sqlmodel", "pydantic", "pydantic_core", "sqlalchemy.orm", "alembic", "httpx", "feedparser",
-    "bs4", "textual", "incident_feed.model", "incident_feed.merge",
+    "bs4", "textual", "incident_feed.decide.merge",
 )  # fmt: skip
 
 
@@ -212,3 +212,43 @@ def test_python_dash_m_runs(cfg: list[str]) -> None:
         timeout=60,
     )
     assert result.returncode == 0 and result.stdout.startswith("incident-feed ")
+
+
+HOSTILE = "Evil\x1b]52;c;aGk=\x07\u200f\u061c\u2028\u2029\x85Co"
+
+
+def test_show_incidents_and_sources_print_every_field_cleaned(
+    cfg: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Stored text from another writer (a shared database) is cleaned wherever it is printed."""
+    import datetime as dt
+
+    from incident_feed.enums import Impact, Kind, Phase
+    from incident_feed.normalize.drafts import IncidentDraft, Stamp, UpdateDraft
+    from incident_feed.store.database import IncidentQuery, Store
+
+    now = dt.datetime(2025, 1, 2, tzinfo=dt.UTC)
+    stamp = Stamp(now - dt.timedelta(hours=1), "2025-01-01T23:00:00Z")
+    url = "https://x.test/\x1b]52;c;aGk=\x07\u200f"
+    update = UpdateDraft("u1", stamp, Phase.INVESTIGATING, None, HOSTILE, HOSTILE, url=url)
+    draft = IncidentDraft(
+        "k1", "n1", HOSTILE, Kind.INCIDENT, HOSTILE, Impact.MINOR, (update,), url=url
+    )
+    store = Store.open(f"sqlite:///{tmp_path / 'cli.db'}")
+    try:
+        store.apply(f"evil{HOSTILE}", "statuspage", [draft], now)
+        store.record_source_result(
+            {"name": "github", "vendor": HOSTILE, "kind": "statuspage", "url": url},
+            now=now,
+            error=f"github: {HOSTILE}",
+        )
+        (row,) = store.incidents(IncidentQuery(limit=None))
+    finally:
+        store.close()
+    for command in (["show", row["id"]], ["incidents"], ["sources"]):
+        capsys.readouterr()
+        assert main([*cfg, *command]) == 0
+        out = capsys.readouterr().out
+        assert "EvilCo" in out or "Evil]52;c;aGk=" in out, command
+        for unsafe in ("\x1b", "\x07", "\u200f", "\u061c", "\u2028", "\u2029", "\x85"):
+            assert unsafe not in out, (command, unsafe)

@@ -31,6 +31,12 @@ def test_shipped_catalogue_is_valid_and_large_enough() -> None:
         ({"settings": {"timezone": "Mars/Base"}}, "not a known time zone"),
         ({"settings": {"limits": {"deadline": -1}}}, "settings.limits.deadline: must be at least"),
         ({"settings": {"allow_private_addresses": "yes"}}, "must be true or false"),
+        ({"settings": {"allow_loopback": "yes"}}, "settings.allow_loopback: must be true or false"),
+        ({"settings": {"allow_networks": "10.0.0.0/8"}}, "settings.allow_networks: must be a list"),
+        ({"settings": {"allow_networks": ["10.0.0.1/8"]}}, "has host bits set"),
+        ({"settings": {"allow_networks": ["intranet"]}}, "'intranet' is not a range"),
+        ({"settings": {"allow_networks": ["0.0.0.0/0"]}}, "allows every address"),
+        ({"settings": {"allow_networks": ["::/0"]}}, "allows every address"),
         ({"source": [{"name": "x", "vendor": "V", "kind": "smoke", "url": "https://a"}]}, "source[0].kind"),
         ({"source": [{"name": "X Y", "vendor": "V", "kind": "feed", "url": "https://a"}]}, "source[0].name"),
         ({"source": [{"name": "x", "vendor": "V", "kind": "feed", "url": "ftp://a"}]}, "source[0].url"),
@@ -43,6 +49,29 @@ def test_bad_values_are_rejected_with_the_key(raw: dict[str, object], message: s
     with pytest.raises(ConfigError, match="bad.toml") as info:
         parse_config(raw, Path("bad.toml"))
     assert message in str(info.value)
+
+
+def test_address_settings() -> None:
+    settings = parse_config(
+        {"settings": {"allow_loopback": True, "allow_networks": ["10.0.0.0/8", "fd00::/8"]}}, None
+    ).settings
+    assert settings.allow_loopback is True
+    assert [str(n) for n in settings.allow_networks] == ["10.0.0.0/8", "fd00::/8"]
+    default = parse_config({}, None).settings
+    assert default.allow_loopback is False and default.allow_networks == ()
+
+
+def test_the_replaced_allow_private_addresses_setting() -> None:
+    """``false`` (the old default, in many copied configs) is still read; ``true`` is an error
+    with the replacement, rather than a silent change of what it allows."""
+    assert parse_config({"settings": {"allow_private_addresses": False}}, None).settings == (
+        parse_config({}, None).settings
+    )
+    with pytest.raises(ConfigError) as info:
+        parse_config({"settings": {"allow_private_addresses": True}}, Path("old.toml"))
+    message = str(info.value)
+    assert message.startswith("old.toml: settings.allow_private_addresses was replaced")
+    assert "allow_loopback = true" in message and "allow_networks" in message
 
 
 def test_invalid_toml_names_the_file(tmp_path: Path) -> None:

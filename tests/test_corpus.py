@@ -1,6 +1,8 @@
 """The shared robustness corpus (2,107 real hostile and odd feeds) through the whole ingestion
 path: no exception escapes, each file ends as stored records or one recorded error, nothing
-stored before is lost, and no control character is stored.
+stored before is lost, and no control character is stored. A document that is not well-formed
+XML is one error and nothing of it is stored; feedparser's other notices (media type, declared
+encoding) are not errors.
 
 This is the one test that reads ``../shared/`` at run time.
 """
@@ -17,7 +19,7 @@ from incident_feed.config import SourceConfig
 from incident_feed.pipeline import ingest
 from incident_feed.sources.base import Document
 from incident_feed.sources.feed import FeedCollector
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from tests.conftest import NOW, REPO
 
 CORPUS = REPO.parent / "shared" / "robustness" / "feedparser-corpus"
@@ -38,6 +40,7 @@ def test_every_corpus_feed_is_stored_or_one_clear_error(store: Store) -> None:
     source = SourceConfig("corpus", "Corpus", "feed", "https://corpus.example")
     collector = FeedCollector()
     outcomes = {"stored": 0, "error": 0}
+    malformed: set[str] = set()
     skipped_items: list[str] = []
     previous = 0
     for start in range(0, len(files), 150):
@@ -54,6 +57,8 @@ def test_every_corpus_feed_is_stored_or_one_clear_error(store: Store) -> None:
         for error in result.errors:
             assert error.split(":", 1)[1].strip(), f"error without a message: {error}"
             assert "internal error" not in error
+            if "malformed XML at line" in error:
+                malformed.add(error.split(":", 1)[0])
         skipped_items += [str(p) for p in result.problems]
         outcomes["error"] += len(errored)
         outcomes["stored"] += len(batch) - len(errored)
@@ -66,7 +71,14 @@ def test_every_corpus_feed_is_stored_or_one_clear_error(store: Store) -> None:
     assert store.count("incident") >= 25
     assert len(skipped_items) > 1000
     assert all(": " in item for item in skipped_items)
-    assert outcomes["error"] <= 20
+    # The ill-formed test feeds (truncated, bad tokens, undeclared prefixes and entities) are
+    # errors now, not half-read documents...
+    assert 15 <= len(malformed) <= outcomes["error"] <= 40
+    # ...while no well-formed feed is, but the one whose entity is declared in the DOCTYPE we strip
+    # (a flat entity expands without limit in feedparser's fallback parser: PITFALLS.md).
+    assert {p for p in malformed if p.startswith("wellformed/")} == {
+        "wellformed/rss/entity_in_doctype.xml"
+    }
     with store.read() as conn:
         texts = conn.execute(
             text("SELECT text FROM incident_update UNION ALL SELECT title FROM incident")

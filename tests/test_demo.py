@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from incident_feed import demo
-from incident_feed.links import channels_for
-from incident_feed.store import IncidentQuery, Store
+from incident_feed.decide.links import channels_for
+from incident_feed.store.database import IncidentQuery, Store
 
 
 def test_demo_imports_every_family_and_links_the_seed(
@@ -31,3 +31,37 @@ def test_demo_imports_every_family_and_links_the_seed(
         ]
     finally:
         store.close()
+
+
+def test_the_demo_runs_from_the_package_alone(tmp_path: Path) -> None:
+    """Installed from a wheel there is no tests/ folder: the demo reads only the package."""
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    site = tmp_path / "site"
+    shutil.copytree(
+        REPO / "incident_feed",
+        site / "incident_feed",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    (site / "incident_feed" / "data" / "config.toml").unlink()
+    shutil.copy(REPO / "config.toml", site / "incident_feed" / "data" / "config.toml")
+    env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "incident_feed.demo", str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    listed = subprocess.run(
+        [sys.executable, "-m", "incident_feed", "--db", str(tmp_path / "demo.db"),
+         "incidents", "--vendor", "OpenAI"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert listed.stdout.startswith("openai-ctrsv3lwd797") and "(+2 linked)" in listed.stdout

@@ -42,11 +42,19 @@ def id_field(item: Mapping[str, Any], key: str = "id") -> str:
     """An identifier (string or integer), cleaned; a missing one is a payload error."""
     value = item.get(key)
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise PayloadError(f"missing or non-text {key!r}")
+        what = "missing" if value is None else f"unusable ({_describe(value)})"
+        raise PayloadError(f"{what} {key!r}")
     text = clean_line(str(value))
     if not text or len(text) > 200:
         raise PayloadError(f"unusable {key!r} {text[:40]!r}")
     return text
+
+
+def _describe(value: object) -> str:
+    """A short, safe description of an unexpected value (never its whole text)."""
+    if isinstance(value, str | int | float | bool | list | dict):
+        return type(value).__name__
+    return clean_line(str(value))[:60]  # e.g. an OversizedNumber: "<integer of 5000 digits>"
 
 
 def stamp_field(item: Mapping[str, Any], *keys: str, now: dt.datetime | None) -> Stamp | None:
@@ -133,4 +141,9 @@ def collect_items(
             out.append(build(mapping))
         except (PayloadError, TimeParseError) as exc:
             problems.append(ItemProblem(label, str(exc)))
+        except (ValueError, OverflowError, RecursionError) as exc:
+            # A value no field can hold (a number too long to convert, a time out of range, text
+            # that cannot be encoded): this item is unusable, the others are not.
+            reason = f"{type(exc).__name__}: {clean_line(str(exc))[:200]}"
+            problems.append(ItemProblem(label, f"unusable value ({reason})"))
     return out

@@ -81,6 +81,61 @@ class IncidentDraft:
     reply_to: str | None = None
 
 
+MAX_TEXT = 200_000  # characters of one update's text: far beyond any real postmortem
+MAX_LINE = 2_000  # characters of a title, label, name, id, URL or raw time
+
+
+def unstorable(draft: IncidentDraft) -> str | None:
+    """Why ``draft`` cannot be stored, or None.
+
+    Normalizers clean the text they read; this is the last check before the store, for a value
+    that got through uncleaned: a NUL (PostgreSQL text refuses it), a lone surrogate (cannot be
+    encoded) or an absurd length. The item is skipped with this reason, the document goes on.
+    """
+    fields: list[tuple[str, str | None, int]] = [
+        ("key", draft.key, MAX_LINE),
+        ("native id", draft.native_id, MAX_LINE),
+        ("vendor", draft.vendor, MAX_LINE),
+        ("title", draft.title, MAX_LINE),
+        ("url", draft.url, MAX_LINE),
+        ("status", draft.status_label, MAX_LINE),
+        ("reply_to", draft.reply_to, MAX_LINE),
+        ("start time", draft.started.raw if draft.started else None, MAX_LINE),
+        ("resolve time", draft.resolved.raw if draft.resolved else None, MAX_LINE),
+    ]
+    fields += _component_fields("component", draft.components)
+    for update in draft.updates:
+        name = f"update {update.native_id[:60]!r}"
+        fields += [
+            (f"{name} id", update.native_id, MAX_LINE),
+            (f"{name} time", update.stamp.raw, MAX_LINE),
+            (f"{name} label", update.label, MAX_LINE),
+            (f"{name} evidence", update.evidence, MAX_LINE),
+            (f"{name} text", update.text, MAX_TEXT),
+            (f"{name} url", update.url, MAX_LINE),
+        ]
+        fields += [(f"{name} reference", ref, MAX_LINE) for ref in update.refs]
+        fields += _component_fields(f"{name} component", update.components)
+    for name, value, limit in fields:
+        if value is None:
+            continue
+        if len(value) > limit:
+            return f"{name} is {len(value):,} characters (limit {limit:,})"
+        if "\x00" in value:
+            return f"{name} holds a NUL character"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"{name} holds a lone surrogate"
+    return None
+
+
+def _component_fields(
+    name: str, components: tuple[Component, ...]
+) -> list[tuple[str, str | None, int]]:
+    return [(name, value, MAX_LINE) for c in components for value in (c.name, c.id)]
+
+
 @dataclass(frozen=True, slots=True)
 class ItemProblem:
     """One item of a payload that could not be used, and why."""

@@ -5,6 +5,13 @@ open a path or a URL). Entity declarations are stripped before parsing (a flat e
 many times expands without limit in its fallback parser). Statuspage-style entries, whose HTML
 holds every update as ``<p><small>time</small><br><strong>Status</strong> - text</p>``, become
 one update each; any other entry is one update whose phase is read from its text.
+
+A document is whole or it is an error: feedparser still returns the entries of a truncated or
+otherwise malformed document (its loose parser reads on past the error, and the last entry of a
+cut-off feed comes out empty), so a real XML parse error fails the whole document and nothing in it
+is used. HTML named entities (``&nbsp;``), which real feeds use without declaring, are rewritten as
+character references first, so that an error left is one of structure. feedparser's notices that
+only concern the media type or the declared encoding are not parse errors.
 """
 
 from __future__ import annotations
@@ -12,11 +19,14 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Mapping
+import xml.sax
+from collections.abc import Callable, Mapping
 from html import unescape
+from html.entities import name2codepoint
 from typing import Any
 
 import feedparser
+from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
 
 from incident_feed.enums import MAINTENANCE_PHASES, Impact, Kind
 from incident_feed.errors import PayloadError
@@ -41,6 +51,11 @@ _STATUSPAGE_UPDATE = re.compile(
     re.DOTALL | re.IGNORECASE,
 )
 _TAG = re.compile(r"<[^>]*>")
+_NAMED_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
+_XML_ENTITIES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
+# feedparser's bozo notices that say nothing about the document's structure.
+_BENIGN_BOZO = (CharacterEncodingOverride, NonXMLContentType)
+_CHAR_REF = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+);")
 
 
 def strip_doctype(body: bytes) -> bytes:
@@ -48,16 +63,10 @@ def strip_doctype(body: bytes) -> bytes:
 
     Works on ASCII-compatible encodings; UTF-16/32 bodies are decoded, cleaned and re-encoded.
     """
-    encoding = _wide_encoding(body)
-    if encoding is not None:
-        try:
-            text = body.decode(encoding)
-        except UnicodeDecodeError:
-            return body
-        cleaned = strip_doctype(text.encode("utf-8", "surrogatepass"))
-        if cleaned == text.encode("utf-8", "surrogatepass"):
-            return body
-        return cleaned.decode("utf-8", "surrogatepass").encode(encoding, "surrogatepass")
+    return _on_ascii_view(body, _strip_doctype)
+
+
+def _strip_doctype(body: bytes) -> bytes:
     head_end = body.find(b"<!DOCTYPE")
     if head_end < 0:
         head_end = body.find(b"<!doctype")
@@ -66,9 +75,74 @@ def strip_doctype(body: bytes) -> bytes:
     return _DOCTYPE.sub(b"", body, count=1)
 
 
+def html_entities_to_references(body: bytes) -> bytes:
+    """``&nbsp;`` -> ``&#160;`` for every HTML named entity but XML's own five.
+
+    feedparser's loose parser reads them the same way, but the strict parser stops at the first
+    one, and then a parse error would no longer tell a truncated document from a whole one.
+    """
+    return _on_ascii_view(body, _entities_to_references)
+
+
+def _entities_to_references(body: bytes) -> bytes:
+    def reference(match: re.Match[bytes]) -> bytes:
+        name = match.group(1)
+        codepoint = None if name in _XML_ENTITIES else name2codepoint.get(name.decode("ascii"))
+        return match.group(0) if codepoint is None else b"&#%d;" % codepoint
+
+    return _NAMED_ENTITY.sub(reference, body) if b"&" in body else body
+
+
+def _on_ascii_view(body: bytes, rewrite: Callable[[bytes], bytes]) -> bytes:
+    """``rewrite`` applied to the body, through UTF-8 when the body is UTF-16/32 (the rewrites
+    only touch ASCII markup, which any ASCII-compatible encoding leaves as is)."""
+    encoding = _wide_encoding(body)
+    if encoding is None:
+        return rewrite(body)
+    try:
+        text = body.decode(encoding)
+    except UnicodeDecodeError:
+        return body
+    utf8 = text.encode("utf-8", "surrogatepass")
+    cleaned = rewrite(utf8)
+    if cleaned == utf8:
+        return body
+    return cleaned.decode("utf-8", "surrogatepass").encode(encoding, "surrogatepass")
+
+
+def replace_bad_char_refs(body: bytes) -> bytes:
+    """Character references to a NUL, a surrogate or past U+10FFFF become U+FFFD.
+
+    feedparser's fallback parser turns ``&#xdfff;`` into a lone surrogate and then fails the
+    whole document encoding it (and ``chr()`` raises on the others); one such reference in one
+    entry must not cost the feed. UTF-16/32 bodies are decoded, cleaned and re-encoded.
+    """
+    encoding = _wide_encoding(body)
+    if encoding is not None:
+        try:
+            text = body.decode(encoding)
+        except UnicodeDecodeError:
+            return body
+        cleaned = replace_bad_char_refs(text.encode("utf-8", "surrogatepass"))
+        return cleaned.decode("utf-8", "surrogatepass").encode(encoding, "surrogatepass")
+    if b"&#" not in body:
+        return body
+    return _CHAR_REF.sub(_char_ref, body)
+
+
+def _char_ref(match: re.Match[bytes]) -> bytes:
+    digits = match[1]
+    if len(digits) > 9:  # past U+10FFFF whatever the digits (and too long to convert cheaply)
+        return b"&#xFFFD;"
+    value = int(digits[1:], 16) if digits[:1] in (b"x", b"X") else int(digits)
+    if value == 0 or 0xD800 <= value <= 0xDFFF or value > 0x10FFFF:
+        return b"&#xFFFD;"
+    return match[0]
+
+
 def parse_feed(body: bytes, headers: Mapping[str, str], context: Context) -> ParseResult:
-    """Every entry of one RSS/Atom document."""
-    body = strip_doctype(body)
+    """Every entry of one RSS/Atom document; a :class:`PayloadError` when it is not whole."""
+    body = html_entities_to_references(replace_bad_char_refs(strip_doctype(body)))
     response_headers = {
         key.lower(): value
         for key, value in headers.items()
@@ -85,9 +159,26 @@ def parse_feed(body: bytes, headers: Mapping[str, str], context: Context) -> Par
         problem = parsed.get("bozo_exception")
         reason = f": {clean_line(str(problem))[:200]}" if problem else ""
         raise PayloadError(f"not an RSS/Atom feed{reason}")
+    malformed = _parse_error(parsed)
+    if malformed:
+        raise PayloadError(f"{malformed}; nothing in the document was used")
     problems: list[ItemProblem] = []
     drafts = collect_items(list(entries), "entry", lambda e: _entry(e, context), problems)
     return ParseResult(tuple(drafts), tuple(problems))
+
+
+def _parse_error(parsed: Mapping[str, Any]) -> str | None:
+    """Why feedparser could not read the document whole, or None when it could."""
+    if not parsed.get("bozo"):
+        return None
+    problem = parsed.get("bozo_exception")
+    if isinstance(problem, _BENIGN_BOZO):
+        return None
+    if isinstance(problem, xml.sax.SAXParseException):
+        line, column = problem.getLineNumber(), problem.getColumnNumber()
+        reason = clean_line(str(problem.getMessage()))[:200]
+        return f"malformed XML at line {line}, column {column}: {reason}"
+    return f"unreadable feed: {clean_line(str(problem))[:200] or type(problem).__name__}"
 
 
 def _entry(entry: Mapping[str, Any], context: Context) -> IncidentDraft:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from incident_feed.model import Phase
+from incident_feed.enums import Phase
 
 INV, IDE, REM, MON, RES = (
     Phase.INVESTIGATING,

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from incident_feed.model import INCIDENT_PHASES, MAINTENANCE_PHASES, Kind, Phase, phase_rank
+from incident_feed.enums import INCIDENT_PHASES, MAINTENANCE_PHASES, Kind, Phase, phase_rank
 from incident_feed.normalize.phase_rules import (
     ADVICE,
     ASIDE,

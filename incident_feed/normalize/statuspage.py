@@ -56,7 +56,7 @@ def parse_statuspage(document: object, context: Context) -> ParseResult:
 
 def _incident(item: Mapping[str, Any], context: Context, page_url: str | None) -> IncidentDraft:
     native_id = id_field(item)
-    status = text_field(item, "status").strip().lower()
+    status = clean_line(text_field(item, "status")).lower()
     impact_text = text_field(item, "impact").strip().lower()
     is_maintenance = (
         status in _MAINTENANCE_STATUSES

@@ -2,6 +2,12 @@
 
 Flags: ``zone_assumed`` (no zone given: read as UTC), ``year_inferred`` (no year given: taken from
 the entry around it), ``future_clamped`` (claimed a time after it was first seen: clamped to then).
+
+The plausible window: no time before :data:`EARLIEST` (1990-01-01, before any status page) is read;
+an update, start or resolution time later than now is clamped to now (``future_clamped``); a
+scheduled maintenance time is clamped by the merge to :data:`SCHEDULE_HORIZON` (two years) after the
+incident was first seen. Two-digit years and years such as ``0001`` are refused, never read as 20xx
+(``email.utils`` reads ``Mon, 01 Jan 0001`` as 2001).
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ FUTURE_CLAMPED = "future_clamped"
 
 # Tolerated clock skew before a time counts as "in the future".
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
-_EARLIEST = dt.datetime(1990, 1, 1, tzinfo=UTC)
+EARLIEST = dt.datetime(1990, 1, 1, tzinfo=UTC)
+# How far ahead a maintenance may be scheduled; beyond it the time is clamped (see decide/merge).
+SCHEDULE_HORIZON = dt.timedelta(days=2 * 365)
 _MAX_OFFSET = dt.timedelta(hours=14)
 
 # Unambiguous zone abbreviations seen in feeds; an unknown one is an error, never silently UTC.
@@ -118,6 +126,18 @@ def clamp_future(stamp: Stamp, now: dt.datetime) -> Stamp:
     return Stamp(at=now, raw=stamp.raw, flags=(*stamp.flags, FUTURE_CLAMPED))
 
 
+def in_zone(value: dt.datetime, zone: dt.tzinfo | None) -> dt.datetime:
+    """``value`` in the display ``zone`` (None: the system's local zone), for every view.
+
+    A time at the edge of the calendar (9999-12-31 in a zone ahead of UTC) cannot be expressed
+    there: it is shown in UTC rather than crash the view.
+    """
+    try:
+        return value.astimezone(zone)
+    except OverflowError:
+        return value.astimezone(UTC)
+
+
 def format_utc(value: dt.datetime) -> str:
     """ISO 8601 in UTC ending in ``Z`` (the JSON contract's form)."""
     value = value.astimezone(UTC)
@@ -153,6 +173,9 @@ def _parse_rfc822(text: str) -> tuple[dt.datetime, tuple[str, ...]]:
     if parsed is None:
         raise TimeParseError(f"unreadable time {text!r}")
     year, month, day, hour, minute, second = parsed[:6]
+    if not re.search(rf"(?<!\d){year:04d}(?!\d)", text):
+        # parsedate reads "01" and "0001" alike as 2001: only a written four-digit year counts.
+        raise TimeParseError(f"no four-digit year in {text!r}")
     offset = parsed[9]
     if offset_hours is not None:
         offset = offset_hours * 3600
@@ -175,7 +198,10 @@ def _checked(parsed: tuple[dt.datetime, tuple[str, ...]], raw: str) -> Stamp:
     offset = value.utcoffset()
     if offset is not None and abs(offset) > _MAX_OFFSET:
         raise TimeParseError(f"impossible UTC offset in {raw!r}")
-    value = value.astimezone(UTC)
-    if value < _EARLIEST:
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:
+        raise TimeParseError(f"time out of range {raw!r}") from None
+    if value < EARLIEST:
         raise TimeParseError(f"implausibly early time {raw!r}")
     return Stamp(at=value, raw=raw, flags=flags)

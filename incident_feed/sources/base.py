@@ -110,11 +110,34 @@ def encode_cursor(account: str, **fields: str | None) -> str:
     return json.dumps(kept, sort_keys=True, separators=(",", ":"))
 
 
+MAX_INT_DIGITS = 1000  # far beyond any id or count; Python refuses int() past 4,300 digits
+
+
+@dataclass(frozen=True, slots=True)
+class OversizedNumber:
+    """A JSON integer too long to read. No field accepts it, so the item holding it is skipped
+    with a problem naming it, instead of the whole document failing."""
+
+    digits: int
+
+    def __str__(self) -> str:
+        return f"<integer of {self.digits} digits>"
+
+
+def _parse_int(text: str) -> int | OversizedNumber:
+    return int(text) if len(text.lstrip("-")) <= MAX_INT_DIGITS else OversizedNumber(len(text))
+
+
+def decode_json(body: bytes | str) -> object:
+    """``json.loads`` with integers too long to read kept as :class:`OversizedNumber`."""
+    return json.loads(body, parse_int=_parse_int)
+
+
 def peek_json(body: bytes) -> object:
     """A body's JSON for a collector deciding what to fetch next; None when it is not JSON (the
     parser then reports why, as one error for the source)."""
     try:
-        return json.loads(body)
+        return decode_json(body)
     except (ValueError, RecursionError):
         return None
 
@@ -136,7 +159,7 @@ def load_json(document: Document) -> object:
     if not document.body.strip():
         raise PayloadError("empty body where JSON was expected")
     try:
-        return json.loads(document.body)
+        return decode_json(document.body)
     except UnicodeDecodeError as exc:
         raise PayloadError(f"JSON body is not valid UTF-8/16/32: {exc.reason}") from None
     except json.JSONDecodeError as exc:

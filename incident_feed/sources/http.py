@@ -3,16 +3,17 @@
 Hygiene: connect/read timeouts plus an overall deadline (enforced by cutting the connection,
 since httpx timeouts are per socket operation); decoded bytes capped while streaming
 (decompression is ours, so one network read cannot decode past the cap); at most N redirects,
-http/https only, each hop's address checked; loopback/private/link-local/reserved addresses
-refused unless allowed; conditional GET; 429/503 ``Retry-After`` (or, on a 429 without it, X's
-``x-rate-limit-reset`` epoch time) raised as :class:`RateLimited`. A caller's ``Authorization``
-header goes only to the origin it was meant for: a redirect to another origin drops it.
+http/https only; each hop's host resolved once, every address checked against the
+:class:`~incident_feed.sources.addresses.AddressPolicy` and the connection made to those checked
+addresses (see :mod:`incident_feed.sources.addresses`); conditional GET; 429/503
+``Retry-After`` (or, on a 429 without it, X's ``x-rate-limit-reset`` epoch time) raised as
+:class:`RateLimited`. A caller's ``Authorization`` header goes only to the origin it was meant
+for: a redirect to another origin drops it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import socket
 import threading
 import time
@@ -27,12 +28,30 @@ import httpx
 from incident_feed import __version__
 from incident_feed.config import Limits, Settings
 from incident_feed.errors import FetchError, RateLimited
+from incident_feed.sources.addresses import (
+    AddressPolicy,
+    PinnedTransport,
+    Resolver,
+    pin_for,
+    pinned,
+    resolve_host,
+)
+
+__all__ = [
+    "AddressPolicy",
+    "FetchedResponse",
+    "Fetcher",
+    "Resolver",
+    "Validators",
+    "make_client",
+    "parse_rate_limit_reset",
+    "parse_retry_after",
+    "resolve_host",
+]
 
 USER_AGENT = f"incident-feed/{__version__} (+https://pypi.org/project/incident-feed/)"
 DEFAULT_RETRY_AFTER = 60.0
 MAX_RETRY_AFTER = 6 * 3600.0
-
-Resolver = Callable[[str, int], list[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,23 +96,17 @@ class FetchedResponse:
 def make_client() -> httpx.Client:
     """The shared client: redirects handled by :class:`Fetcher`, our User-Agent on every request.
 
-    No keep-alive: every request opens its own connection, so :class:`Fetcher`'s deadline
-    watchdog sees the socket (a pooled connection is reused without a connect event).
+    Its transport connects only to the addresses :class:`Fetcher` checked for the request
+    (:class:`~incident_feed.sources.addresses.PinnedTransport`). No keep-alive: every request
+    opens its own connection, so the deadline watchdog sees the socket (a pooled connection is
+    reused without a connect event). No proxy from the environment either: a proxy would make
+    the connection, to addresses nobody checked.
     """
     return httpx.Client(
         follow_redirects=False,
         headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
-        limits=httpx.Limits(max_keepalive_connections=0),
+        transport=PinnedTransport(),
     )
-
-
-def resolve_host(host: str, port: int) -> list[str]:
-    """Every address ``host`` resolves to."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(f"cannot resolve {host}: {exc}") from None
-    return sorted({str(info[4][0]) for info in infos})
 
 
 class Fetcher:
@@ -104,22 +117,20 @@ class Fetcher:
         client: httpx.Client,
         limits: Limits,
         *,
-        allow_private_addresses: bool = False,
+        policy: AddressPolicy | None = None,
         resolver: Resolver = resolve_host,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.limits = limits
-        self.allow_private_addresses = allow_private_addresses
+        self.policy = policy or AddressPolicy()
         self.resolver = resolver
         self.clock = clock
 
     @classmethod
     def for_settings(cls, client: httpx.Client, settings: Settings) -> Fetcher:
         """A fetcher with the limits and address policy of the config's ``[settings]``."""
-        return cls(
-            client, settings.limits, allow_private_addresses=settings.allow_private_addresses
-        )
+        return cls(client, settings.limits, policy=AddressPolicy.from_settings(settings))
 
     def get(
         self,
@@ -149,15 +160,21 @@ class Fetcher:
                         k: v for k, v in request_headers.items() if k.lower() != "authorization"
                     }
                 self._check_url(current)
+                pin = pin_for(
+                    current, _show(current), self.policy, self.resolver, deadline, self.clock
+                )
                 timeout = self._timeout(current, deadline)
                 try:
-                    with self.client.stream(
-                        "GET",
-                        current,
-                        headers=request_headers,
-                        timeout=timeout,
-                        extensions={"trace": watchdog.trace},
-                    ) as response:
+                    with (
+                        pinned(pin),
+                        self.client.stream(
+                            "GET",
+                            current,
+                            headers=request_headers,
+                            timeout=timeout,
+                            extensions={"trace": watchdog.trace},
+                        ) as response,
+                    ):
                         if response.status_code in (301, 302, 303, 307, 308):
                             location = response.headers.get("location")
                             if not location:
@@ -201,18 +218,6 @@ class Fetcher:
         host = url.host
         if not host:
             raise FetchError(f"URL without a host: {_show(url)}")
-        if self.allow_private_addresses:
-            return
-        try:
-            addresses = [str(ipaddress.ip_address(host))]
-        except ValueError:
-            addresses = self.resolver(host, url.port or (443 if url.scheme == "https" else 80))
-        for address in addresses:
-            if not is_public_address(address):
-                raise FetchError(
-                    f"refusing {_show(url)}: {host} is a non-public address ({address}); "
-                    "set allow_private_addresses = true to allow it"
-                )
 
     def _finish(self, url: httpx.URL, response: httpx.Response, deadline: float) -> FetchedResponse:
         headers = {key.lower(): value for key, value in response.headers.items()}
@@ -359,14 +364,6 @@ class _Decoder:
                 ) from None
             if tail:
                 yield tail
-
-
-def is_public_address(address: str) -> bool:
-    """False for loopback, private, link-local, multicast, reserved and unspecified addresses."""
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
 
 
 def parse_retry_after(value: str | None, now: dt.datetime) -> float | None:

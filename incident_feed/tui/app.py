@@ -23,8 +23,8 @@ from textual.screen import Screen
 from incident_feed.config import Config
 from incident_feed.errors import IncidentFeedError
 from incident_feed.paths import data_dir
-from incident_feed.queries import DataVersion, data_version
-from incident_feed.store import Store
+from incident_feed.store.database import Store
+from incident_feed.store.queries import DataVersion, data_version
 from incident_feed.tui.browser import open_in_browser
 from incident_feed.tui.collecting import (
     CollectionFinished,

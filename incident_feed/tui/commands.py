@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from incident_feed.errors import IncidentFeedError
-from incident_feed.queries import search_incidents, vendor_names
+from incident_feed.store.queries import search_incidents, vendor_names
 from incident_feed.tui import formatting as fmt
 
 if TYPE_CHECKING:
@@ -26,10 +26,8 @@ class IncidentCommands(Provider):
 
     @property
     def feed(self) -> IncidentFeedApp:
-        from incident_feed.tui.app import IncidentFeedApp
-
-        assert isinstance(self.app, IncidentFeedApp)
-        return self.app
+        # The app type for the checker only: importing the app here would make a cycle.
+        return cast("IncidentFeedApp", self.app)
 
     async def startup(self) -> None:
         configured = [v.name for v in self.feed.config.vendors]

@@ -1,5 +1,5 @@
 """One incident as Markdown, from the incident screen: the same document ``incident-feed export
-ID`` writes (``incident_feed.export``), written next to the others in the export folder.
+ID`` writes (``incident_feed.outputs.markdown``), written next to the others in the export folder.
 
 No Textual here: the screen turns what this returns or raises into notifications.
 """
@@ -12,8 +12,8 @@ import re
 import tempfile
 from pathlib import Path
 
-from incident_feed.export import ExportItem, render_incident
-from incident_feed.queries import IncidentDetail
+from incident_feed.outputs.markdown import ExportItem, render_incident
+from incident_feed.store.queries import IncidentDetail
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 

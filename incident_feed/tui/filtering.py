@@ -14,8 +14,8 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from incident_feed.model import Phase
-from incident_feed.queries import IncidentFilter
+from incident_feed.enums import Phase
+from incident_feed.store.queries import IncidentFilter
 
 _RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}

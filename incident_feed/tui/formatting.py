@@ -12,7 +12,8 @@ import re
 
 from rich.text import Text
 
-from incident_feed.model import FINAL_PHASES
+from incident_feed.enums import FINAL_PHASES
+from incident_feed.normalize.times import in_zone
 
 # C0 except TAB/LF, DEL, C1, and the bidi embeddings/overrides/isolates.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -102,7 +103,7 @@ def is_final(phase: str) -> bool:
 
 def local(value: dt.datetime, zone: dt.tzinfo | None) -> dt.datetime:
     """``value`` in the display zone (None: the system's local zone)."""
-    return value.astimezone(zone)
+    return in_zone(value, zone)
 
 
 def when(value: dt.datetime | None, now: dt.datetime, zone: dt.tzinfo | None) -> str:

@@ -2,15 +2,15 @@
 
 The table never holds more than ``capacity`` rows: moving past the slice's edge fetches the next
 page from the database and drops as many rows from the far edge. Pure: the two fetch functions
-are passed in (:class:`incident_feed.queries.Listing`'s ``after`` and ``before``), so tests can
-drive it with lists.
+are passed in (:class:`incident_feed.store.queries.Listing`'s ``after`` and ``before``), so
+tests can drive it with lists.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from incident_feed.queries import IncidentRow, SortKey
+from incident_feed.store.queries import IncidentRow, SortKey
 
 Fetch = Callable[[SortKey | None, int], list[IncidentRow]]
 

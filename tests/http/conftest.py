@@ -18,6 +18,7 @@ import pytest
 import vcr
 
 from incident_feed.config import Limits, SourceConfig
+from incident_feed.sources.addresses import AddressPolicy
 from incident_feed.sources.http import Fetcher, Resolver, make_client
 from tests.conftest import CASSETTES
 from tests.http.server import LocalServer
@@ -59,14 +60,15 @@ def limits() -> Limits:
 
 @pytest.fixture
 def make_fetcher(client: httpx.Client) -> FetcherFactory:
-    """``make_fetcher(deadline=2.0, allow_private_addresses=False, resolver=...)``: a Fetcher
-    over the shared test client; keyword arguments naming :class:`Limits` fields override
-    :data:`TEST_LIMITS`, the others go to :class:`Fetcher`."""
+    """``make_fetcher(deadline=2.0, policy=AddressPolicy(), resolver=...)``: a Fetcher over the
+    shared test client, loopback allowed unless ``policy`` says otherwise; keyword arguments
+    naming :class:`Limits` fields override :data:`TEST_LIMITS`, the others go to
+    :class:`Fetcher`."""
 
     def build(**options: Any) -> Fetcher:
         limit_fields = set(Limits.__dataclass_fields__)
         overrides = {k: options.pop(k) for k in list(options) if k in limit_fields}
-        options.setdefault("allow_private_addresses", True)
+        options.setdefault("policy", AddressPolicy(allow_loopback=True))
         return Fetcher(client, replace(TEST_LIMITS, **overrides), **options)
 
     return build
@@ -74,7 +76,7 @@ def make_fetcher(client: httpx.Client) -> FetcherFactory:
 
 @pytest.fixture
 def fetcher(make_fetcher: FetcherFactory) -> Fetcher:
-    """Private addresses allowed (the server is on 127.0.0.1), :data:`TEST_LIMITS`."""
+    """Loopback allowed (the server is on 127.0.0.1), :data:`TEST_LIMITS`."""
     return make_fetcher()
 
 

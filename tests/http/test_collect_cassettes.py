@@ -20,7 +20,7 @@ import yaml
 from incident_feed.config import Limits, SourceConfig
 from incident_feed.pipeline import Clock, SourceOutcome, collect, collect_source
 from incident_feed.sources.http import Fetcher, make_client
-from incident_feed.store import IncidentQuery, Store
+from incident_feed.store.database import IncidentQuery, Store
 from tests.conftest import CASSETTES, FIXTURES, make_config
 from tests.http.conftest import public_resolver, replay, source
 

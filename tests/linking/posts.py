@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from incident_feed.config import SourceConfig
-from incident_feed.model import Impact, Kind, Phase
+from incident_feed.enums import Impact, Kind, Phase
 from incident_feed.normalize.drafts import Context, IncidentDraft, Stamp, UpdateDraft
 from incident_feed.normalize.phases import classify
 from incident_feed.normalize.statuspage import parse_statuspage

@@ -9,9 +9,15 @@ from pathlib import Path
 import pytest
 
 from incident_feed.cli import main
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from tests.linking.posts import seed_posts
-from tests.linking.test_links import STATUS_ID, THREAD, store_posts, store_status
+from tests.linking.test_links import (
+    STATUS_ID,
+    THREAD,
+    store_other_vendor,
+    store_posts,
+    store_status,
+)
 from tests.test_cli import CONFIG
 
 
@@ -39,8 +45,10 @@ def test_show_gives_the_links_reason_and_both_channels(
     text = output(cfg, capsys, "show", STATUS_ID)
     assert f"same as {THREAD} (auto, confidence " in text
     assert "started 4 min apart; both name api, chatgpt, sora" in text
-    assert "(openai-mastodon)  https://example.social/@openai/113651000000000001" in text
-    assert "(openai-status)" in text
+    assert "(social: openai-mastodon)  https://example.social/@openai/113651000000000001" in text
+    assert "(status: openai-status)" in text
+    # Opened from the thread's id, it is the same outage: the same thread.
+    assert output(cfg, capsys, "show", THREAD) == text
     # The thread reads in time order across both channels.
     phases = [line.split()[3] for line in text.splitlines() if line.startswith("2024-")]
     assert phases == [
@@ -56,13 +64,26 @@ def test_show_gives_the_links_reason_and_both_channels(
 def test_incidents_json_has_the_channel_times(
     cfg: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    items = {i["id"]: i for i in json.loads(output(cfg, capsys, "incidents", "--json"))}
-    for incident in (STATUS_ID, THREAD):
-        assert items[incident]["first_social_at"] == "2024-12-11T23:12:00Z"
-        assert items[incident]["first_status_at"] == "2024-12-11T23:40:00Z"
-    [link] = items[STATUS_ID]["links"]
+    # One outage: the status-page incident (its head) with the thread as a member.
+    [item] = json.loads(output(cfg, capsys, "incidents", "--json"))
+    assert item["id"] == STATUS_ID and item["contract"] == 2
+    assert [(m["id"], m["channel"]) for m in item["members"]] == [
+        (THREAD, "social"),
+        (STATUS_ID, "status"),
+    ] or [(m["id"], m["channel"]) for m in item["members"]] == [
+        (STATUS_ID, "status"),
+        (THREAD, "social"),
+    ]
+    assert item["first_social_at"] == "2024-12-11T23:12:00Z"
+    assert item["first_status_at"] == "2024-12-11T23:40:00Z"
+    [link] = item["links"]
     assert link["incident"] == THREAD and link["role"] == "announced_by"
-    assert items[THREAD]["links"][0]["role"] == "announces"
+    # The raw records are still there, each naming its outage.
+    records = json.loads(output(cfg, capsys, "incidents", "--records", "--json"))
+    assert {(r["id"], r["outage"]) for r in records} == {
+        (STATUS_ID, STATUS_ID),
+        (THREAD, STATUS_ID),
+    }
 
 
 def test_stats_prints_per_vendor_figures(
@@ -70,7 +91,11 @@ def test_stats_prints_per_vendor_figures(
 ) -> None:
     text = output(cfg, capsys, "stats", "--since", "2024-12-01")
     [row] = [line for line in text.splitlines() if line.startswith("OpenAI")]
-    assert row.split() == ["OpenAI", "1", "0s", "1h", "58m", "4h", "28m", "+28m", "1", "of", "1"]
+    assert row.split() == [
+        "OpenAI", "1", "0s", "(n=1)", "1h", "58m", "(n=1)", "4h", "28m", "(n=1)",
+        "+28m", "(n=1)", "1", "of", "1",
+    ]  # fmt: skip
+    assert "n: how many incidents each median rests on." in text
     [figures] = json.loads(output(cfg, capsys, "stats", "--since", "2024-12-01", "--json"))
     assert figures["median_announcement_lag_s"] == 1680.0
 
@@ -83,3 +108,33 @@ def test_unlink_from_the_command_line(cfg: list[str], capsys: pytest.CaptureFixt
     assert main([*cfg, "unlink", THREAD]) == 1
     assert main([*cfg, "link", THREAD, STATUS_ID]) == 0
     assert "(manual, confidence 1.00): linked by hand" in output(cfg, capsys, "show", THREAD)
+
+
+def test_link_refusals_exit_1_with_a_message(
+    cfg: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main([*cfg, "link", THREAD, THREAD]) == 1
+    assert f"incident-feed: cannot link '{THREAD}' to itself" in capsys.readouterr().err
+    assert main([*cfg, "link", STATUS_ID, THREAD]) == 1  # THREAD -> STATUS_ID exists
+    assert f"already linked: {THREAD} -> {STATUS_ID} (auto)" in capsys.readouterr().err
+    text = output(cfg, capsys, "show", STATUS_ID)
+    assert text.count(f"same as {THREAD}") == 1
+
+
+def test_link_across_vendors_needs_force(
+    cfg: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = Store.open(f"sqlite:///{cfg[3]}")
+    github_id = store_other_vendor(store)
+    store.close()
+    capsys.readouterr()
+    assert main([*cfg, "link", github_id, STATUS_ID]) == 1
+    err = capsys.readouterr().err
+    assert f"{github_id} is GitHub's and {STATUS_ID} is OpenAI's" in err
+    assert "--force" in err
+    assert main([*cfg, "link", "--force", github_id, STATUS_ID]) == 0
+    # Forced, they are one outage (seen from its head, whichever that is).
+    shown = output(cfg, capsys, "show", STATUS_ID)
+    assert "(manual, confidence 1.00): linked by hand" in shown
+    assert f"same as {github_id} " in shown or f"same as {STATUS_ID} " in shown

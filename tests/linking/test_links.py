@@ -7,11 +7,11 @@ import datetime as dt
 
 import pytest
 
-from incident_feed.errors import IncidentFeedError
-from incident_feed.links import channels_for, link_changed, manual_link, unlink
-from incident_feed.stats import load_outages, summarize
-from incident_feed.store import Store
-from incident_feed.threads import thread_posts
+from incident_feed.decide.links import channels_for, link_changed, manual_link, unlink
+from incident_feed.decide.stats import load_outages, summarize
+from incident_feed.decide.threads import thread_posts
+from incident_feed.errors import IncidentFeedError, LinkRefused
+from incident_feed.store.database import Store
 from tests.linking.posts import (
     FIRST,
     SOCIAL,
@@ -145,6 +145,48 @@ def test_undo_is_remembered_and_a_hand_link_is_kept(store: Store) -> None:
         manual_link(store, THREAD, "openai-nope", NOW)
 
 
+def store_other_vendor(store: Store) -> str:
+    """The seed's status incident, as another vendor's (GitHub's) incident; returns its id."""
+    drafts = [dataclasses.replace(d, vendor="GitHub") for d in seed_status_drafts()]
+    stats = store.apply("github-status", "statuspage", drafts, NOW)
+    [github_id] = stats.changed_ids
+    return github_id
+
+
+def test_link_refuses_a_self_link(store: Store) -> None:
+    store_status(store)
+    with pytest.raises(LinkRefused, match="cannot link 'openai-ctrsv3lwd797' to itself"):
+        manual_link(store, STATUS_ID, STATUS_ID, NOW)
+    assert links_of(store, STATUS_ID) == []
+
+
+def test_link_refuses_two_vendors_unless_forced(store: Store) -> None:
+    store_status(store)
+    github_id = store_other_vendor(store)
+    with pytest.raises(LinkRefused, match="one outage has one vendor .--force"):
+        manual_link(store, github_id, STATUS_ID, NOW)
+    assert links_of(store, STATUS_ID) == []
+    manual_link(store, github_id, STATUS_ID, NOW, force=True)
+    [(source, target, state, _, _)] = links_of(store, STATUS_ID)
+    assert (source, target, state) == (github_id, STATUS_ID, "manual")
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["same-direction", "reverse"])
+def test_link_refuses_a_link_that_exists_in_either_direction(store: Store, reverse: bool) -> None:
+    store_status(store)
+    store_posts(store, seed_posts())  # THREAD -> STATUS_ID, automatic
+    ends = (STATUS_ID, THREAD) if reverse else (THREAD, STATUS_ID)
+    with pytest.raises(LinkRefused, match=f"already linked: {THREAD} -> {STATUS_ID} .auto."):
+        manual_link(store, *ends, NOW)
+    unlink(store, THREAD, STATUS_ID, NOW)
+    manual_link(store, *ends, NOW)  # an undone link can be made again by hand, either way
+    [(source, target, state, _, _)] = links_of(store, THREAD)
+    assert (source, target, state) == (*ends, "manual")
+    with pytest.raises(LinkRefused, match="already linked: .* .manual."):
+        manual_link(store, *reversed(ends), NOW)
+    assert len(links_of(store, THREAD)) == 1
+
+
 def test_stats_per_vendor(store: Store) -> None:
     store_status(store)
     store_posts(store, seed_posts())
@@ -160,6 +202,8 @@ def test_stats_per_vendor(store: Store) -> None:
     )
     assert figures["median_time_to_resolve_s"] == dt.timedelta(hours=4, minutes=28).total_seconds()
     assert figures["median_announcement_lag_s"] == 28 * 60.0  # status page 23:40, post 23:12
+    assert (figures["time_to_identify_n"], figures["time_to_remediate_n"]) == (1, 1)
+    assert (figures["time_to_resolve_n"], figures["time_to_resolve_unknown"]) == (1, 0)
     assert (figures["with_both_channels"], figures["social_first"]) == (1, 1)
     assert summarize(load_outages(store, since=at("2025-01-01T00:00"))) == []
 
@@ -193,7 +237,7 @@ def test_linking_a_batch_reads_only_the_vendors_window(
             )
         )
     store.apply(STATUS.name, STATUS.kind, history, NOW)
-    import incident_feed.links as links
+    import incident_feed.decide.links as links
 
     loaded: list[str] = []
     real_load = links._load

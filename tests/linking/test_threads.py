@@ -6,13 +6,13 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 
-from incident_feed.model import Kind, Phase
+from incident_feed.decide.threads import Thread, key_of, plan_threads
+from incident_feed.enums import Kind, Phase
 from incident_feed.normalize.drafts import Context, IncidentDraft, ParseResult, Seen
 from incident_feed.normalize.social import CONTINUATION, PARENT_UNSEEN
 from incident_feed.pipeline import ingest
 from incident_feed.sources.base import Collector, Document
-from incident_feed.store import IncidentQuery, Store
-from incident_feed.threads import Thread, key_of, plan_threads
+from incident_feed.store.database import IncidentQuery, Store
 from tests.conftest import NOW
 from tests.linking.posts import SOCIAL, THIRD, at, post, seed_posts
 

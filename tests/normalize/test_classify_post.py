@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from incident_feed.model import Phase
+from incident_feed.enums import Phase
 from incident_feed.normalize.phases import Classification, classify_post
 from tests.conftest import FIXTURES
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from incident_feed.model import MAINTENANCE_PHASES, Kind, Phase
+from incident_feed.enums import MAINTENANCE_PHASES, Kind, Phase
 from incident_feed.normalize.phase_rules import MARKERS, POST_RULES, RULES, Marker, Rule
 from incident_feed.normalize.phases import classify, classify_post
 from tests.conftest import REPO

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from incident_feed.model import Kind, Phase
+from incident_feed.enums import Kind, Phase
 from incident_feed.normalize.phases import NO_SIGNAL, classify, decide_phase
 
 INV, IDE, REM, MON, RES = (

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 
-from incident_feed.normalize.text import clean_text, html_to_text, safe_http_url
+from incident_feed.normalize.text import (
+    clean_line,
+    clean_text,
+    html_to_text,
+    safe_http_url,
+    strip_unsafe,
+)
 from incident_feed.normalize.times import (
     FUTURE_CLAMPED,
     YEAR_INFERRED,
@@ -79,6 +86,20 @@ def test_controls_and_bidi_are_stripped() -> None:
     assert not any(ord(ch) < 32 and ch != "\n" for ch in cleaned)
 
 
+def test_direction_marks_are_removed_and_separators_become_breaks() -> None:
+    hostile = "a\u200fb\u061cc\u200ed\u2028e\u2029f\x0bg\x0ch\x85i"
+    assert clean_text(hostile) == "abcd\ne\n\nf\ng\nh\ni"
+    assert clean_line(hostile) == "abcd e f g h i"
+    assert strip_unsafe(hostile) == "abcd\ne\n\nf\ng\nh\ni"
+
+
+@pytest.mark.parametrize("clean", [clean_text, clean_line, strip_unsafe])
+def test_lone_surrogates_and_nul_become_storable(clean: Callable[[str], str]) -> None:
+    cleaned = clean("x\udfffy\ud800\x00z")
+    assert cleaned == "x\ufffdy\ufffdz"
+    cleaned.encode("utf-8")  # would raise on a surrogate
+
+
 def test_html_to_text_keeps_paragraphs_and_drops_scripts() -> None:
     html = "<p>First &amp; <b>bold</b></p><script>alert(1)</script><p>Second<br>line</p>"
     assert html_to_text(html) == "First & bold\n\nSecond\nline"
@@ -92,6 +113,9 @@ def test_html_to_text_keeps_paragraphs_and_drops_scripts() -> None:
         ("file:///etc/passwd", None),
         ("https://ex.com/\x1b[2J", None),
         ("http://a b.com/", None),
+        ("https://ex.com/\udfff", None),
+        ("https://ex.com/\u202egnp.exe", None),
+        ("https://ex.com/a\u2028b", None),
         (None, None),
     ],
 )

@@ -8,7 +8,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from incident_feed import cli, cli_extra
+from incident_feed import cli
+from incident_feed.cli import export_watch as cli_extra
 
 _original = cli.build_parser
 

@@ -9,7 +9,7 @@ import signal
 import sys
 from typing import Any
 
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from tests.ops import entry
 
 _original = Store._upsert

@@ -88,7 +88,7 @@ def local_config(
     notify: list[dict[str, Any]] | None = None,
     extra: dict[str, dict[str, Any]] | None = None,
 ) -> Config:
-    """A config whose sources are paths on ``server`` (or full URLs), private addresses allowed."""
+    """A config whose sources are paths on ``server`` (or full URLs), loopback allowed."""
     tables = []
     for name, path in sources.items():
         url = path if path.startswith("http") or server is None else server.url(path)
@@ -97,7 +97,7 @@ def local_config(
         )
     raw: dict[str, Any] = {
         "settings": {
-            "allow_private_addresses": True,
+            "allow_loopback": True,
             "limits": {"connect_timeout": 1.0, "read_timeout": deadline, "deadline": deadline},
         },
         "vendor": [{"name": vendor}],
@@ -114,7 +114,7 @@ def toml_config(
     """The same as :func:`local_config`, written as a config file (for subprocesses)."""
     lines = [
         "[settings]",
-        "allow_private_addresses = true",
+        "allow_loopback = true",
         "[settings.limits]",
         f"deadline = {extra.get('deadline', 2.0)}",
         f"read_timeout = {extra.get('deadline', 2.0)}",

@@ -22,7 +22,7 @@ def _parse(source: dict[str, Any] | None = None, notify: list[dict[str, Any]] | 
 
 
 def test_impact_names_match_the_model() -> None:
-    from incident_feed.model import IMPACT_ORDER
+    from incident_feed.enums import IMPACT_ORDER
 
     assert IMPACTS == tuple(i.value for i in IMPACT_ORDER)
 

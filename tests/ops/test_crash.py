@@ -17,7 +17,7 @@ import pytest
 
 from incident_feed.pipeline import collect
 from incident_feed.sources.http import Fetcher, make_client
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from tests.ops.local_server import LocalServer, conditional
 from tests.ops.payloads import document, history_files, local_config, toml_config
 
@@ -56,7 +56,7 @@ def _collect_in_process(server: LocalServer, sources: dict[str, str], url: str) 
     store = Store.open(url)
     try:
         with make_client() as client:
-            fetcher = Fetcher(client, config.settings.limits, allow_private_addresses=True)
+            fetcher = Fetcher.for_settings(client, config.settings)
             report = collect(config, store, fetcher)
         assert report.ok, [o.error for o in report.outcomes if o.error]
     finally:

@@ -12,14 +12,13 @@ from typing import Any
 
 import pytest
 
-from incident_feed.export import (
+from incident_feed.outputs.markdown import (
     ExportItem,
     Period,
     block,
     format_duration,
     inline,
     link,
-    phase_times,
     render,
     render_report,
 )
@@ -160,18 +159,17 @@ def test_http_links_cannot_break_out_of_the_destination() -> None:
 # -- timings ----------------------------------------------------------------------------------
 
 
-def test_phase_times_follow_the_thread() -> None:
-    times = phase_times(_incident(), THREAD)
-    assert times.identify == dt.timedelta(minutes=20)
-    assert times.remediate == dt.timedelta(minutes=45)
-    assert times.resolve == dt.timedelta(hours=2)
-
-
 def test_a_milestone_never_reported_is_not_guessed() -> None:
-    times = phase_times(_incident(), [_update(0, "investigating"), _update(50, "resolved")])
-    assert (times.identify, times.remediate) == (None, None)
     text = render([ExportItem(_incident(), [_update(0, "investigating")])], zone=UTC, report=False)
     assert "**Time to identify:** not reported" in text
+
+
+def test_an_incident_opened_and_closed_by_one_update_took_an_unknown_time() -> None:
+    row = _incident(resolved_at=T0)
+    text = render([ExportItem(row, [_update(0, "resolved")])], zone=UTC, report=False)
+    assert "(opened and closed by one update: duration unknown)" in text
+    assert "**to resolve:** unknown (opened and closed by one update)" in text
+    assert "after 0s" not in text
 
 
 @pytest.mark.parametrize(
@@ -212,12 +210,14 @@ def test_report_summarises_each_vendor_with_total_and_median() -> None:
         ExportItem(_incident(id="a-1", resolved_at=T0 + dt.timedelta(minutes=10))),
         ExportItem(_incident(id="a-2", resolved_at=T0 + dt.timedelta(minutes=30))),
         ExportItem(_incident(id="a-3", resolved_at=T0 + dt.timedelta(minutes=50))),
+        ExportItem(_incident(id="a-4", resolved_at=T0), [_update(0, "resolved", native="a4")]),
         ExportItem(_incident(id="b-1", vendor="Beta", resolved_at=None, phase="investigating")),
     ]
     text = render_report(items, zone=UTC, period=Period(since=T0, vendors=("Acme", "Beta")))
-    assert "| Acme | 3 | 3 | 1h 30m | 30m |" in text
+    # a-4 was opened and closed by one update: resolved, but its duration is unknown, not 0 s.
+    assert "| Acme | 4 | 4 | 1h 30m | 30m (n=3) |" in text
     assert "| Beta | 1 | 0 | - | - |" in text
-    assert "| **All vendors** | 4 | 3 | 1h 30m | 30m |" in text
+    assert "| **All vendors** | 5 | 4 | 1h 30m | 30m (n=3) |" in text
     assert "**Covers:** from 2024-05-01 10:00 UTC; vendors Acme, Beta" in text
 
 
@@ -235,7 +235,9 @@ def test_empty_report() -> None:
 
 
 def test_export_module_imports_nothing_that_does_io() -> None:
-    tree = ast.parse((REPO / "incident_feed" / "export.py").read_text(encoding="utf-8"))
+    tree = ast.parse(
+        (REPO / "incident_feed" / "outputs" / "markdown.py").read_text(encoding="utf-8")
+    )
     imported = {
         node.module if isinstance(node, ast.ImportFrom) else alias.name
         for node in ast.walk(tree)
@@ -244,7 +246,8 @@ def test_export_module_imports_nothing_that_does_io() -> None:
     }
     allowed = {
         "__future__", "datetime", "re", "statistics", "collections.abc", "dataclasses",
-        "typing", "urllib.parse", "incident_feed.enums",
+        "typing", "urllib.parse", "incident_feed.enums", "incident_feed.normalize.times",
+        "incident_feed.decide.phase_times",
     }  # fmt: skip
     assert imported <= allowed, imported - allowed
 

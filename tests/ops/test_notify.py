@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 from incident_feed.config import Config, NotifyConfig
-from incident_feed.notify import Event, Notifier, matches, plan_events, webhook_payload
+from incident_feed.outputs.notify import Event, Notifier, matches, plan_events, webhook_payload
 from incident_feed.schedule import Watcher
 from incident_feed.sources.http import Fetcher, make_client
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from tests.ops.local_server import LocalServer, Reply, Request, Switch, conditional, respond
 from tests.ops.payloads import document, incident, local_config, progress, shifted, toml_config
 
@@ -91,9 +91,7 @@ class Rig:
              "min_impact": "critical"},
         ]  # fmt: skip
         self.config = local_config(server, {"github-status": "/page"}, notify=self.targets)
-        self.fetcher = Fetcher(
-            make_client(), self.config.settings.limits, allow_private_addresses=True
-        )
+        self.fetcher = Fetcher.for_settings(make_client(), self.config.settings)
         self.notifier = self.restart()
         self.version = 1
 

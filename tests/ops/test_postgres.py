@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from incident_feed.config import NotifyConfig
-from incident_feed.notify import Dispatcher, Notifier
+from incident_feed.outputs.notify import Dispatcher, Notifier
 from incident_feed.schedule import CollectorLock, Watcher
 from incident_feed.sources.http import Fetcher, make_client
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from tests.ops.local_server import LocalServer, conditional
 from tests.ops.payloads import document, incident, local_config, progress, shifted
 
@@ -44,7 +44,7 @@ def test_notifications_on_postgresql(
     server.route("/p/api/v2/incidents.json", conditional(document([progress(real, 1)]), '"1"'))
     config = local_config(server, {"github-status": "/p"})
     store = Store.open(postgres_url)
-    fetcher = Fetcher(make_client(), config.settings.limits, allow_private_addresses=True)
+    fetcher = Fetcher.for_settings(make_client(), config.settings)
     out = tmp_path / "out"
     notifier = Notifier(
         store,

@@ -15,7 +15,7 @@ import yaml
 from incident_feed.config import Limits, SourceConfig
 from incident_feed.pipeline import Clock, SourceOutcome, collect_source
 from incident_feed.sources.http import Fetcher, make_client
-from incident_feed.store import IncidentQuery, Store
+from incident_feed.store.database import IncidentQuery, Store
 from tests.conftest import CASSETTES
 from tests.http.conftest import client, make_fetcher, public_resolver, server
 

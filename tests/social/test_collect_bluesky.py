@@ -13,7 +13,7 @@ from incident_feed.sources import registry
 from incident_feed.sources.base import decode_cursor, encode_cursor
 from incident_feed.sources.bluesky import BlueskyCollector
 from incident_feed.sources.http import Fetcher
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from tests.conftest import FIXTURES
 from tests.http.conftest import FetcherFactory, replay
 from tests.http.server import LocalServer, json_reply, sequence

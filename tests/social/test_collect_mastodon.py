@@ -13,7 +13,7 @@ from incident_feed.sources import registry
 from incident_feed.sources.base import decode_cursor, encode_cursor
 from incident_feed.sources.http import Fetcher
 from incident_feed.sources.mastodon import MastodonCollector
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from tests.conftest import FIXTURES, make_config
 from tests.http.conftest import FetcherFactory, replay
 from tests.http.server import LocalServer, conditional, json_reply, not_found, respond, sequence
@@ -150,7 +150,7 @@ def test_malformed_json_fails_only_that_source(
                 "url": f"{server.base_url}/@a",
             },
             {"name": "fine", "vendor": "OpenAI", "kind": "mastodon", "url": f"{other.base_url}/@b"},
-            allow_private_addresses=True,
+            allow_loopback=True,
         )
         report = collect(config, store, make_fetcher(), clock=clock, workers=1)
     other.check()

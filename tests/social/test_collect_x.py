@@ -14,7 +14,7 @@ from incident_feed.sources import registry
 from incident_feed.sources.base import decode_cursor
 from incident_feed.sources.http import Fetcher, parse_rate_limit_reset
 from incident_feed.sources.x import XCollector
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from tests.conftest import FIXTURES, NOW, make_config
 from tests.http.conftest import FetcherFactory, replay
 from tests.http.server import LocalServer, json_reply, redirect, respond, sequence
@@ -97,7 +97,7 @@ def test_a_missing_token_fails_that_source_only(
             "token_env": "X_NOT_SET",
         },
         {"name": "m", "vendor": "V", "kind": "mastodon", "url": f"{server.base_url}/@openai"},
-        allow_private_addresses=True,
+        allow_loopback=True,
     )
     report = collect(config, store, make_fetcher(), clock=clock, workers=1)
     x, mastodon = report.outcomes

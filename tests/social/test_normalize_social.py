@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from incident_feed.enums import Kind, Phase
 from incident_feed.errors import PayloadError
-from incident_feed.model import Kind, Phase
 from incident_feed.normalize import social
 from incident_feed.normalize.drafts import Context
 from incident_feed.normalize.phases import Classification

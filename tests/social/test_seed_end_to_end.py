@@ -11,7 +11,7 @@ import pytest
 from incident_feed.cli import main
 from incident_feed.pipeline import Clock
 from incident_feed.sources.http import Fetcher
-from incident_feed.store import IncidentQuery, Store
+from incident_feed.store.database import IncidentQuery, Store
 from tests.conftest import REPO
 from tests.http.conftest import replay
 from tests.social.conftest import run, social_source
@@ -61,7 +61,7 @@ def test_each_accounts_posts_are_one_linked_thread(collected: list[str]) -> None
                 "remediating",
                 "resolved",
             ]
-        from incident_feed.links import channels_for
+        from incident_feed.decide.links import channels_for
 
         links = channels_for(store, [STATUS_ID])[STATUS_ID].links
         assert {link["incident_id"] for link in links} == set(threads)
@@ -78,7 +78,7 @@ def test_show_gives_the_reason_and_stats_the_lag(
     text = capsys.readouterr().out
     assert "same as openai-mastodon-" in text and "same as openai-bluesky-" in text
     assert "apart; no product or component named" in text
-    assert "(openai-mastodon)" in text and "(openai-bluesky)" in text
+    assert "(social: openai-mastodon)" in text and "(social: openai-bluesky)" in text
     assert main([*collected, "stats", "--since", "2024-12-01", "--until", "2025-01-01"]) == 0
     [row] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("OpenAI")]
     assert row.split()[:2] == ["OpenAI", "1"]  # one outage: the incident and both threads

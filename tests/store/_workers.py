@@ -31,7 +31,7 @@ def write_in_lockstep(
     written: list[int] = []
     errors: list[str] = []
     try:
-        from incident_feed.store import Store
+        from incident_feed.store.database import Store
 
         store = Store.open(url)
         try:

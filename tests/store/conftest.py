@@ -30,7 +30,7 @@ import psycopg
 import pytest
 
 from incident_feed.normalize.drafts import IncidentDraft
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from tests.store.helpers import history_drafts, history_ids
 
 REQUIRE_POSTGRES = "INCIDENT_FEED_REQUIRE_POSTGRES"

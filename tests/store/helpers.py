@@ -14,11 +14,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from incident_feed.model import Impact, Kind, Phase
+from incident_feed.enums import Impact, Kind, Phase
 from incident_feed.normalize.drafts import Context, IncidentDraft, Stamp, UpdateDraft
 from incident_feed.normalize.feed import parse_feed
 from incident_feed.normalize.statuspage import parse_statuspage
-from incident_feed.store import IncidentQuery, Store
+from incident_feed.store.database import IncidentQuery, Store
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "fixtures"
 HISTORY = FIXTURES / "statuspage" / "github-incident-history"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from incident_feed.model import Kind, Phase
+from incident_feed.enums import Kind, Phase
 from incident_feed.normalize.times import FUTURE_CLAMPED
-from incident_feed.store import IncidentQuery, Store
+from incident_feed.store.database import IncidentQuery, Store
 from tests.store.helpers import (
     API,
     BOTH_SOURCES_ID,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from incident_feed.model import Phase
+from incident_feed.enums import Phase
 from incident_feed.normalize.drafts import IncidentDraft
-from incident_feed.store import IncidentQuery, Store
+from incident_feed.store.database import IncidentQuery, Store
 from tests.store.helpers import API, HISTORY, NOW, counts, duplicate_updates, history_ids
 
 

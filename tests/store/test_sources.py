@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from incident_feed.normalize.drafts import IncidentDraft
-from incident_feed.store import IncidentQuery, Store
+from incident_feed.store.database import IncidentQuery, Store
 from tests.store.helpers import (
     API,
     BOTH_SOURCES_ID,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from incident_feed import store as store_module
-from incident_feed.store import Store
+from incident_feed.store import database as store_module
+from incident_feed.store.database import Store
 from tests.conftest import NOW
 
 

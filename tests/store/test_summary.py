@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from incident_feed.model import Kind, Phase
+from incident_feed.enums import Kind, Phase
 from incident_feed.normalize.drafts import IncidentDraft
-from incident_feed.store import IncidentQuery, Store
+from incident_feed.store.database import IncidentQuery, Store
 from tests.store.helpers import API, NOW, UTC_ZERO, api_incident_id, make_draft
 
 T0 = dt.datetime(2022, 10, 26, 0, 47, 52, 562_000, tzinfo=dt.UTC)

@@ -16,7 +16,7 @@ from incident_feed.config import Config, SourceConfig
 from incident_feed.pipeline import ingest
 from incident_feed.sources.base import Document
 from incident_feed.sources.registry import collector_for
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from incident_feed.tui.app import IncidentFeedApp, create_app
 from tests.conftest import FIXTURES, make_config
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from incident_feed.model import Impact, Kind, Phase
+from incident_feed.enums import Impact, Kind, Phase
 from incident_feed.normalize.drafts import IncidentDraft, Stamp, UpdateDraft
 
 CLICK = "[@click=app.quit]x[/]"

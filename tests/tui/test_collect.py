@@ -13,7 +13,7 @@ from textual.widgets import DataTable
 
 from incident_feed.config import Config, Limits
 from incident_feed.sources.http import Fetcher
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from incident_feed.tui.app import IncidentFeedApp
 from incident_feed.tui.screens.sources import SourcesScreen
 from incident_feed.tui.widgets.collect_panel import CollectPanel

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from textual.app import App
 
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from incident_feed.tui.app import IncidentFeedApp
 from incident_feed.tui.screens.incident import IncidentScreen
 from incident_feed.tui.screens.sources import SourcesScreen

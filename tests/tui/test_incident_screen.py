@@ -13,8 +13,8 @@ from textual.widgets import Static
 
 from incident_feed import cli
 from incident_feed.config import Config
-from incident_feed.model import Phase
-from incident_feed.store import Store
+from incident_feed.enums import Phase
+from incident_feed.store.database import Store
 from incident_feed.tui import formatting as fmt
 from incident_feed.tui.app import IncidentFeedApp, create_app
 from incident_feed.tui.browser import why_no_browser

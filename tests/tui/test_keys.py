@@ -13,8 +13,8 @@ import pytest
 from textual.binding import Binding
 
 from incident_feed.config import KEY_BINDING_IDS, load_config, parse_config
-from incident_feed.model import Phase
-from incident_feed.store import Store
+from incident_feed.enums import Phase
+from incident_feed.store.database import Store
 from incident_feed.tui.app import IncidentFeedApp, run_tui
 from incident_feed.tui.screens.help import HelpScreen
 from incident_feed.tui.screens.incident import IncidentScreen
@@ -57,9 +57,9 @@ async def test_keymap_remaps_bindings_by_id(tui_store: Store, make_app: AppFacto
         assert len(titles(app)) > 2
         await pilot.press("t")
         await settle(pilot)
-        assert len(titles(app)) == 3
+        assert len(titles(app)) == 2
         await pilot.press("n")
-        assert shown(app, "#status-line").startswith("2 of 3")
+        assert shown(app, "#status-line").startswith("2 of 2")
 
 
 async def test_keys_from_the_config_file_remap_bindings(
@@ -77,11 +77,11 @@ async def test_keys_from_the_config_file_remap_bindings(
         await settle(pilot)
         await pilot.press("t")
         await settle(pilot)
-        assert len(titles(app)) == 3
+        assert len(titles(app)) == 2
         await pilot.press("ctrl+n")
-        assert shown(app, "#status-line").startswith("2 of 3")
+        assert shown(app, "#status-line").startswith("2 of 2")
         await pilot.press("j")  # the default key is gone
-        assert shown(app, "#status-line").startswith("2 of 3")
+        assert shown(app, "#status-line").startswith("2 of 2")
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, IncidentScreen)

@@ -10,7 +10,7 @@ from tests.conftest import REPO
 
 PURE = (
     "incident_feed.config",
-    "incident_feed.queries",
+    "incident_feed.store.queries",
     "incident_feed.tui.browser",
     "incident_feed.tui.columns",
     "incident_feed.tui.exporting",

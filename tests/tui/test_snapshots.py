@@ -11,7 +11,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from incident_feed.tui.app import IncidentFeedApp
 from tests.linking.posts import seed_posts
 from tests.linking.test_links import STATUS_ID, store_posts, store_status

@@ -8,7 +8,7 @@ import pytest
 from rich.text import Text
 from textual.widgets import DataTable
 
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from incident_feed.tui.app import IncidentFeedApp
 from incident_feed.tui.screens.sources import SourcesScreen
 from tests.conftest import make_config

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from incident_feed.store import Store
+from incident_feed.store.database import Store
 from tests.conftest import REPO
 from tests.tui.conftest import TUI_NOW
 from tests.tui.drafts import hostile
@@ -104,7 +104,7 @@ def test_tui_in_a_real_terminal(pane: Pane) -> None:
     # The hostile incident (active, newest) is listed literally, and ESC[2J did not clear the
     # terminal: the header and the other rows are still there.
     assert "[@click=app.quit]x[/] [/] ␛[2J" in screen
-    assert "Codespaces Scheduled Maintenance" in screen
+    assert "Google Cloud" in screen
     pane.keys("/", "c", "o", "p", "i", "l", "o", "t", "Enter")
     pane.wait_for("matching 'copilot'")
     pane.keys("Escape")

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from incident_feed.queries import IncidentRow, SortKey
+from incident_feed.store.queries import IncidentRow, SortKey
 from incident_feed.tui.window import RowWindow
 
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)

@@ -4,7 +4,7 @@ time order (the thread gets the rest of the screen: at 80x24, 16 of the 24 rows)
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from incident_feed.normalize.text import safe_http_url
-from incident_feed.queries import IncidentDetail, incident_detail
+from incident_feed.store.queries import IncidentDetail, incident_detail
 from incident_feed.tui import formatting as fmt
 from incident_feed.tui.exporting import export_path, incident_markdown, write_markdown
 from incident_feed.tui.timeline import phase_spans
@@ -77,10 +77,8 @@ class IncidentScreen(Screen[None]):
 
     @property
     def feed(self) -> IncidentFeedApp:
-        from incident_feed.tui.app import IncidentFeedApp
-
-        assert isinstance(self.app, IncidentFeedApp)
-        return self.app
+        # The app type for the checker only: importing the app here would make a cycle.
+        return cast("IncidentFeedApp", self.app)
 
     def compose(self) -> ComposeResult:
         self.detail = incident_detail(self.feed.store, self.incident_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual import events, on, work
@@ -17,7 +17,7 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from incident_feed.errors import IncidentFeedError
-from incident_feed.queries import IncidentFilter, Listing, count_incidents
+from incident_feed.store.queries import IncidentFilter, Listing, count_incidents
 from incident_feed.tui.filtering import describe, parse_filter
 from incident_feed.tui.widgets.collect_panel import CollectPanel
 from incident_feed.tui.widgets.filter_bar import FilterBar
@@ -80,10 +80,8 @@ class IncidentsScreen(Screen[None]):
 
     @property
     def feed(self) -> IncidentFeedApp:
-        from incident_feed.tui.app import IncidentFeedApp
-
-        assert isinstance(self.app, IncidentFeedApp)
-        return self.app
+        # The app type for the checker only: importing the app here would make a cycle.
+        return cast("IncidentFeedApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(id="incidents-title")

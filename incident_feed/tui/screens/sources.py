@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 from textual.worker import get_current_worker
 
 from incident_feed.errors import IncidentFeedError
-from incident_feed.queries import SourceHealth, VendorSummary, source_health, vendor_summaries
+from incident_feed.store.queries import SourceHealth, VendorSummary, source_health, vendor_summaries
 from incident_feed.tui import formatting as fmt
 from incident_feed.tui.widgets.collect_panel import CollectPanel
 
@@ -45,10 +45,8 @@ class SourcesScreen(Screen[None]):
 
     @property
     def feed(self) -> IncidentFeedApp:
-        from incident_feed.tui.app import IncidentFeedApp
-
-        assert isinstance(self.app, IncidentFeedApp)
-        return self.app
+        # The app type for the checker only: importing the app here would make a cycle.
+        return cast("IncidentFeedApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Vendors", style="bold"), classes="section-title")

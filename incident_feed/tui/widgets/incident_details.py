@@ -13,8 +13,8 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Collapsible, Static
 
-from incident_feed.links import other_end
-from incident_feed.queries import IncidentDetail
+from incident_feed.decide.links import other_end
+from incident_feed.store.queries import IncidentDetail
 from incident_feed.tui import formatting as fmt
 
 

@@ -25,7 +25,7 @@ from textual.signal import Signal
 from textual.strip import Strip
 from textual.widget import Widget
 
-from incident_feed.queries import IncidentRow
+from incident_feed.store.queries import IncidentRow
 from incident_feed.tui import formatting as fmt
 from incident_feed.tui.columns import COLUMNS, GAP, content_widths, layout
 from incident_feed.tui.window import RowWindow

@@ -1,0 +1,235 @@
+"""The read commands: the default view, ``incidents``, ``show`` and ``sources``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from typing import Any
+
+from incident_feed.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    display_zone,
+    format_elapsed,
+    format_local,
+    open_store,
+    safe,
+    safe_block,
+)
+from incident_feed.config import Config
+from incident_feed.outputs.json_contract import incident_json, outage_json
+from incident_feed.redact import redact_url
+
+
+def cmd_default(args: argparse.Namespace, config: Config) -> int:
+    """No command: the TUI in a terminal, the recent incident list when piped."""
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        from incident_feed.tui.app import run_tui
+
+        store = open_store(args, config)
+        try:
+            return run_tui(store, config)
+        finally:
+            store.close()
+    args.vendor, args.phase, args.since, args.until, args.search = [], [], None, None, None
+    args.kind, args.impact, args.component = [], [], []
+    args.active, args.limit, args.json, args.with_updates = False, 30, False, False
+    args.records = False
+    return cmd_incidents(args, config)
+
+
+def outage_filter(args: argparse.Namespace) -> Any:
+    """The one filter (:class:`incident_feed.store.queries.IncidentFilter`) from the flags that
+    ``incidents``, ``export`` and the TUI share."""
+    from incident_feed.store.queries import IncidentFilter
+
+    return IncidentFilter(
+        text=getattr(args, "search", None) or "",
+        vendors=tuple(getattr(args, "vendor", ()) or ()),
+        phases=tuple(getattr(args, "phase", ()) or ()),
+        kinds=tuple(getattr(args, "kind", ()) or ()),
+        impacts=tuple(getattr(args, "impact", ()) or ()),
+        components=tuple(getattr(args, "component", ()) or ()),
+        since=getattr(args, "since", None),
+        until=getattr(args, "until", None),
+        active_only=bool(getattr(args, "active", False)),
+    )
+
+
+def cmd_incidents(args: argparse.Namespace, config: Config) -> int:
+    """Outages, active first then newest (``--records``: the incident records behind them)."""
+    from incident_feed.store.queries import Listing, outage_details
+
+    store = open_store(args, config)
+    rows = Listing(store, outage_filter(args)).after(None, args.limit)
+    if getattr(args, "records", False):
+        return _print_records(store, [row.id for row in rows], args.json)
+    if args.json:
+        details = outage_details(store, [row.id for row in rows])
+        _dump([outage_json(d, with_updates=args.with_updates) for d in details])
+        return EXIT_OK
+    if not rows:
+        print("No incidents stored yet. Run `incident-feed collect` (or `make demo`).")
+        return EXIT_OK
+    zone = display_zone(config)
+    now = dt.datetime.now(dt.UTC)
+    for row in rows:
+        phase = "ended?" if row.ended_assumed else row.phase
+        more = f" (+{row.members - 1} linked)" if row.members > 1 else ""
+        print(
+            f"{row.id:<28} {safe(row.vendor)[:14]:<14} {phase:<13} "
+            f"{format_local(row.started_at, zone)}  "
+            f"{format_elapsed(_times(row), now):>8}  {safe(row.title)}{more}"
+        )
+    return EXIT_OK
+
+
+def _times(row: Any) -> dict[str, Any]:
+    return {"started_at": row.started_at, "resolved_at": row.resolved_at}
+
+
+def _print_records(store: Any, outage_ids: list[str], as_json: bool) -> int:
+    """The incident records of these outages, as stored (one per source record group)."""
+    from incident_feed.store.queries import outage_details
+
+    details = outage_details(store, outage_ids)
+    if as_json:
+        items = [
+            incident_json(
+                member,
+                [r for r in d.records if r["incident_id"] == member["id"]],
+                channels=None,
+            )
+            | {"outage": d.id}
+            for d in details
+            for member in d.members
+        ]
+        _dump(items)
+        return EXIT_OK
+    for d in details:
+        for member in d.members:
+            print(
+                f"{member['id']:<34} {d.channel(member['id']):<7} {member['phase']:<13} "
+                f"outage {d.id}  {safe(member['title'])}"
+            )
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace, config: Config) -> int:
+    """One outage, from any member's id or a source's native id."""
+    from incident_feed.decide.links import REJECTED, other_end
+    from incident_feed.store.queries import incident_detail, resolve_ids
+
+    store = open_store(args, config)
+    detail = incident_detail(store, args.id)
+    if detail is None:
+        with store.read() as conn:
+            several = resolve_ids(conn, args.id)
+        if several:
+            print(
+                f"incident-feed: {safe(args.id)!r} names several outages: "
+                f"{', '.join(several)}; give one of these ids",
+                file=sys.stderr,
+            )
+        else:
+            print(f"incident-feed: no incident {safe(args.id)!r}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        _dump(outage_json(detail, with_updates=True))
+        return EXIT_OK
+    row = detail.incident
+    zone = display_zone(config)
+    print(safe(row["title"]))
+    print(f"  {safe(row['vendor'])} · {row['kind']} · impact {row['impact']} · now {row['phase']}")
+    print(f"  started {format_local(row['started_at'], zone)}", end="")
+    if row["resolved_at"]:
+        print(f" · resolved {format_local(row['resolved_at'], zone)}", end="")
+    print()
+    if row["components"]:
+        print("  affects: " + ", ".join(safe(str(c.get("name"))) for c in row["components"]))
+    for member in detail.members:
+        print(f"  {detail.channel(member['id'])} {member['id']}: {safe(member['title'])}")
+    for record in detail.records:
+        print(
+            f"  source {safe(record['source_name'])} ({record['source_kind']}): "
+            f"{safe(redact_url(record['url'])) if record['url'] else '-'}"
+        )
+    for link in detail.links:
+        state = "undone" if link["state"] == REJECTED else link["state"]
+        # Seen from the outage's head when it is one end, else from the link's own start.
+        ends = (link["incident_id"], link["target_id"])
+        seen = detail.id if detail.id in ends else link["incident_id"]
+        prefix = "" if seen == detail.id else f"{seen} "
+        print(
+            f"  {prefix}{link['kind']} as {other_end(link, seen)} ({state}, confidence "
+            f"{link['confidence']:.2f}): {safe(link['reason'])}"
+        )
+    vendor = config.vendor(row["vendor"])
+    if vendor and vendor.downdetector:
+        print(f"  crowd reports: {safe(vendor.downdetector)}")
+    print()
+    for update in detail.updates:
+        flags = f" [{update['time_flags']}]" if update["time_flags"] else ""
+        gone = " [deleted upstream]" if update.get("deleted_at") else ""
+        where = f"  {safe(update['url'])}" if update["url"] else ""
+        channel = detail.channel(update["incident_id"])
+        print(
+            f"{format_local(update['at'], zone)}{flags}  {update['phase'].upper()}"
+            f"  ({channel}: {safe(update['source_name'])}){gone}{where}"
+        )
+        print(f"  why: {safe(update['evidence'])}")
+        for line in safe_block(update["text"]).splitlines():
+            print(f"  {line}")
+        print()
+    return EXIT_OK
+
+
+def cmd_sources(args: argparse.Namespace, config: Config) -> int:
+    """Each source's health: configured ones in config order (inactive ones marked), then those
+    only the database remembers."""
+    from incident_feed.outputs.json_contract import source_json
+
+    store = open_store(args, config)
+    states = store.source_states()
+    items = [
+        source_json(states.get(s.name), s.name, s.vendor, s.kind, s.url)
+        | {"active": s.active, "configured": True}
+        for s in config.sources
+    ]
+    configured = {s.name for s in config.sources}
+    items += [
+        source_json(state, name, state["vendor"], state["kind"], state["url"])
+        | {"active": False, "configured": False}
+        for name, state in sorted(states.items())
+        if name not in configured
+    ]
+    if args.json:
+        _dump(items)
+        return EXIT_OK
+    zone = display_zone(config)
+    for item in items:
+        if not item["configured"]:
+            health = "not configured"
+        elif not item["active"]:
+            health = "inactive"
+        elif item["consecutive_failures"]:
+            health = f"FAILING x{item['consecutive_failures']}"
+        elif item["last_success_at"]:
+            health = "ok"
+        else:
+            health = "never collected"
+        state = states.get(item["name"]) or {}
+        print(
+            f"{safe(item['name']):<28} {safe(item['kind']):<11} {health:<16} "
+            f"last ok {format_local(state.get('last_success_at'), zone)}"
+        )
+        if item["last_error"]:
+            print(f"    {safe(item['last_error'])}")
+    return EXIT_OK
+
+
+def _dump(value: Any) -> None:
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
+    print()

@@ -1,0 +1,128 @@
+"""Per-vendor figures over a period: how fast vendors identify, remediate and resolve, and how
+far their social posts run ahead of (or behind) their status page.
+
+An *outage* is a status-page incident together with the social threads linked to it and the
+incidents grouped with it; an unlinked social thread is an outage of its own. Phase times come
+from the outage's whole thread (see :mod:`incident_feed.decide.phase_times`); the
+announcement lag is the first status-page update minus the first social post (positive: social
+was first).
+
+Every median says how many outages it rests on (``time_to_*_n``): an outage that was never
+identified, is still open, or was opened and closed by one update (its time to resolve is
+unknown, counted in ``time_to_resolve_unknown``) is left out of that median.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from incident_feed.decide.phase_times import phase_times
+from incident_feed.enums import Kind
+from incident_feed.store.database import Store
+
+Row = Mapping[Any, Any]
+
+
+@dataclass(slots=True)
+class Outage:
+    """One outage: its incidents' rows and updates, and when each channel first spoke."""
+
+    vendor: str
+    incidents: list[Row]
+    updates: list[Row]
+    first_social_at: dt.datetime | None = None
+    first_status_at: dt.datetime | None = None
+
+
+@dataclass(slots=True)
+class VendorStats:
+    vendor: str
+    outages: int = 0
+    resolved: int = 0
+    resolve_unknown: int = 0
+    identify: list[float] = field(default_factory=list)
+    remediate: list[float] = field(default_factory=list)
+    resolve: list[float] = field(default_factory=list)
+    lags: list[float] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "vendor": self.vendor,
+            "incidents": self.outages,
+            "resolved": self.resolved,
+            "median_time_to_identify_s": _median(self.identify),
+            "time_to_identify_n": len(self.identify),
+            "median_time_to_remediate_s": _median(self.remediate),
+            "time_to_remediate_n": len(self.remediate),
+            "median_time_to_resolve_s": _median(self.resolve),
+            "time_to_resolve_n": len(self.resolve),
+            "time_to_resolve_unknown": self.resolve_unknown,
+            "median_announcement_lag_s": _median(self.lags),
+            "with_both_channels": len(self.lags),
+            "social_first": sum(1 for lag in self.lags if lag > 0),
+        }
+
+
+def _median(values: Sequence[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def summarize(outages: Sequence[Outage]) -> list[VendorStats]:
+    """Per vendor (alphabetical), the medians over its outages."""
+    by_vendor: dict[str, VendorStats] = {}
+    for outage in outages:
+        stats = by_vendor.setdefault(outage.vendor, VendorStats(outage.vendor))
+        stats.outages += 1
+        started = min(r["started_at"] for r in outage.incidents)
+        resolved_values = [r["resolved_at"] for r in outage.incidents if r["resolved_at"]]
+        unresolved = any(r["resolved_at"] is None for r in outage.incidents)
+        resolved = None if unresolved or not resolved_values else max(resolved_values)
+        times = phase_times({"started_at": started, "resolved_at": resolved}, outage.updates)
+        if times.identify is not None:
+            stats.identify.append(times.identify.total_seconds())
+        if times.remediate is not None:
+            stats.remediate.append(times.remediate.total_seconds())
+        if times.resolved:
+            stats.resolved += 1
+        if times.resolve is not None:
+            stats.resolve.append(times.resolve.total_seconds())
+        elif times.resolve_unknown:
+            stats.resolve_unknown += 1
+        if outage.first_social_at is not None and outage.first_status_at is not None:
+            stats.lags.append((outage.first_status_at - outage.first_social_at).total_seconds())
+    return [by_vendor[v] for v in sorted(by_vendor, key=str.lower)]
+
+
+def load_outages(
+    store: Store,
+    *,
+    since: dt.datetime | None,
+    until: dt.datetime | None = None,
+    vendors: Sequence[str] = (),
+) -> list[Outage]:
+    """The period's outages (not maintenance), each read whole: the same outages, with the same
+    threads, that ``incidents`` and ``show`` print."""
+    from incident_feed.store.queries import IncidentFilter, Listing, outage_details
+
+    filt = IncidentFilter(
+        vendors=tuple(vendors), kinds=(Kind.INCIDENT.value,), since=since, until=until
+    )
+    rows = Listing(store, filt).all()
+    outages = []
+    for detail in outage_details(store, [row.id for row in rows]):
+        social = [u["at"] for u in detail.updates if detail.channel(u["incident_id"]) == "social"]
+        status = [u["at"] for u in detail.updates if detail.channel(u["incident_id"]) == "status"]
+        outages.append(
+            Outage(
+                vendor=detail.incident["vendor"],
+                incidents=list(detail.members),
+                updates=list(detail.updates),
+                first_social_at=min(social) if social else None,
+                first_status_at=min(status) if status else None,
+            )
+        )
+    return outages

@@ -1,0 +1,164 @@
+"""Social posts -> threads, before they are stored.
+
+A social collector turns each post that is an incident update into its own draft. Here the
+drafts of one account are gathered into threads:
+
+- a reply to the account's own post continues that post's thread (the parent may be in this
+  batch or stored by an earlier run);
+- a post that is not a reply but reads as a follow-up (remediating, monitoring, resolved, in
+  progress, verifying, completed) joins the account's most recent open thread when that
+  thread moved within :data:`FOLLOW_UP_WINDOW`;
+- anything else starts a new thread.
+
+:func:`plan_threads` is pure; :func:`thread_posts` looks up what it needs in the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import and_, select
+
+from incident_feed.config import slugify
+from incident_feed.decide.merge import incident_id_for
+from incident_feed.enums import FINAL_PHASES, Kind, Phase
+from incident_feed.normalize.drafts import IncidentDraft
+from incident_feed.normalize.social import CONTINUATION, PARENT_UNSEEN
+from incident_feed.store.database import INCIDENT, RECORD, Store
+
+FOLLOW_UP_WINDOW = dt.timedelta(hours=12)
+# Phases a post can open a thread with; a post in a later phase is a follow-up when it can be.
+OPENING_PHASES = frozenset({Phase.INVESTIGATING, Phase.IDENTIFIED, Phase.SCHEDULED})
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """A thread as far as threading needs it: where its posts go and how it stands."""
+
+    key: str
+    title: str
+    kind: Kind
+    phase: Phase
+    last_at: dt.datetime
+
+
+def plan_threads(
+    drafts: Sequence[IncidentDraft],
+    parents: Mapping[str, Thread],
+    open_threads: Sequence[Thread],
+) -> list[IncidentDraft]:
+    """The drafts with each post's ``key``, ``title`` and ``kind`` set to its thread's.
+
+    ``parents`` maps stored posts' native ids to their threads; ``open_threads`` are the
+    account's unresolved threads, oldest first.
+    """
+    known: dict[str, Thread] = dict(parents)
+    open_: list[Thread] = list(open_threads)
+    out: list[IncidentDraft] = []
+    for draft in sorted(drafts, key=_posted_at):
+        at, phase = _posted_at(draft), _phase(draft)
+        thread = known.get(draft.reply_to) if draft.reply_to else None
+        if thread is None and draft.reply_to is None and phase not in OPENING_PHASES:
+            thread = _follow_up_target(open_, at)
+        if thread is None:
+            thread = Thread(draft.key, draft.title, draft.kind, phase, at)
+        else:
+            draft = replace(draft, key=thread.key, title=thread.title, kind=thread.kind)
+            last = draft.updates[-1] if draft.updates else None
+            if last is not None and last.evidence.startswith(CONTINUATION):
+                # A reply that says nothing of the phase keeps the thread's phase (its parent
+                # may have been re-decided, or stored by an earlier run).
+                phase = thread.phase
+                evidence = last.evidence
+                if evidence == PARENT_UNSEEN:
+                    evidence = f"{CONTINUATION}: phase of the thread it continues"
+                continued = replace(last, phase=phase, evidence=evidence)
+                draft = replace(draft, updates=(*draft.updates[:-1], continued))
+        moved = replace(thread, phase=phase, last_at=max(at, thread.last_at))
+        open_ = [t for t in open_ if t.key != thread.key]
+        if phase not in FINAL_PHASES:
+            open_.append(moved)
+        for native, known_thread in list(known.items()):
+            if known_thread.key == thread.key:
+                known[native] = moved
+        known[draft.native_id] = moved
+        out.append(draft)
+    return out
+
+
+def _follow_up_target(open_threads: Sequence[Thread], at: dt.datetime) -> Thread | None:
+    recent = [t for t in open_threads if t.last_at <= at and at - t.last_at <= FOLLOW_UP_WINDOW]
+    return max(recent, key=lambda t: t.last_at) if recent else None
+
+
+def _posted_at(draft: IncidentDraft) -> dt.datetime:
+    return draft.updates[0].stamp.at if draft.updates else dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def _phase(draft: IncidentDraft) -> Phase:
+    return draft.updates[-1].phase if draft.updates else Phase.INVESTIGATING
+
+
+def thread_posts(
+    store: Store, source_name: str, vendor: str, drafts: Sequence[IncidentDraft]
+) -> list[IncidentDraft]:
+    """:func:`plan_threads` with the stored parents and open threads of one source.
+
+    Only the source's own records inside the follow-up window are read, never the history.
+    """
+    if not drafts:
+        return []
+    batch = {d.native_id for d in drafts}
+    wanted = sorted({d.reply_to for d in drafts if d.reply_to and d.reply_to not in batch})
+    earliest = min(_posted_at(d) for d in drafts) - FOLLOW_UP_WINDOW
+    columns = (
+        RECORD.c.native_id,
+        INCIDENT.c.id,
+        INCIDENT.c.title,
+        INCIDENT.c.kind,
+        INCIDENT.c.phase,
+        INCIDENT.c.updated_at,
+    )
+    parents: dict[str, Thread] = {}
+    open_threads: dict[str, Thread] = {}
+    with store.read() as conn:
+
+        def threads_where(*conditions: Any) -> list[tuple[str, Thread]]:
+            statement = (
+                select(*columns)
+                .select_from(RECORD.join(INCIDENT, INCIDENT.c.id == RECORD.c.incident_id))
+                .where(and_(RECORD.c.source_name == source_name, *conditions))
+            )
+            found = [
+                (row.native_id, _stored_thread(vendor, row)) for row in conn.execute(statement)
+            ]
+            return [(native, thread) for native, thread in found if thread is not None]
+
+        for start in range(0, len(wanted), 500):
+            parents.update(threads_where(RECORD.c.native_id.in_(wanted[start : start + 500])))
+        still_open = threads_where(
+            INCIDENT.c.phase.not_in([p.value for p in FINAL_PHASES]),
+            INCIDENT.c.updated_at >= earliest,
+        )
+        open_threads.update((thread.key, thread) for _, thread in still_open)
+    ordered = sorted(open_threads.values(), key=lambda t: t.last_at)
+    return plan_threads(drafts, parents, ordered)
+
+
+def _stored_thread(vendor: str, row: Any) -> Thread | None:
+    key = key_of(vendor, row.id)
+    if key is None:
+        return None
+    return Thread(key, row.title, Kind(row.kind), Phase(row.phase), row.updated_at)
+
+
+def key_of(vendor: str, incident_id: str) -> str | None:
+    """The draft key that gives ``incident_id`` for ``vendor``; None when it was hashed."""
+    prefix = f"{slugify(vendor)}-"
+    if not incident_id.startswith(prefix):
+        return None
+    key = incident_id[len(prefix) :]
+    return key if incident_id_for(vendor, key) == incident_id else None

@@ -1,0 +1,1 @@
+"""The only package that talks SQL: the schema (one definition), migrations, and the queries."""
