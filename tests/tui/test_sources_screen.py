@@ -19,7 +19,7 @@ AppFactory = Callable[..., IncidentFeedApp]
 pytestmark = pytest.mark.anyio
 
 
-async def test_inactive_and_removed_sources_are_marked(
+async def test_inactive_and_unconfigured_sources_are_marked(
     tui_store: Store, make_app: AppFactory
 ) -> None:
     github_status, github_feed, gcp = SOURCES
@@ -44,7 +44,7 @@ async def test_inactive_and_removed_sources_are_marked(
             "github-status": "never run",
             "github-feed": "inactive",
             "gcp-status": "never run",
-            "old-feed": "removed",
+            "old-feed": "not configured",
         }
         await pilot.press("tab", "j")
         assert "Inactive (active = false in the config): not collected." in shown(

@@ -59,13 +59,13 @@ class SourcesScreen(Screen[None]):
         yield vendors
         yield Static(Text("Sources", style="bold"), classes="section-title")
         sources: DataTable[Text] = DataTable(id="source-table", cursor_type="row")
-        sources.add_column("Health", width=10, key="health")
+        sources.add_column("Health", width=14, key="health")
         sources.add_column("Source", width=22, key="name")
         sources.add_column("Kind", width=10, key="kind")
         sources.add_column("Last success", width=12, key="success")
         sources.add_column("Fails", width=5, key="fails")
         # The rest of the width; the highlighted source's whole error is shown below the table.
-        error_width = max(20, self.app.size.width - (10 + 22 + 10 + 12 + 5) - 2 * 6 - 2)
+        error_width = max(20, self.app.size.width - (14 + 22 + 10 + 12 + 5) - 2 * 6 - 2)
         sources.add_column("Last error", width=error_width, key="error")
         yield sources
         yield Static(id="source-error")
@@ -189,7 +189,7 @@ class SourcesScreen(Screen[None]):
 def health_badge(item: SourceHealth, now: dt.datetime, *, collected: bool = True) -> Text:
     """A source's state in a word; one that is not collected says so, whatever its past."""
     if not item.configured:
-        return Text("removed", style="dim italic")
+        return Text("not configured", style="dim italic")  # as `incident-feed sources` says
     if not collected:
         return Text("inactive", style="dim italic")
     if item.consecutive_failures:
