@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import shlex
-import webbrowser
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -27,6 +26,7 @@ from incident_feed.errors import IncidentFeedError
 from incident_feed.paths import data_dir
 from incident_feed.store.database import Store
 from incident_feed.store.queries import DataVersion, data_version
+from incident_feed.tui.browser import open_in_browser
 from incident_feed.tui.collecting import (
     CollectionFinished,
     CollectionProgress,
@@ -60,8 +60,20 @@ class IncidentFeedApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help"),
-        Binding("c", "collect_now", "Collect now", id="collect-now"),
-        Binding("s", "show_sources", "Sources", id="show-sources"),
+        Binding(
+            "c",
+            "collect_now",
+            "Collect",
+            tooltip="Collect now from every active source",
+            id="collect-now",
+        ),
+        Binding(
+            "s",
+            "show_sources",
+            "Sources",
+            tooltip="Vendors and sources: health, last errors",
+            id="show-sources",
+        ),
     ]
 
     def __init__(
@@ -73,7 +85,7 @@ class IncidentFeedApp(App[None]):
         fetcher_factory: FetcherFactory | None = None,
         keymap: Mapping[str, str] | None = None,
         poll_seconds: float | None = POLL_SECONDS,
-        open_url: Callable[[str], object] = webbrowser.open,
+        open_url: Callable[[str], bool] = open_in_browser,
         export_dir: Path | None = None,
     ) -> None:
         super().__init__()
@@ -135,13 +147,27 @@ class IncidentFeedApp(App[None]):
             main.set_filter_text(f"vendor:{shlex.quote(vendor)}")
 
     def open_link(self, url: str) -> None:
-        """Open an http(s) link (the caller has checked it) in the user's browser."""
+        """Open an http(s) link (the caller has checked it) in the user's browser; with no
+        browser to open it in (over SSH, no display, or the opener says no), show the link
+        and copy it to the clipboard instead of claiming it was opened."""
         try:
-            self._open_url(url)
+            opened = self._open_url(url)
         except Exception as exc:  # a broken browser setup must not take the app down
-            self.notify(f"Could not open the browser: {exc}", severity="error", markup=False)
+            problem = f"Could not open a browser ({exc})"
         else:
-            self.notify(f"Opened {url}", timeout=3, markup=False)
+            if opened:
+                self.notify(f"Opened {url}", timeout=3, markup=False)
+                return
+            problem = "No browser to open it here"
+        # OSC 52: the terminal puts it on the clipboard if it allows that (most do; tmux needs
+        # set-clipboard on), so the message says where the link is either way.
+        self.copy_to_clipboard(url)
+        self.notify(
+            f"{problem}. The link, copied to the clipboard (if the terminal allows it):\n{url}",
+            severity="warning",
+            timeout=12,
+            markup=False,
+        )
 
     def action_show_sources(self) -> None:
         if not isinstance(self.screen, SourcesScreen):
@@ -261,13 +287,14 @@ def create_app(
     fetcher_factory: FetcherFactory | None = None,
     keymap: Mapping[str, str] | None = None,
     poll_seconds: float | None = POLL_SECONDS,
-    open_url: Callable[[str], object] = webbrowser.open,
+    open_url: Callable[[str], bool] = open_in_browser,
     export_dir: Path | None = None,
 ) -> IncidentFeedApp:
     """The app, with everything it depends on passed in (the CLI and the tests both use this).
 
     ``keymap``: binding id -> keys, applied with ``App.set_keymap`` (default: the config's
-    ``[keys]``). ``export_dir``: where ``e`` writes an incident's Markdown (default: the data
+    ``[keys]``). ``open_url``: opens a link and says whether a browser did (the tests'
+    seam). ``export_dir``: where ``e`` writes an incident's Markdown (default: the data
     directory's ``exports`` folder).
     """
     return IncidentFeedApp(

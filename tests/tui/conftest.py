@@ -1,5 +1,5 @@
 """TUI fixtures: a store seeded once per session from the real GitHub fixture files, a fixed
-clock and display zone (UTC), and an app factory that records the links it would open."""
+clock and display zone (UTC), and an app factory whose browser records the links it opens."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def opened_links() -> list[str]:
 def make_app(tui_config: Config, opened_links: list[str]) -> Callable[..., IncidentFeedApp]:
     def factory(store: Store, config: Config | None = None, **options: Any) -> IncidentFeedApp:
         options.setdefault("poll_seconds", None)
-        options.setdefault("open_url", opened_links.append)
+        options.setdefault("open_url", lambda url: opened_links.append(url) or True)
         return create_app(store, config or tui_config, lambda: TUI_NOW, **options)
 
     return factory

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,10 +12,12 @@ from rich.text import Text
 from textual.widgets import Static
 
 from incident_feed import cli
+from incident_feed.config import Config
 from incident_feed.enums import Phase
 from incident_feed.store.database import Store
 from incident_feed.tui import formatting as fmt
-from incident_feed.tui.app import IncidentFeedApp
+from incident_feed.tui.app import IncidentFeedApp, create_app
+from incident_feed.tui.browser import why_no_browser
 from incident_feed.tui.exporting import export_path
 from incident_feed.tui.screens.incident import IncidentScreen
 from incident_feed.tui.widgets.incident_details import IncidentDetails
@@ -224,3 +227,71 @@ async def test_at_80x24_the_thread_gets_most_of_the_screen(
         await pilot.pause()
         assert section.collapsed
         assert thread.scrollable_content_region.height >= 12
+
+
+@pytest.mark.parametrize(
+    ("opener", "problem"),
+    [
+        (lambda url: False, "No browser to open it here."),
+        (lambda url: 1 / 0, "Could not open a browser (division by zero)."),
+    ],
+)
+async def test_without_a_browser_the_link_is_shown_and_copied(
+    tui_store: Store, make_app: AppFactory, opener: Callable[[str], bool], problem: str
+) -> None:
+    app = make_app(tui_store, open_url=opener)
+    page = "https://www.githubstatus.com/incidents/pf25whpq58hh"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        seen = notifications(app)
+        await open_incident(app, pilot, INCIDENT)
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.clipboard == page
+        assert seen == [
+            (
+                f"{problem} The link, copied to the clipboard (if the terminal allows it):\n{page}",
+                "warning",
+            )
+        ]
+        assert isinstance(app.screen, IncidentScreen)
+
+
+async def test_over_ssh_the_default_opener_does_not_start_a_browser(
+    tui_store: Store, tui_config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not even a text-mode one in the TUI's own terminal: the link goes to the clipboard."""
+    started: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: started.append(url) or True)
+    monkeypatch.delenv("BROWSER", raising=False)
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setenv("SSH_CONNECTION", "192.0.2.1 50000 192.0.2.2 22")
+    app = create_app(tui_store, tui_config, lambda: TUI_NOW, poll_seconds=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        seen = notifications(app)
+        await open_incident(app, pilot, INCIDENT)
+        await pilot.press("o")  # the update has no link of its own: the status page
+        await pilot.pause()
+    assert started == []
+    assert app.clipboard == "https://www.githubstatus.com/incidents/pf25whpq58hh"
+    [(message, severity)] = seen
+    assert severity == "warning" and message.startswith("No browser to open it here.")
+
+
+@pytest.mark.parametrize(
+    ("environ", "platform", "reason"),
+    [
+        ({"DISPLAY": ":0"}, "linux", None),
+        ({"WAYLAND_DISPLAY": "wayland-0"}, "linux", None),
+        ({}, "linux", "no display"),
+        ({}, "darwin", None),
+        ({"SSH_TTY": "/dev/pts/3"}, "darwin", "running over SSH"),
+        ({"SSH_CONNECTION": "x", "DISPLAY": "localhost:10.0"}, "linux", "running over SSH"),
+        ({"SSH_CONNECTION": "x", "BROWSER": "my-opener"}, "linux", None),
+    ],
+)
+def test_when_there_is_no_browser_to_reach(
+    environ: dict[str, str], platform: str, reason: str | None
+) -> None:
+    assert why_no_browser(environ, platform) == reason

@@ -7,10 +7,12 @@ from collections.abc import Callable
 
 import pytest
 from textual import events
+from textual.widgets import Footer
 
 from incident_feed.config import Config
 from incident_feed.store.database import Store
 from incident_feed.tui.app import IncidentFeedApp
+from incident_feed.tui.columns import COLUMNS, MIN_TITLE
 from incident_feed.tui.screens.incident import IncidentScreen
 from incident_feed.tui.screens.incidents import IncidentsScreen
 from incident_feed.tui.window import CAPACITY
@@ -222,3 +224,52 @@ async def test_mouse_click_wheel_and_double_click(tui_store: Store, make_app: Ap
         await settle(pilot)
         assert isinstance(app.screen, IncidentScreen)
         assert app.screen.detail is not None and app.screen.detail.incident["title"] == title
+
+
+def title_width(app: IncidentFeedApp) -> int:
+    widths = table(app).column_widths()
+    return widths[[c.key for c in COLUMNS].index("title")]
+
+
+async def test_the_title_takes_the_room_the_other_columns_leave(
+    tui_store: Store, make_app: AppFactory
+) -> None:
+    """Other columns as wide as their content; the title the rest, recomputed on resize. At
+    80 columns the sources are left out so that the title keeps 30 cells or more."""
+    app = make_app(tui_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        widths = dict(zip([c.key for c in COLUMNS], table(app).column_widths(), strict=True))
+        # "Google Cloud", "investigating", "Aug 18 09:36", "1493d" are the widest cells.
+        assert widths == {
+            "vendor": 12, "phase": 13, "title": 30, "started": 12, "duration": 7, "sources": 0
+        }  # fmt: skip
+        assert sum(w + 1 for w in widths.values() if w) + 1 == table(app).content_size.width
+        await pilot.resize_terminal(160, 24)
+        await settle(pilot)
+        assert table(app).column_widths()[-1] == len("Sources")
+        assert title_width(app) == 160 - (12 + 13 + 12 + 7 + 7) - 7
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert title_width(app) == 30 >= MIN_TITLE
+
+
+async def test_the_footer_fits_at_80_columns(tui_store: Store, make_app: AppFactory) -> None:
+    """Every key the footer shows is whole at 80 columns: on the list, one incident and the
+    sources (the rest are in help)."""
+    app = make_app(tui_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+
+        def footer_fits() -> bool:
+            footer = app.screen.query_one(Footer)
+            keys = list(footer.query("FooterKey"))  # by name: the class is not public
+            return bool(keys) and sum(k.outer_size.width for k in keys) <= footer.size.width
+
+        assert footer_fits()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, IncidentScreen) and footer_fits()
+        await pilot.press("escape", "s")
+        await settle(pilot)
+        assert footer_fits()

@@ -38,8 +38,11 @@ async def test_help_lists_keys_with_their_ids_and_the_filter_language(
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         text = shown(app, "#help-text")
-        assert "Active only  [toggle-active]" in text
-        assert " t " in text.split("Active only")[0].splitlines()[-1]
+        assert "Active incidents only (toggle)  [toggle-active]" in text
+        assert " t " in text.split("Active incidents only")[0].splitlines()[-1]
+        # Keys the footer leaves out at 80 columns are here, with their long description.
+        assert "Copy the incident as Markdown to the clipboard  [copy-markdown]" in text
+        assert "components, sources, links  [toggle-details]" in text
         assert "vendor:github" in text and "since:24h" in text
         await pilot.press("escape")
         assert isinstance(app.screen, IncidentsScreen)

@@ -11,6 +11,8 @@ from tests.conftest import REPO
 PURE = (
     "incident_feed.config",
     "incident_feed.store.queries",
+    "incident_feed.tui.browser",
+    "incident_feed.tui.columns",
     "incident_feed.tui.exporting",
     "incident_feed.tui.formatting",
     "incident_feed.tui.filtering",

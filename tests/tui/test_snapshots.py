@@ -30,6 +30,20 @@ def test_incidents_list(snap_compare: Compare, tui_store: Store, make_app: AppFa
     assert snap_compare(make_app(tui_store), terminal_size=SIZE, run_before=ready)
 
 
+def test_incidents_list_at_80x24(
+    snap_compare: Compare, tui_store: Store, make_app: AppFactory
+) -> None:
+    """The title takes what content-sized columns leave (sources left out); the footer fits."""
+    store_status(tui_store)
+    store_posts(tui_store, seed_posts())
+
+    async def ready(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("j")
+
+    assert snap_compare(make_app(tui_store), terminal_size=SMALL, run_before=ready)
+
+
 def test_filtered_list(snap_compare: Compare, tui_store: Store, make_app: AppFactory) -> None:
     async def ready(pilot: Pilot[Any]) -> None:
         await settle(pilot)

@@ -56,7 +56,8 @@ class HelpScreen(ModalScreen[None]):
                     self.app.get_key_display(binding.with_key(k)) for k in keys.split(",")
                 )
                 out.append(f"  {shown:<22}", style="bold")
-                out.append(f" {binding.description}")
+                # The footer shows the short description, help the long one.
+                out.append(f" {binding.tooltip or binding.description}")
                 if binding.id:
                     out.append(f"  [{binding.id}]", style="dim")
                 out.append("\n")

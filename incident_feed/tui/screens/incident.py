@@ -32,11 +32,42 @@ class IncidentScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,h,backspace", "back", "Back", id="back"),
-        Binding("o,enter", "open_update_link", "Open link", id="open-link"),
-        Binding("p", "open_incident_page", "Status page", id="open-page"),
-        Binding("d", "toggle_details", "Details", id="toggle-details"),
-        Binding("e", "export_markdown", "Export", id="export-markdown"),
-        Binding("y", "copy_markdown", "Copy", id="copy-markdown"),
+        Binding(
+            "o,enter",
+            "open_update_link",
+            "Open",
+            tooltip="Open the update's link (else the status page)",
+            id="open-link",
+        ),
+        Binding(
+            "p",
+            "open_incident_page",
+            "Page",
+            tooltip="Open the incident's status page",
+            id="open-page",
+        ),
+        Binding(
+            "d",
+            "toggle_details",
+            "Details",
+            tooltip="Fold or unfold the details: components, sources, links",
+            id="toggle-details",
+        ),
+        Binding(
+            "e",
+            "export_markdown",
+            "Export",
+            tooltip="Write the incident as Markdown to the export folder",
+            id="export-markdown",
+        ),
+        Binding(
+            "y",
+            "copy_markdown",
+            "Copy",
+            show=False,
+            tooltip="Copy the incident as Markdown to the clipboard",
+            id="copy-markdown",
+        ),
     ]
 
     def __init__(self, incident_id: str) -> None:
@@ -54,7 +85,7 @@ class IncidentScreen(Screen[None]):
         detail = self.detail
         if detail is None:
             yield Static(Text(f"Incident {self.incident_id} is not stored (any more)."))
-            yield Footer()
+            yield Footer(show_command_palette=False)
             return
         now = self.feed.now()
         yield Static(header(detail, now, self.feed.zone), id="incident-header")
@@ -62,7 +93,7 @@ class IncidentScreen(Screen[None]):
         yield PhaseBar(phase_spans(detail.updates, now), id="phase-bar")
         kinds = {r["source_name"]: r["source_kind"] for r in detail.records}
         yield UpdateThread(detail.updates, kinds, self.feed.zone, id="update-thread")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # 80 columns hold the keys; ctrl+p is in help
 
     def on_mount(self) -> None:
         thread = self.query(UpdateThread)

@@ -51,8 +51,20 @@ class IncidentsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_filter", "Filter", id="filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
-        Binding("a", "toggle_active", "Active only", id="toggle-active"),
-        Binding("m", "toggle_maintenance", "Maintenance", id="toggle-maintenance"),
+        Binding(
+            "a",
+            "toggle_active",
+            "Active",
+            tooltip="Active incidents only (toggle)",
+            id="toggle-active",
+        ),
+        Binding(
+            "m",
+            "toggle_maintenance",
+            "Maint.",
+            tooltip="Show or hide maintenance (toggle)",
+            id="toggle-maintenance",
+        ),
         Binding("r", "reload", "Reload", show=False, id="reload"),
         Binding("x", "hide_collect_panel", "Hide progress", show=False, id="hide-progress"),
     ]
@@ -79,7 +91,7 @@ class IncidentsScreen(Screen[None]):
         yield Static(id="empty-state")
         yield CollectPanel(id="collect-panel")
         yield Static(id="status-line")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # 80 columns hold the keys; ctrl+p is in help
 
     def on_mount(self) -> None:
         self.query_one(CollectPanel).display = False

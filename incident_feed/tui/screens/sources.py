@@ -28,7 +28,8 @@ WEEKS = 12
 
 class SourcesScreen(Screen[None]):
     """Enter on a vendor shows its incidents; the highlighted source's last error is shown
-    in full below the table."""
+    in full below the table. Sources the config turns off (``active = false``) or no longer
+    lists are marked so: no collection runs them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,backspace", "back", "Back", id="back"),
@@ -58,18 +59,18 @@ class SourcesScreen(Screen[None]):
         yield vendors
         yield Static(Text("Sources", style="bold"), classes="section-title")
         sources: DataTable[Text] = DataTable(id="source-table", cursor_type="row")
-        sources.add_column("Health", width=10, key="health")
+        sources.add_column("Health", width=14, key="health")
         sources.add_column("Source", width=22, key="name")
         sources.add_column("Kind", width=10, key="kind")
         sources.add_column("Last success", width=12, key="success")
         sources.add_column("Fails", width=5, key="fails")
         # The rest of the width; the highlighted source's whole error is shown below the table.
-        error_width = max(20, self.app.size.width - (10 + 22 + 10 + 12 + 5) - 2 * 6 - 2)
+        error_width = max(20, self.app.size.width - (14 + 22 + 10 + 12 + 5) - 2 * 6 - 2)
         sources.add_column("Last error", width=error_width, key="error")
         yield sources
         yield Static(id="source-error")
         yield CollectPanel(id="collect-panel")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # 80 columns hold the keys; ctrl+p is in help
 
     def on_mount(self) -> None:
         self.query_one(CollectPanel).display = False
@@ -117,10 +118,11 @@ class SourcesScreen(Screen[None]):
         sources: DataTable[Text] = self.query_one("#source-table", DataTable)
         cursor = sources.cursor_row
         sources.clear()
+        inactive = self._inactive()
         for item in health:
             sources.add_row(
-                health_badge(item, now),
-                fmt.cell(item.name),
+                health_badge(item, now, collected=item.name not in inactive),
+                fmt.cell(item.name, "" if item.name not in inactive else "dim"),
                 Text(item.kind),
                 Text(fmt.when(item.last_success_at, now, zone)),
                 Text(
@@ -132,6 +134,11 @@ class SourcesScreen(Screen[None]):
             )
         sources.move_cursor(row=min(cursor, max(0, sources.row_count - 1)))
         self._show_source_error(sources.cursor_row)
+
+    def _inactive(self) -> set[str]:
+        """Sources no collection runs: turned off in the config, or no longer in it."""
+        configured = {s.name: s.active for s in self.feed.config.sources}
+        return {item.name for item in self.health if not configured.get(item.name, False)}
 
     @on(DataTable.RowHighlighted, "#source-table")
     def _source_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -146,6 +153,10 @@ class SourcesScreen(Screen[None]):
         text = Text(end="")
         text.append(fmt.one_line(item.name), style="bold")
         text.append(f"  {fmt.one_line(item.url)}", style="dim")
+        if not item.configured:
+            text.append("\nNo longer in the config: not collected; its incidents stay stored.")
+        elif item.name in self._inactive():
+            text.append("\nInactive (active = false in the config): not collected.")
         if item.last_error:
             text.append("\n")
             text.append_text(fmt.block(item.last_error, "red"))
@@ -175,7 +186,12 @@ class SourcesScreen(Screen[None]):
         self.query_one(CollectPanel).display = False
 
 
-def health_badge(item: SourceHealth, now: dt.datetime) -> Text:
+def health_badge(item: SourceHealth, now: dt.datetime, *, collected: bool = True) -> Text:
+    """A source's state in a word; one that is not collected says so, whatever its past."""
+    if not item.configured:
+        return Text("not configured", style="dim italic")  # as `incident-feed sources` says
+    if not collected:
+        return Text("inactive", style="dim italic")
     if item.consecutive_failures:
         label = "failing" if item.consecutive_failures < 10 else "fail"
         return Text(f"{label} ×{item.consecutive_failures}", style="bold white on #b3261e")

@@ -27,25 +27,15 @@ from textual.widget import Widget
 
 from incident_feed.store.queries import IncidentRow
 from incident_feed.tui import formatting as fmt
+from incident_feed.tui.columns import COLUMNS, GAP, content_widths, layout
 from incident_feed.tui.window import RowWindow
 
-# (key, label, width); the title takes what is left.
-COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("vendor", "Vendor", 12),
-    ("phase", "Phase", 13),
-    ("title", "Title", 0),
-    ("started", "Started", 12),
-    ("duration", "Lasted", 7),
-    ("sources", "Sources", 9),
-)
-RIGHT_ALIGNED = frozenset({"duration"})
-MIN_TITLE = 20
-PADDING = 1  # blank cells each side of a column
 WHEEL_ROWS = 3
 
 
 def row_cells(row: IncidentRow, now: dt.datetime, zone: dt.tzinfo | None) -> list[Text]:
-    """One row's cells, in COLUMNS order (vendor text is never markup: see formatting)."""
+    """One row's cells, in :data:`COLUMNS` order (vendor text is never markup: see
+    formatting)."""
     emphasis = "bold" if row.active else ""
     return [
         fmt.cell(row.vendor, emphasis),
@@ -55,13 +45,6 @@ def row_cells(row: IncidentRow, now: dt.datetime, zone: dt.tzinfo | None) -> lis
         Text(fmt.span(row.started_at, row.resolved_at, now), end="", justify="right"),
         fmt.source_badges(row.source_kinds),
     ]
-
-
-def column_widths(width: int) -> list[int]:
-    """Each column's width inside its padding, for a table ``width`` cells wide."""
-    fixed = sum(w + 2 * PADDING for _, _, w in COLUMNS if w)
-    title = max(MIN_TITLE, width - fixed - 2 * PADDING)
-    return [w or title for _, _, w in COLUMNS]
 
 
 class IncidentTable(Widget, can_focus=True, inherit_bindings=False):
@@ -76,7 +59,7 @@ class IncidentTable(Widget, can_focus=True, inherit_bindings=False):
         Binding("pageup,ctrl+b,ctrl+u", "page_up", "Page up", show=False, id="page-up"),
         Binding("home,g", "first", "First", show=False, id="first"),
         Binding("end,G", "last", "Last", show=False, id="last"),
-        Binding("enter,l", "open", "Open", id="open-incident"),
+        Binding("enter,l", "open", "Open", tooltip="Open the incident", id="open-incident"),
     ]
 
     @dataclass
@@ -110,9 +93,12 @@ class IncidentTable(Widget, can_focus=True, inherit_bindings=False):
         self.window: RowWindow | None = None
         self.cursor_row = 0  # index in window.rows
         self._top = 0  # index in window.rows of the first line under the header
-        # Rendered rows (no widget style yet), for the width and clock they were drawn with.
+        # Rendered rows (no widget style yet), for the column widths and clock they were drawn
+        # with; the widths fit the content of the window last shown (not of each page fetched
+        # while moving: the columns stay put while scrolling).
         self._lines: dict[IncidentRow, Strip] = {}
-        self._drawn_for: tuple[int, dt.datetime] | None = None
+        self._content = content_widths([])
+        self._drawn_for: tuple[tuple[int, ...], dt.datetime] | None = None
 
     # -- content ------------------------------------------------------------------------------
 
@@ -131,6 +117,7 @@ class IncidentTable(Widget, can_focus=True, inherit_bindings=False):
             cursor = self.cursor_row if index is None else index
             offset = self.cursor_row - self._top
         self.window = window
+        self._content = content_widths(row_cells(r, self.now, self.zone) for r in window.rows)
         rows = set(window.rows)
         self._lines = {row: line for row, line in self._lines.items() if row in rows}
         last = max(0, len(window.rows) - 1)
@@ -155,11 +142,17 @@ class IncidentTable(Widget, can_focus=True, inherit_bindings=False):
 
     # -- drawing ------------------------------------------------------------------------------
 
+    def column_widths(self) -> list[int]:
+        """Each column's width at the table's current width (0: left out; the title's is
+        what the others leave)."""
+        return layout(self.content_size.width, self._content)
+
     def render_line(self, y: int) -> Strip:
         width = self.content_size.width
-        if self._drawn_for != (width, self.now):
+        widths = self.column_widths()
+        if self._drawn_for != (tuple(widths), self.now):
             self._lines.clear()
-            self._drawn_for = (width, self.now)
+            self._drawn_for = (tuple(widths), self.now)
         base = self.rich_style
         if y == 0:
             return self._header(width).apply_style(base)
@@ -177,33 +170,36 @@ class IncidentTable(Widget, can_focus=True, inherit_bindings=False):
 
     def _header(self, width: int) -> Strip:
         style = self.get_component_rich_style("incident-table--header")
+        gap = Segment(" " * GAP)
         segments: list[Segment] = []
-        for (key, label, _), size in zip(COLUMNS, column_widths(width), strict=True):
-            label = label[:size]
+        for column, size in zip(COLUMNS, self.column_widths(), strict=True):
+            if not size:
+                continue
+            label = column.label[:size]
             fill = " " * (size - len(label))
-            parts = (fill, label) if key in RIGHT_ALIGNED else (label, fill)
-            segments += [Segment(" " * PADDING), *(Segment(part) for part in parts if part)]
-            segments.append(Segment(" " * PADDING))
+            parts = (fill, label) if column.right else (label, fill)
+            segments += [gap, *(Segment(part) for part in parts if part)]
         return Strip(segments).adjust_cell_length(width).apply_style(style).simplify()
 
     def _render_row(self, row: IncidentRow, width: int) -> Strip:
         console = self.app.console
-        pad = Segment(" " * PADDING)
+        gap = Segment(" " * GAP)
         segments: list[Segment] = []
         cells = row_cells(row, self.now, self.zone)
-        for cell, size in zip(cells, column_widths(width), strict=True):
+        for cell, size in zip(cells, self.column_widths(), strict=True):
+            if not size:
+                continue
             cell.truncate(size, overflow="ellipsis")
             if cell.spans:
                 content = list(cell.render(console))
             else:  # Text.render leaves the whole-text style to the console
                 style = console.get_style(cell.style) if cell.style else None
                 content = [Segment(cell.plain, style)]
-            # The padding stays unstyled: a phase badge is as wide as its label.
+            # The gaps stay unstyled: a phase badge is as wide as its label.
             fill = [Segment(" " * (size - cell.cell_len))]
             segments += (
-                [pad, *fill, *content] if cell.justify == "right" else [pad, *content, *fill]
+                [gap, *fill, *content] if cell.justify == "right" else [gap, *content, *fill]
             )
-            segments.append(pad)
         # Joined where the style allows: every style change costs an escape sequence on the
         # terminal, and a page of rows is otherwise ~27 KB to write.
         return Strip(segments).adjust_cell_length(width).simplify()
