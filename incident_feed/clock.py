@@ -56,6 +56,18 @@ def format_duration(value: dt.timedelta | float) -> str:
     return f"{minutes}m"
 
 
+UNKNOWN_SPAN = "?"
+
+
+def format_span(start: dt.datetime, end: dt.datetime | None, now: dt.datetime) -> str:
+    """How long something lasted (to ``end``) or has lasted so far (to ``now``), in the one
+    format; :data:`UNKNOWN_SPAN` when it ended as it started (opened and closed by one update:
+    its duration is unknown, not zero)."""
+    if end is not None and end <= start:
+        return UNKNOWN_SPAN
+    return format_duration((end or now) - start)
+
+
 def display_zone(name: str) -> dt.tzinfo | None:
     """The zone called ``name`` (``local``: None, the system's zone; ``UTC``: UTC).
 

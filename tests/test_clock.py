@@ -77,3 +77,13 @@ def test_the_clock_is_read_in_one_place_only() -> None:
     )  # fmt: skip
     offenders = sorted(set(result.stdout.split()) - {"incident_feed/clock.py"})
     assert offenders == []
+
+
+def test_a_span_that_ended_as_it_started_is_unknown_not_zero() -> None:
+    from incident_feed.clock import UNKNOWN_SPAN, format_span
+
+    start = dt.datetime(2025, 1, 1, 12, 0, tzinfo=dt.UTC)
+    later = start + dt.timedelta(hours=1, minutes=3)
+    assert format_span(start, start, later) == UNKNOWN_SPAN == "?"
+    assert format_span(start, later, later) == "1h 3m"
+    assert format_span(start, None, later) == "1h 3m"

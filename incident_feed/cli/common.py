@@ -6,7 +6,7 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from incident_feed.clock import MOMENT_HELP, format_duration, parse_moment, utc_now
+from incident_feed.clock import MOMENT_HELP, format_span, parse_moment, utc_now
 from incident_feed.config import Config
 from incident_feed.enums import Impact, Kind, Phase
 from incident_feed.normalize.text import clean_line, strip_unsafe
@@ -70,8 +70,8 @@ def format_local(value: dt.datetime | None, zone: dt.tzinfo | None) -> str:
 
 
 def format_elapsed(row: Any, now: dt.datetime) -> str:
-    """How long an incident lasted, or has lasted so far."""
-    return format_duration((row["resolved_at"] or now) - row["started_at"])
+    """How long an incident lasted, or has lasted so far; ``?`` when unknown."""
+    return format_span(row["started_at"], row["resolved_at"], now)
 
 
 def add_filter_options(parser: argparse.ArgumentParser) -> None:

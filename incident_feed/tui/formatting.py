@@ -12,7 +12,7 @@ import re
 
 from rich.text import Text
 
-from incident_feed.clock import format_duration
+from incident_feed.clock import format_span
 from incident_feed.enums import FINAL_PHASES
 from incident_feed.normalize.times import in_zone
 
@@ -136,8 +136,8 @@ def clock_time(value: dt.datetime, zone: dt.tzinfo | None) -> str:
 
 
 def span(start: dt.datetime, end: dt.datetime | None, now: dt.datetime) -> str:
-    """How long an incident lasted (or has lasted so far)."""
-    return format_duration((end or now) - start)
+    """How long an incident lasted (or has lasted so far); ``?`` when unknown."""
+    return format_span(start, end, now)
 
 
 def evidence_phrase(evidence: str) -> str | None:
