@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from incident_feed import demo
-from incident_feed.decide.links import channels_for
 from incident_feed.store.database import IncidentQuery, Store
+from incident_feed.store.links import channels_for
 
 
 def test_demo_imports_every_family_and_links_the_seed(

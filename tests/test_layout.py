@@ -24,6 +24,7 @@ PURE = (
     "incident_feed.normalize.statuspage",
     "incident_feed.normalize.text",
     "incident_feed.normalize.times",
+    "incident_feed.decide.links",
     "incident_feed.decide.merge",
     "incident_feed.decide.outages",
     "incident_feed.outputs.json_contract",

@@ -93,7 +93,7 @@ def cmd_stats(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_link(args: argparse.Namespace, config: Config) -> int:
-    from incident_feed.decide.links import manual_link
+    from incident_feed.store.links import manual_link
 
     store = open_store(args, config, create=True)
     manual_link(store, args.thread, args.target, utc_now(), force=args.force)
@@ -102,7 +102,7 @@ def cmd_link(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_unlink(args: argparse.Namespace, config: Config) -> int:
-    from incident_feed.decide.links import unlink
+    from incident_feed.store.links import unlink
 
     store = open_store(args, config, create=True)
     undone = unlink(store, args.incident, args.other, utc_now())

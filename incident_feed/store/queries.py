@@ -39,10 +39,10 @@ from sqlalchemy import (
 
 from incident_feed.clock import utc_now
 from incident_feed.config import Config
-from incident_feed.decide.links import read_links
 from incident_feed.enums import FINAL_PHASES, Kind, Phase
 from incident_feed.redact import redact_url, redact_urls
 from incident_feed.store.database import INCIDENT, RECORD, SOURCE, UPDATE, Store
+from incident_feed.store.links import read_links
 from incident_feed.store.outages import social_ids
 from incident_feed.store.tables import MEMBER, OUTAGE, RUN
 

@@ -7,11 +7,11 @@ import datetime as dt
 
 import pytest
 
-from incident_feed.decide.links import channels_for, link_changed, manual_link, unlink
 from incident_feed.decide.stats import load_outages, summarize
 from incident_feed.decide.threads import thread_posts
 from incident_feed.errors import IncidentFeedError, LinkRefused
 from incident_feed.store.database import Store
+from incident_feed.store.links import channels_for, link_changed, manual_link, unlink
 from tests.linking.posts import (
     FIRST,
     SOCIAL,
@@ -237,7 +237,7 @@ def test_linking_a_batch_reads_only_the_vendors_window(
             )
         )
     store.apply(STATUS.name, STATUS.kind, history, NOW)
-    import incident_feed.decide.links as links
+    import incident_feed.store.links as links
 
     loaded: list[str] = []
     real_load = links._load

@@ -61,7 +61,7 @@ def test_each_accounts_posts_are_one_linked_thread(collected: list[str]) -> None
                 "remediating",
                 "resolved",
             ]
-        from incident_feed.decide.links import channels_for
+        from incident_feed.store.links import channels_for
 
         links = channels_for(store, [STATUS_ID])[STATUS_ID].links
         assert {link["incident_id"] for link in links} == set(threads)
