@@ -25,7 +25,6 @@ from typing import Any
 
 from incident_feed.clock import Clock, utc_now
 from incident_feed.config import SOCIAL_KINDS, Config, SourceConfig
-from incident_feed.decide.threads import thread_posts
 from incident_feed.errors import IncidentFeedError, RateLimited, SourceError
 from incident_feed.normalize.drafts import (
     MAX_ITEMS,
@@ -42,6 +41,7 @@ from incident_feed.sources.http import Fetcher, Validators
 from incident_feed.sources.registry import collector_for
 from incident_feed.store.database import ApplyStats, Store
 from incident_feed.store.links import link_changed
+from incident_feed.store.threads import thread_posts
 
 log = logging.getLogger("incident_feed.collect")
 APPLY_BATCH = 1000

@@ -50,7 +50,8 @@ def register(commands: Any) -> None:
 
 
 def cmd_stats(args: argparse.Namespace, config: Config) -> int:
-    from incident_feed.decide.stats import load_outages, summarize
+    from incident_feed.decide.stats import summarize
+    from incident_feed.store.stats import load_outages
 
     now = utc_now()
     since = args.since or now - DEFAULT_PERIOD

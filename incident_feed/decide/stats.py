@@ -20,9 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from incident_feed.decide.outages import summarize as summarize_outage
 from incident_feed.decide.phase_times import phase_times
-from incident_feed.enums import Kind
-from incident_feed.store.database import Store
 
 Row = Mapping[Any, Any]
 
@@ -36,6 +35,9 @@ class Outage:
     updates: list[Row]
     first_social_at: dt.datetime | None = None
     first_status_at: dt.datetime | None = None
+    # The outage's summary (decide.outages.summarize): its start and resolution. None: taken
+    # from the members (an outage built without the store).
+    summary: Row | None = None
 
 
 @dataclass(slots=True)
@@ -77,11 +79,8 @@ def summarize(outages: Sequence[Outage]) -> list[VendorStats]:
     for outage in outages:
         stats = by_vendor.setdefault(outage.vendor, VendorStats(outage.vendor))
         stats.outages += 1
-        started = min(r["started_at"] for r in outage.incidents)
-        resolved_values = [r["resolved_at"] for r in outage.incidents if r["resolved_at"]]
-        unresolved = any(r["resolved_at"] is None for r in outage.incidents)
-        resolved = None if unresolved or not resolved_values else max(resolved_values)
-        times = phase_times({"started_at": started, "resolved_at": resolved}, outage.updates)
+        summary = outage.summary or summarize_outage(outage.incidents, social=set())
+        times = phase_times(summary, outage.updates)
         if times.identify is not None:
             stats.identify.append(times.identify.total_seconds())
         if times.remediate is not None:
@@ -95,34 +94,3 @@ def summarize(outages: Sequence[Outage]) -> list[VendorStats]:
         if outage.first_social_at is not None and outage.first_status_at is not None:
             stats.lags.append((outage.first_status_at - outage.first_social_at).total_seconds())
     return [by_vendor[v] for v in sorted(by_vendor, key=str.lower)]
-
-
-def load_outages(
-    store: Store,
-    *,
-    since: dt.datetime | None,
-    until: dt.datetime | None = None,
-    vendors: Sequence[str] = (),
-) -> list[Outage]:
-    """The period's outages (not maintenance), each read whole: the same outages, with the same
-    threads, that ``incidents`` and ``show`` print."""
-    from incident_feed.store.queries import IncidentFilter, Listing, outage_details
-
-    filt = IncidentFilter(
-        vendors=tuple(vendors), kinds=(Kind.INCIDENT.value,), since=since, until=until
-    )
-    rows = Listing(store, filt).all()
-    outages = []
-    for detail in outage_details(store, [row.id for row in rows]):
-        social = [u["at"] for u in detail.updates if detail.channel(u["incident_id"]) == "social"]
-        status = [u["at"] for u in detail.updates if detail.channel(u["incident_id"]) == "status"]
-        outages.append(
-            Outage(
-                vendor=detail.incident["vendor"],
-                incidents=list(detail.members),
-                updates=list(detail.updates),
-                first_social_at=min(social) if social else None,
-                first_status_at=min(status) if status else None,
-            )
-        )
-    return outages

@@ -10,7 +10,8 @@ drafts of one account are gathered into threads:
   thread moved within :data:`FOLLOW_UP_WINDOW`;
 - anything else starts a new thread.
 
-:func:`plan_threads` is pure; :func:`thread_posts` looks up what it needs in the store.
+:func:`plan_threads` is pure: :func:`incident_feed.store.threads.thread_posts` reads what it
+needs from the store and calls it.
 """
 
 from __future__ import annotations
@@ -20,14 +21,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import and_, select
-
 from incident_feed.config import slugify
 from incident_feed.decide.merge import incident_id_for
 from incident_feed.enums import FINAL_PHASES, Kind, Phase
 from incident_feed.normalize.drafts import IncidentDraft
 from incident_feed.normalize.social import CONTINUATION, PARENT_UNSEEN
-from incident_feed.store.database import INCIDENT, RECORD, Store
 
 FOLLOW_UP_WINDOW = dt.timedelta(hours=12)
 # Phases a post can open a thread with; a post in a later phase is a follow-up when it can be.
@@ -58,8 +56,8 @@ def plan_threads(
     known: dict[str, Thread] = dict(parents)
     open_: list[Thread] = list(open_threads)
     out: list[IncidentDraft] = []
-    for draft in sorted(drafts, key=_posted_at):
-        at, phase = _posted_at(draft), _phase(draft)
+    for draft in sorted(drafts, key=posted_at):
+        at, phase = posted_at(draft), _phase(draft)
         thread = known.get(draft.reply_to) if draft.reply_to else None
         if thread is None and draft.reply_to is None and phase not in OPENING_PHASES:
             thread = _follow_up_target(open_, at)
@@ -94,7 +92,7 @@ def _follow_up_target(open_threads: Sequence[Thread], at: dt.datetime) -> Thread
     return max(recent, key=lambda t: t.last_at) if recent else None
 
 
-def _posted_at(draft: IncidentDraft) -> dt.datetime:
+def posted_at(draft: IncidentDraft) -> dt.datetime:
     return draft.updates[0].stamp.at if draft.updates else dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
@@ -102,53 +100,7 @@ def _phase(draft: IncidentDraft) -> Phase:
     return draft.updates[-1].phase if draft.updates else Phase.INVESTIGATING
 
 
-def thread_posts(
-    store: Store, source_name: str, vendor: str, drafts: Sequence[IncidentDraft]
-) -> list[IncidentDraft]:
-    """:func:`plan_threads` with the stored parents and open threads of one source.
-
-    Only the source's own records inside the follow-up window are read, never the history.
-    """
-    if not drafts:
-        return []
-    batch = {d.native_id for d in drafts}
-    wanted = sorted({d.reply_to for d in drafts if d.reply_to and d.reply_to not in batch})
-    earliest = min(_posted_at(d) for d in drafts) - FOLLOW_UP_WINDOW
-    columns = (
-        RECORD.c.native_id,
-        INCIDENT.c.id,
-        INCIDENT.c.title,
-        INCIDENT.c.kind,
-        INCIDENT.c.phase,
-        INCIDENT.c.updated_at,
-    )
-    parents: dict[str, Thread] = {}
-    open_threads: dict[str, Thread] = {}
-    with store.read() as conn:
-
-        def threads_where(*conditions: Any) -> list[tuple[str, Thread]]:
-            statement = (
-                select(*columns)
-                .select_from(RECORD.join(INCIDENT, INCIDENT.c.id == RECORD.c.incident_id))
-                .where(and_(RECORD.c.source_name == source_name, *conditions))
-            )
-            found = [
-                (row.native_id, _stored_thread(vendor, row)) for row in conn.execute(statement)
-            ]
-            return [(native, thread) for native, thread in found if thread is not None]
-
-        for start in range(0, len(wanted), 500):
-            parents.update(threads_where(RECORD.c.native_id.in_(wanted[start : start + 500])))
-        still_open = threads_where(
-            INCIDENT.c.phase.not_in([p.value for p in FINAL_PHASES]),
-            INCIDENT.c.updated_at >= earliest,
-        )
-        open_threads.update((thread.key, thread) for _, thread in still_open)
-    ordered = sorted(open_threads.values(), key=lambda t: t.last_at)
-    return plan_threads(drafts, parents, ordered)
-
-
-def _stored_thread(vendor: str, row: Any) -> Thread | None:
+def stored_thread(vendor: str, row: Any) -> Thread | None:
     key = key_of(vendor, row.id)
     if key is None:
         return None

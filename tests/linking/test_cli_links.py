@@ -92,7 +92,7 @@ def test_stats_prints_per_vendor_figures(
     text = output(cfg, capsys, "stats", "--since", "2024-12-01")
     [row] = [line for line in text.splitlines() if line.startswith("OpenAI")]
     assert row.split() == [
-        "OpenAI", "1", "0s", "(n=1)", "1h", "58m", "(n=1)", "4h", "28m", "(n=1)",
+        "OpenAI", "1", "0s", "(n=1)", "1h", "58m", "(n=1)", "4h", "26m", "(n=1)",
         "+28m", "(n=1)", "1", "of", "1",
     ]  # fmt: skip
     assert "n: how many incidents each median rests on." in text

@@ -1,0 +1,43 @@
+"""The outages a period's figures rest on, read whole from the store (the same outages, with the
+same threads, that ``incidents`` and ``show`` print)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from incident_feed.decide.stats import Outage
+from incident_feed.enums import Kind
+from incident_feed.store.database import Store
+
+
+def load_outages(
+    store: Store,
+    *,
+    since: dt.datetime | None,
+    until: dt.datetime | None = None,
+    vendors: Sequence[str] = (),
+) -> list[Outage]:
+    """The period's outages (not maintenance), each read whole: the same outages, with the same
+    threads, that ``incidents`` and ``show`` print."""
+    from incident_feed.store.queries import IncidentFilter, Listing, outage_details
+
+    filt = IncidentFilter(
+        vendors=tuple(vendors), kinds=(Kind.INCIDENT.value,), since=since, until=until
+    )
+    rows = Listing(store, filt).all()
+    outages = []
+    for detail in outage_details(store, [row.id for row in rows]):
+        social = [u["at"] for u in detail.updates if detail.channel(u["incident_id"]) == "social"]
+        status = [u["at"] for u in detail.updates if detail.channel(u["incident_id"]) == "status"]
+        outages.append(
+            Outage(
+                vendor=detail.incident["vendor"],
+                incidents=list(detail.members),
+                updates=list(detail.updates),
+                first_social_at=min(social) if social else None,
+                first_status_at=min(status) if status else None,
+                summary=detail.incident,
+            )
+        )
+    return outages
