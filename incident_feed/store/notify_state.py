@@ -10,12 +10,12 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Column, MetaData, String, Table, inspect, or_, select
+from sqlalchemy import inspect, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from incident_feed.store.database import SOURCE, Store
 from incident_feed.store.outages import members_of
-from incident_feed.store.tables import OUTAGE
+from incident_feed.store.tables import NOTIFY_INCIDENT, NOTIFY_META, OUTAGE
 
 __all__ = [
     "NOTIFY_INCIDENT",
@@ -28,20 +28,6 @@ __all__ = [
     "succeeded_sources",
 ]
 
-_metadata = MetaData()
-NOTIFY_INCIDENT = Table(
-    "notify_incident",
-    _metadata,
-    Column("incident_id", String, primary_key=True),
-    Column("phase", String, nullable=False),
-    Column("noted_at", String, nullable=False),
-)
-NOTIFY_META = Table(
-    "notify_meta",
-    _metadata,
-    Column("key", String, primary_key=True),
-    Column("value", String, nullable=False),
-)
 BASELINE_KEY = "baseline"
 _SOURCE_PREFIX = "source:"
 _CHUNK = 500

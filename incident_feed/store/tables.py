@@ -32,6 +32,8 @@ __all__ = [
     "INCIDENT",
     "LINK",
     "MEMBER",
+    "NOTIFY_INCIDENT",
+    "NOTIFY_META",
     "OUTAGE",
     "RECORD",
     "RUN",
@@ -239,3 +241,19 @@ RUN = Table(
     _json("errors"),
 )
 """One collection or import run and what it changed."""
+
+# The notifier's state (migration 0003): per outage, the phase it last noted; and settings such
+# as when the baseline was taken. Times here are ISO text, as that migration made them.
+NOTIFY_INCIDENT = Table(
+    "notify_incident",
+    metadata,
+    Column("incident_id", String(), primary_key=True),
+    Column("phase", String(), nullable=False),
+    Column("noted_at", String(), nullable=False),
+)
+NOTIFY_META = Table(
+    "notify_meta",
+    metadata,
+    Column("key", String(), primary_key=True),
+    Column("value", String(), nullable=False),
+)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -147,17 +145,8 @@ def test_older_database_opens_without_losing_rows(any_url: str, tmp_path: Path) 
 
 
 def _project_metadata() -> MetaData:
-    """Every table the project defines: ``incident_feed.store.tables`` (the one schema),
-    plus Core tables kept in their own module (the notifier's, made by migration 0003),
-    when that module exists."""
-    metadata = MetaData()
-    defined = list(tables.metadata.tables.values())
-    if importlib.util.find_spec("incident_feed.store.notify_state") is not None:
-        queries_ops = importlib.import_module("incident_feed.store.notify_state")
-        defined += [queries_ops.NOTIFY_INCIDENT, queries_ops.NOTIFY_META]
-    for table in defined:
-        table.to_metadata(metadata)
-    return metadata
+    """Every table the project defines: ``incident_feed.store.tables``, the one schema."""
+    return tables.metadata
 
 
 def test_head_revision_is_the_migrations_head() -> None:
