@@ -538,7 +538,7 @@ def _text_condition(dialect: str, term: str) -> ColumnElement[bool]:
             literal_column(INCIDENT_TSVECTOR).bool_op("@@")(query),
             INCIDENT.c.id.in_(in_updates_pg),
         )
-    pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    pattern = "%" + _like_escape(term) + "%"
     in_updates_like = select(UPDATE.c.incident_id).where(
         func.lower(UPDATE.c.text).like(pattern, escape="\\")
     )
