@@ -561,4 +561,3 @@ def _message(text: str | None) -> str | None:
     if text is None:
         return None
     return _SURROGATE.sub("\ufffd", redact_urls(text).replace("\x00", ""))
-

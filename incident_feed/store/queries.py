@@ -430,7 +430,8 @@ def _plan(conn: Connection, store: Store, filt: IncidentFilter) -> _Plan:
     member_conditions: list[ColumnElement[bool]] = []
     listed = False
     if sqlite and terms and _has_fts(store):
-        listed = _fts_conditions(conn, terms, member_conditions)
+        condition, listed = _outage_fts(conn, terms)
+        conditions.append(condition)
     else:
         member_conditions += [_text_condition(store.dialect, term) for term in terms]
     if any(c is _NOTHING for c in member_conditions):
@@ -480,16 +481,24 @@ def _count(sql: str) -> str:
 
 
 def _fts_conditions(
-    conn: Connection, terms: list[str], conditions: list[ColumnElement[bool]]
-) -> bool:
-    """Add one condition per word (a word prefix in the title, vendor or any update).
+    conn: Connection,
+    terms: list[str],
+    conditions: list[ColumnElement[bool]],
+    *,
+    on: str = "incident",
+    memo: dict[str, tuple[int, int, set[str] | None]] | None = None,
+) -> set[str] | None:
+    """Add one condition per word (a word prefix in the title, vendor or any update) on the
+    incident ``on.id`` names (``incident``, or ``outage`` for an outage's head).
 
     By how many rows a word hits: few in both indexes together -> its incident ids are fetched
     now (cheap, exact; the ids of several such words are intersected here); else per index, few
     -> an ``IN`` subquery over the hits (kept in SQLite), many -> an EXISTS probe per incident,
-    which the listing only runs until it has a page. Returns whether every word's ids were
-    fetched up front.
+    which the listing only runs until it has a page. Returns the incident ids when every word's
+    were fetched up front, else None. ``memo`` keeps each word's hits for a second rendering.
     """
+    column = INCIDENT.c.id if on == "incident" else OUTAGE.c.id
+    memo = {} if memo is None else memo
     listed: set[str] | None = None
     probes: list[tuple[int, ColumnElement[bool]]] = []
     for number, term in enumerate(terms):
@@ -497,13 +506,18 @@ def _fts_conditions(
         name = f"fts_{number}"
         match = {name: '"' + term.replace('"', '""') + '"*'}
         sql = partial(_named, name=name)
-        title_hits, update_hits = conn.execute(
-            text(sql(f"SELECT ({_count(_TITLE_HITS)}), ({_count(_UPDATE_HITS)})")), match
-        ).one()
-        if title_hits + update_hits <= LISTED_HITS:
-            found = conn.execute(text(sql(f"{_TITLE_IDS} UNION {_UPDATE_IDS}")), match)
-            ids = set(found.scalars())
-            listed = ids if listed is None else listed & ids
+        if term not in memo:
+            title_hits, update_hits = conn.execute(
+                text(sql(f"SELECT ({_count(_TITLE_HITS)}), ({_count(_UPDATE_HITS)})")), match
+            ).one()
+            few = None
+            if title_hits + update_hits <= LISTED_HITS:
+                found = conn.execute(text(sql(f"{_TITLE_IDS} UNION {_UPDATE_IDS}")), match)
+                few = set(found.scalars())
+            memo[term] = (title_hits, update_hits, few)
+        title_hits, update_hits, few = memo[term]
+        if few is not None:
+            listed = few if listed is None else listed & few
             continue
         parts: list[ColumnElement[bool]] = []
         for hits, ids_sql, probe_sql in (
@@ -516,15 +530,49 @@ def _fts_conditions(
                 # The hits stay in SQLite (one subquery, materialised once per statement):
                 # thousands of ids through Python and back as parameters cost more.
                 hit_ids = text(sql(ids_sql)).bindparams(**match)
-                parts.append(INCIDENT.c.id.in_(hit_ids.columns(literal_column("incident_id"))))
+                parts.append(column.in_(hit_ids.columns(literal_column("incident_id"))))
             else:
-                probe = text(sql(probe_sql)).bindparams(**match)
+                probe_on = probe_sql.replace("incident.id", f"{on}.id")
+                probe = text(sql(probe_on)).bindparams(**match)
                 parts.append(exists(probe.columns(literal_column("1"))))
         probes.append((title_hits + update_hits, or_(*parts)))
     if listed is not None:
-        conditions.append(INCIDENT.c.id.in_(sorted(listed)) if listed else _NOTHING)
+        conditions.append(column.in_(sorted(listed)) if listed else _NOTHING)
     conditions += [condition for _, condition in sorted(probes, key=lambda p: p[0])]
-    return listed is not None
+    return listed if not probes else None
+
+
+def _outage_fts(conn: Connection, terms: list[str]) -> tuple[ColumnElement[bool], bool]:
+    """The words as one condition on outages (every word in one member), and whether the
+    matching outages were listed up front.
+
+    All words few: their incidents' outages are looked up now (exact, an ``IN`` list). Else the
+    head is tested directly (most outages have one member) and the other members only of an
+    outage that has them, so the listing still walks the ``started_at`` index and stops after a
+    page.
+    """
+    memo: dict[str, tuple[int, int, set[str] | None]] = {}
+    on_members: list[ColumnElement[bool]] = []
+    listed = _fts_conditions(conn, terms, on_members, memo=memo)
+    if any(c is _NOTHING for c in on_members):
+        return _NOTHING, True  # a word matched nothing
+    if listed is not None:
+        outages: set[str] = set()
+        ordered = sorted(listed)
+        for start in range(0, len(ordered), 500):
+            statement = select(MEMBER.c.outage_id).where(
+                MEMBER.c.incident_id.in_(ordered[start : start + 500])
+            )
+            outages.update(conn.execute(statement).scalars())
+        return (OUTAGE.c.id.in_(sorted(outages)) if outages else _NOTHING), True
+    on_head: list[ColumnElement[bool]] = []
+    _fts_conditions(conn, terms, on_head, on="outage", memo=memo)
+    others = exists(
+        select(literal_column("1"))
+        .select_from(MEMBER.join(INCIDENT, INCIDENT.c.id == MEMBER.c.incident_id))
+        .where(MEMBER.c.outage_id == OUTAGE.c.id, MEMBER.c.incident_id != OUTAGE.c.id, *on_members)
+    )
+    return or_(and_(*on_head), and_(OUTAGE.c.members > 1, others)), False
 
 
 def _text_condition(dialect: str, term: str) -> ColumnElement[bool]:
@@ -640,45 +688,75 @@ def incident_detail(store: Store, incident_id: str) -> IncidentDetail | None:
         return _detail(conn, outages[0])
 
 
+_DETAIL_CHUNK = 400
+
+
 def outage_details(store: Store, outage_ids: Sequence[str]) -> list[IncidentDetail]:
-    """Several outages read whole, in the order given (unknown ids left out)."""
+    """Several outages read whole, in the order given (unknown ids left out): six queries for
+    every 400 of them (``incidents --json`` reads a page of them cold)."""
+    wanted = list(outage_ids)
+    out: list[IncidentDetail] = []
     with store.read() as conn:
-        found = [_detail(conn, i) for i in outage_ids]
-    return [d for d in found if d is not None]
+        # In chunks: a statement's parameters are bounded (SQLite, PostgreSQL).
+        for start in range(0, len(wanted), _DETAIL_CHUNK):
+            out += _details(conn, wanted[start : start + _DETAIL_CHUNK])
+    return out
 
 
 def _detail(conn: Connection, outage_id: str) -> IncidentDetail | None:
-    outage = conn.execute(select(OUTAGE).where(OUTAGE.c.id == outage_id)).mappings().first()
-    if outage is None:
-        return None
-    ids = list(
-        conn.execute(select(MEMBER.c.incident_id).where(MEMBER.c.outage_id == outage_id)).scalars()
+    found = _details(conn, [outage_id])
+    return found[0] if found else None
+
+
+def _details(conn: Connection, outage_ids: list[str]) -> list[IncidentDetail]:
+    if not outage_ids:
+        return []
+    outages = {
+        row["id"]: row
+        for row in conn.execute(select(OUTAGE).where(OUTAGE.c.id.in_(outage_ids))).mappings()
+    }
+    members_of: dict[str, list[str]] = defaultdict(list)
+    outage_of: dict[str, str] = {}
+    statement = select(MEMBER.c.outage_id, MEMBER.c.incident_id).where(
+        MEMBER.c.outage_id.in_(list(outages))
     )
-    members = conn.execute(
-        select(INCIDENT)
-        .where(INCIDENT.c.id.in_(ids))
-        .order_by(INCIDENT.c.started_at, INCIDENT.c.id)
-    ).mappings()
-    updates = conn.execute(
-        select(UPDATE)
-        .where(UPDATE.c.incident_id.in_(ids))
-        .order_by(UPDATE.c.at, UPDATE.c.source_name, UPDATE.c.id)
-    ).mappings()
-    records = conn.execute(
-        select(RECORD)
-        .where(RECORD.c.incident_id.in_(ids))
-        .order_by(RECORD.c.first_seen_at, RECORD.c.source_name)
-    ).mappings()
+    for outage_id, incident_id in conn.execute(statement):
+        members_of[outage_id].append(incident_id)
+        outage_of[incident_id] = outage_id
+    ids = list(outage_of)
+    grouped: dict[str, dict[str, list[Mapping[Any, Any]]]] = {
+        name: defaultdict(list) for name in ("members", "updates", "records")
+    }
+    for name, statement in (
+        ("members", select(INCIDENT).where(INCIDENT.c.id.in_(ids))
+            .order_by(INCIDENT.c.started_at, INCIDENT.c.id)),
+        ("updates", select(UPDATE).where(UPDATE.c.incident_id.in_(ids))
+            .order_by(UPDATE.c.at, UPDATE.c.source_name, UPDATE.c.id)),
+        ("records", select(RECORD).where(RECORD.c.incident_id.in_(ids))
+            .order_by(RECORD.c.first_seen_at, RECORD.c.source_name)),
+    ):  # fmt: skip
+        key = "id" if name == "members" else "incident_id"
+        for row in conn.execute(statement).mappings():
+            grouped[name][outage_of[row[key]]].append(row)
     links = read_links(conn, ids)
-    unique = {(r["incident_id"], r["target_id"]): r for i in ids for r in links[i]}
-    return IncidentDetail(
-        outage,
-        tuple(updates.all()),
-        tuple(records.all()),
-        tuple(_ordered_links(unique.values())),
-        tuple(members.all()),
-        frozenset(social_ids(conn, ids)),
-    )
+    social = social_ids(conn, ids)
+    out = []
+    for outage_id in outage_ids:
+        if outage_id not in outages:
+            continue
+        mine = members_of[outage_id]
+        unique = {(r["incident_id"], r["target_id"]): r for i in mine for r in links[i]}
+        out.append(
+            IncidentDetail(
+                outages[outage_id],
+                tuple(grouped["updates"][outage_id]),
+                tuple(grouped["records"][outage_id]),
+                tuple(_ordered_links(unique.values())),
+                tuple(grouped["members"][outage_id]),
+                frozenset(social & set(mine)),
+            )
+        )
+    return out
 
 
 def _ordered_links(links: Iterable[Mapping[Any, Any]]) -> list[Mapping[Any, Any]]:

@@ -115,24 +115,32 @@ SOURCE = Table(
 )
 """A configured source and its health, as the last collection runs left it."""
 
+
+def _summary() -> list[Column[Any]]:
+    """The columns an incident and an outage share: what a row of the listing shows."""
+    return [
+        _text("vendor", index=True),
+        _text("kind"),
+        _text("title"),
+        _text("impact"),
+        _text("phase", index=True),
+        Column("postmortem", Boolean(), nullable=False, default=False),
+        # Listing is newest first (`ORDER BY started_at DESC, id LIMIT n`): this index serves it.
+        _time("started_at", nullable=False, index=True),
+        _time("resolved_at"),
+        _time("updated_at", nullable=False),
+        _time("scheduled_for"),
+        _time("scheduled_until"),
+        _text("url", nullable=True),
+        _json("components"),
+    ]
+
+
 INCIDENT = Table(
     "incident",
     metadata,
     _text("id", primary_key=True),
-    _text("vendor", index=True),
-    _text("kind"),
-    _text("title"),
-    _text("impact"),
-    _text("phase", index=True),
-    Column("postmortem", Boolean(), nullable=False, default=False),
-    # Listing is newest first (`ORDER BY started_at DESC, id LIMIT n`): this index serves it.
-    _time("started_at", nullable=False, index=True),
-    _time("resolved_at"),
-    _time("updated_at", nullable=False),
-    _time("scheduled_for"),
-    _time("scheduled_until"),
-    _text("url", nullable=True),
-    _json("components"),
+    *_summary(),
     _time("first_seen_at", nullable=False),
     _text("fingerprint"),
 )
@@ -194,19 +202,7 @@ OUTAGE = Table(
     metadata,
     # The id of its head member: the earliest status-page incident (a lone thread: itself).
     _text("id", primary_key=True),
-    _text("vendor", index=True),
-    _text("kind"),
-    _text("title"),
-    _text("impact"),
-    _text("phase", index=True),
-    Column("postmortem", Boolean(), nullable=False, default=False),
-    _time("started_at", nullable=False, index=True),
-    _time("resolved_at"),
-    _time("updated_at", nullable=False),
-    _time("scheduled_for"),
-    _time("scheduled_until"),
-    _text("url", nullable=True),
-    _json("components"),
+    *_summary(),
     Column("members", Integer(), nullable=False, default=1),
 )
 """One outage: the incidents joined by links (same event, or grouped), summarised by

@@ -12,17 +12,10 @@ import pytest
 from incident_feed.cli import main
 from incident_feed.config import load_config
 from incident_feed.errors import ConfigError
+from tests.cli.conftest import GITHUB
 from tests.conftest import REPO
 
-BASE = """
-[[vendor]]
-name = "GitHub"
-[[source]]
-name = "github"
-vendor = "GitHub"
-kind = "statuspage"
-url = "https://www.githubstatus.com"
-"""
+BASE = GITHUB
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -8,20 +8,9 @@ import pytest
 
 from incident_feed.cli import main
 from incident_feed.store.database import normalize_database_url
-from tests.conftest import FIXTURES
+from tests.cli.conftest import GITHUB, HISTORY, UTC
 
-HISTORY = FIXTURES / "statuspage" / "github-incident-history"
-CONFIG = """
-[settings]
-timezone = "UTC"
-[[vendor]]
-name = "GitHub"
-[[source]]
-name = "github"
-vendor = "GitHub"
-kind = "statuspage"
-url = "https://www.githubstatus.com"
-"""
+CONFIG = UTC + GITHUB
 READS = [
     [],
     ["incidents"],

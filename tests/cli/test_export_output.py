@@ -10,20 +10,9 @@ from pathlib import Path
 import pytest
 
 from incident_feed.cli import main
-from tests.conftest import FIXTURES
+from tests.cli.conftest import GITHUB, HISTORY, UTC
 
-HISTORY = FIXTURES / "statuspage" / "github-incident-history"
-CONFIG = """
-[settings]
-timezone = "UTC"
-[[vendor]]
-name = "GitHub"
-[[source]]
-name = "github"
-vendor = "GitHub"
-kind = "statuspage"
-url = "https://www.githubstatus.com"
-"""
+CONFIG = UTC + GITHUB
 
 
 @pytest.fixture

@@ -12,20 +12,10 @@ import pytest
 
 from incident_feed.cli import main
 from incident_feed.store.database import Store
-from tests.conftest import FIXTURES, REPO
+from tests.cli.conftest import GITHUB, HISTORY
+from tests.conftest import REPO
 
-HISTORY = FIXTURES / "statuspage" / "github-incident-history"
-CONFIG = """
-[settings.limits]
-max_body_bytes = 200000
-[[vendor]]
-name = "GitHub"
-[[source]]
-name = "github"
-vendor = "GitHub"
-kind = "statuspage"
-url = "https://www.githubstatus.com"
-"""
+CONFIG = "\n[settings.limits]\nmax_body_bytes = 200000\n" + GITHUB
 
 
 @pytest.fixture

@@ -12,18 +12,10 @@ from typing import Any
 
 from incident_feed.schedule import CollectorLock
 from incident_feed.store.database import Store
-from tests.conftest import FIXTURES, REPO
+from tests.cli.conftest import GITHUB, HISTORY
+from tests.conftest import REPO
 
-HISTORY = FIXTURES / "statuspage" / "github-incident-history"
-CONFIG = """
-[[vendor]]
-name = "GitHub"
-[[source]]
-name = "github"
-vendor = "GitHub"
-kind = "statuspage"
-url = "https://www.githubstatus.com"
-"""
+CONFIG = GITHUB
 
 
 def start_import(tmp_path: Path, db: Path, files: list[Path], name: str, *extra: str) -> Any:

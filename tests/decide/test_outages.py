@@ -147,3 +147,28 @@ def test_unlinking_splits_the_outage_and_relinking_joins_it(
     assert main([*seed_db, "link", thread, STATUS_ID]) == 0
     [again] = json.loads(_out(seed_db, capsys, "incidents", "--json"))
     assert again["id"] == STATUS_ID and len(again["members"]) == 3
+
+
+def test_search_finds_an_outage_by_any_members_words(
+    seed_db: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "experiencing" is only in the posts; "remediation" in the posts and the status page.
+    for words in ("experiencing", "remediation", "experiencing outage"):
+        found = json.loads(_out(seed_db, capsys, "incidents", "--json", "--search", words))
+        assert [o["id"] for o in found] == [STATUS_ID], words
+    assert _out(seed_db, capsys, "incidents", "--search", "zzzznothing").startswith(
+        "No incidents match"
+    )
+
+
+def test_search_by_probes_finds_non_head_members_too(
+    seed_db: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With every word too common to list up front, the head is probed and then the members."""
+    import incident_feed.store.queries as queries
+
+    monkeypatch.setattr(queries, "LISTED_HITS", 0)
+    for words in ("experiencing", "remediation", "experiencing outage"):
+        found = json.loads(_out(seed_db, capsys, "incidents", "--json", "--search", words))
+        assert [o["id"] for o in found] == [STATUS_ID], words
+    assert json.loads(_out(seed_db, capsys, "incidents", "--json", "--search", "zzzz")) == []
