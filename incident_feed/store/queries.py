@@ -40,10 +40,7 @@ from sqlalchemy import (
 from incident_feed.clock import utc_now
 from incident_feed.config import Config
 from incident_feed.enums import FINAL_PHASES, Kind, Phase
-from incident_feed.redact import redact_url, redact_urls
 from incident_feed.store.database import INCIDENT, RECORD, SOURCE, UPDATE, Store
-from incident_feed.store.links import read_links
-from incident_feed.store.outages import social_ids
 from incident_feed.store.tables import MEMBER, OUTAGE, RUN
 
 __all__ = [
@@ -738,6 +735,10 @@ def _details(conn: Connection, outage_ids: list[str]) -> list[IncidentDetail]:
         key = "id" if name == "members" else "incident_id"
         for row in conn.execute(statement).mappings():
             grouped[name][outage_of[row[key]]].append(row)
+    # Imported here: the links' module and the outages' are not needed to list a page.
+    from incident_feed.store.links import read_links
+    from incident_feed.store.outages import social_ids
+
     links = read_links(conn, ids)
     social = social_ids(conn, ids)
     out = []
@@ -795,6 +796,8 @@ def _health(
     *,
     configured: bool,
 ) -> SourceHealth:
+    from incident_feed.redact import redact_url, redact_urls
+
     url = redact_url(url)  # the config's URL may carry a token in its query
     if state is None:
         return SourceHealth(name, vendor, kind, url, configured)
