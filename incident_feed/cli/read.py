@@ -17,7 +17,7 @@ from incident_feed.cli.common import (
     safe,
     safe_block,
 )
-from incident_feed.clock import display_zone, utc_now
+from incident_feed.clock import UNKNOWN_SPAN, display_zone, utc_now
 from incident_feed.config import Config
 from incident_feed.outputs.json_contract import incident_json, outage_json
 from incident_feed.redact import redact_url
@@ -81,7 +81,8 @@ def cmd_incidents(args: argparse.Namespace, config: Config) -> int:
         print(
             f"{row.id:<28} {safe(row.vendor)[:14]:<14} {phase:<13} "
             f"{format_local(row.started_at, zone)}  "
-            f"{format_elapsed(_times(row), now):>8}  {safe(row.title)}{more}"
+            f"{UNKNOWN_SPAN if row.ended_assumed else format_elapsed(_times(row), now):>8}  "
+            f"{safe(row.title)}{more}"
         )
     return EXIT_OK
 

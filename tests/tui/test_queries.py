@@ -182,3 +182,15 @@ def test_a_maintenance_whose_window_ended_is_over_not_active(tui_store: Store) -
     before = IncidentFilter(now=dt.datetime(2025, 5, 23, tzinfo=dt.UTC))
     assert any(r.id == row.id for r in page_after(tui_store, before, None, 3))
     assert all(r.id != row.id for r in page_after(tui_store, IncidentFilter(), None, 3))
+
+
+def test_the_list_row_of_an_ended_maintenance_says_so(tui_store: Store) -> None:
+    from incident_feed.tui.widgets.incident_table import row_cells
+
+    [row] = [
+        r
+        for r in search_incidents(tui_store, "Codespaces maintenance", limit=100)
+        if r.phase == "scheduled"
+    ][:1]
+    cells = row_cells(row, dt.datetime(2026, 12, 4, tzinfo=dt.UTC), dt.UTC)
+    assert cells[1].plain == "ended?" and cells[4].plain == "?"

@@ -25,6 +25,7 @@ from textual.signal import Signal
 from textual.strip import Strip
 from textual.widget import Widget
 
+from incident_feed.clock import UNKNOWN_SPAN
 from incident_feed.store.queries import IncidentRow
 from incident_feed.tui import formatting as fmt
 from incident_feed.tui.columns import COLUMNS, GAP, content_widths, layout
@@ -39,10 +40,15 @@ def row_cells(row: IncidentRow, now: dt.datetime, zone: dt.tzinfo | None) -> lis
     emphasis = "bold" if row.active else ""
     return [
         fmt.cell(row.vendor, emphasis),
-        fmt.phase_badge(row.phase),
+        # A maintenance taken as over (its window ended, no later update) says so.
+        Text("ended?", style="dim", end="") if row.ended_assumed else fmt.phase_badge(row.phase),
         fmt.cell(row.title, emphasis),
         Text(fmt.when(row.started_at, now, zone), end=""),
-        Text(fmt.span(row.started_at, row.resolved_at, now), end="", justify="right"),
+        Text(
+            UNKNOWN_SPAN if row.ended_assumed else fmt.span(row.started_at, row.resolved_at, now),
+            end="",
+            justify="right",
+        ),
         fmt.source_badges(row.source_kinds),
     ]
 
