@@ -15,7 +15,7 @@ import shlex
 from dataclasses import dataclass
 
 from incident_feed.clock import parse_moment
-from incident_feed.enums import Phase
+from incident_feed.enums import Impact, Kind, Phase
 from incident_feed.store.queries import IncidentFilter
 
 _PHASES = {p.value for p in Phase}
@@ -32,6 +32,9 @@ class ParsedFilter:
     problems: tuple[str, ...] = ()
 
 
+_KNOWN = {"kind": {k.value for k in Kind}, "impact": {i.value for i in Impact}}
+
+
 def parse_filter(text: str, now: dt.datetime, base: IncidentFilter | None = None) -> ParsedFilter:
     """Read the filter bar; ``base`` carries the toggles (active only, maintenance)."""
     base = base or IncidentFilter()
@@ -42,18 +45,27 @@ def parse_filter(text: str, now: dt.datetime, base: IncidentFilter | None = None
     words: list[str] = []
     vendors: list[str] = []
     phases: list[str] = []
+    listed: dict[str, list[str]] = {"kind": [], "impact": [], "component": []}
     moments: dict[str, dt.datetime | None] = {"since": None, "until": None}
     problems: list[str] = []
     for token in tokens:
         key, sep, value = token.partition(":")
         key = key.lower()
-        if not sep or key not in ("vendor", "phase", "since", "until"):
+        if not sep or key not in ("vendor", "phase", "since", "until", *listed):
             words.append(token)
             continue
         if not value:
             problems.append(f"{key}: needs a value")
         elif key == "vendor":
             vendors += [v.strip() for v in value.split(",") if v.strip()]
+        elif key in listed:
+            values = [v.strip() for v in value.split(",") if v.strip()]
+            known = _KNOWN.get(key)
+            for name in values:
+                if known is not None and name.lower() not in known:
+                    problems.append(f"{key}:{name} is not one of {', '.join(sorted(known))}")
+                else:
+                    listed[key].append(name.lower() if known is not None else name)
         elif key == "phase":
             for name in (v.strip().lower() for v in value.split(",") if v.strip()):
                 phase = _PHASE_ALIASES.get(name, name)
@@ -73,6 +85,9 @@ def parse_filter(text: str, now: dt.datetime, base: IncidentFilter | None = None
         phases=tuple(phases),
         since=moments["since"],
         until=moments["until"],
+        kinds=tuple(listed["kind"]),
+        impacts=tuple(listed["impact"]),
+        components=tuple(listed["component"]),
     )
     return ParsedFilter(result, tuple(problems))
 

@@ -172,3 +172,48 @@ def test_search_by_probes_finds_non_head_members_too(
         found = json.loads(_out(seed_db, capsys, "incidents", "--json", "--search", words))
         assert [o["id"] for o in found] == [STATUS_ID], words
     assert json.loads(_out(seed_db, capsys, "incidents", "--json", "--search", "zzzz")) == []
+
+
+def test_the_same_filter_gives_the_same_outages_in_the_cli_and_the_tui(
+    seed_db: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from incident_feed.store.queries import Listing
+    from incident_feed.tui.filtering import parse_filter
+
+    now = dt.datetime(2026, 12, 4, tzinfo=dt.UTC)
+    cases = [
+        ("vendor:openai experiencing", ["--vendor", "openai", "--search", "experiencing"]),
+        ("kind:incident impact:critical", ["--kind", "incident", "--impact", "critical"]),
+        ("component:sora since:2024-12-01", ["--component", "sora", "--since", "2024-12-01"]),
+        ("impact:minor", ["--impact", "minor"]),
+    ]
+    store = Store.open(f"sqlite:///{seed_db[-1]}")
+    try:
+        for bar, flags in cases:
+            parsed = parse_filter(bar, now)
+            assert parsed.problems == ()
+            in_tui = [row.id for row in Listing(store, parsed.filter).all()]
+            in_cli = [
+                o["id"] for o in json.loads(_out(seed_db, capsys, "incidents", "--json", *flags))
+            ]
+            assert in_tui == in_cli, bar
+            assert in_tui == ([] if bar == "impact:minor" else [STATUS_ID]), bar
+    finally:
+        store.close()
+
+
+def test_notifications_see_the_seed_as_one_outage(seed_db: list[str]) -> None:
+    from incident_feed.store.notify_state import changed_incidents, ensure_notify_tables, note
+
+    store = Store.open(f"sqlite:///{seed_db[-1]}")
+    try:
+        ensure_notify_tables(store)
+        changed = [row for row in changed_incidents(store) if row["vendor"] == "OpenAI"]
+        assert [(row["id"], len(row["members"])) for row in changed] == [(STATUS_ID, 3)]
+        # Noted under a thread's id before the status page joined it, the outage is not new.
+        thread = next(m for m in changed[0]["members"] if m != STATUS_ID)
+        note(store, [(thread, "resolved")], now=dt.datetime(2024, 12, 12, 4, tzinfo=dt.UTC))
+        [again] = [row for row in changed_incidents(store) if row["vendor"] == "OpenAI"]
+        assert again["noted_phase"] == "resolved" and again.get("renoted_only") is True
+    finally:
+        store.close()

@@ -21,6 +21,10 @@ FILTER_HELP = (
         "resolved scheduled in_progress verifying completed",
     ),
     ("since:24h", "started in the last 30m / 24h / 7d / 2w, or since:2024-12-11"),
+    ("until:2024-12-31", "started before that time (same forms as since:)"),
+    ("kind:maintenance", "incident or maintenance"),
+    ("impact:critical", "none minor major critical maintenance unknown"),
+    ("component:api", "affecting a component of that name"),
 )
 
 
