@@ -234,7 +234,7 @@ class PinnedTransport(httpx.HTTPTransport):
     Subclassing ``HTTPTransport`` (rather than writing a transport on httpcore) keeps its
     request/response and exception mapping, and keeps vcrpy's cassette patch of
     ``HTTPTransport.handle_request`` working. It sets ``_pool``, an httpx attribute that is
-    not public API: httpx is pinned to 0.28.x and ``tests/http/test_addresses.py`` checks the
+    not public API: httpx is pinned to 0.28.x and ``tests/sources/test_addresses.py`` checks the
     seam, so a change there fails a test instead of silently connecting unpinned.
     """
 

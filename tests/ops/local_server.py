@@ -1,4 +1,4 @@
-"""The 127.0.0.1 test server of ``tests/http/server.py`` with handlers that return a
+"""The 127.0.0.1 test server of ``tests/sources/server.py`` with handlers that return a
 :class:`Reply` (for the operations tests and benchmarks): routes map a path (query ignored) to
 ``Request -> Reply``; a reply can be delayed, dripped slowly, or cut (connection closed, no
 answer). Serving, bounds (ephemeral port on 127.0.0.1 only, request cap, daemon threads, waits
@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.http import server as base
-from tests.http.server import Exchange
-from tests.http.server import RecordedRequest as Request
+from tests.sources import server as base
+from tests.sources.server import Exchange
+from tests.sources.server import RecordedRequest as Request
 
 __all__ = ["LocalServer", "Reply", "Request", "Switch", "conditional", "json_body", "respond"]
 

@@ -181,8 +181,8 @@ def test_export_file_names_stay_in_the_folder(tmp_path: Path) -> None:
 
 
 async def test_a_linked_thread_reads_across_channels(store: Store, make_app: AppFactory) -> None:
-    from tests.linking.posts import seed_posts
-    from tests.linking.test_links import STATUS_ID, THREAD, store_posts, store_status
+    from tests.decide.linking.posts import seed_posts
+    from tests.decide.linking.test_links import STATUS_ID, THREAD, store_posts, store_status
 
     store_status(store)
     store_posts(store, seed_posts())
@@ -204,8 +204,8 @@ async def test_at_80x24_the_thread_gets_most_of_the_screen(
 ) -> None:
     """The seed outage (status page + Mastodon thread, linked): its details stay folded into
     one line until ``d``, and the thread shows at least half the screen."""
-    from tests.linking.posts import seed_posts
-    from tests.linking.test_links import STATUS_ID, store_posts, store_status
+    from tests.decide.linking.posts import seed_posts
+    from tests.decide.linking.test_links import STATUS_ID, store_posts, store_status
 
     store_status(store)
     store_posts(store, seed_posts())

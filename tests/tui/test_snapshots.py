@@ -13,8 +13,8 @@ from textual.pilot import Pilot
 
 from incident_feed.store.database import Store
 from incident_feed.tui.app import IncidentFeedApp
-from tests.linking.posts import seed_posts
-from tests.linking.test_links import STATUS_ID, store_posts, store_status
+from tests.decide.linking.posts import seed_posts
+from tests.decide.linking.test_links import STATUS_ID, store_posts, store_status
 from tests.tui.conftest import SIZE, TUI_NOW, settle
 
 AppFactory = Callable[..., IncidentFeedApp]

@@ -10,8 +10,8 @@ import pytest
 
 from incident_feed.cli import main
 from incident_feed.store.database import Store
-from tests.linking.posts import seed_posts
-from tests.linking.test_links import (
+from tests.decide.linking.posts import seed_posts
+from tests.decide.linking.test_links import (
     STATUS_ID,
     THREAD,
     store_other_vendor,

@@ -21,7 +21,7 @@ from incident_feed.config import Limits, SourceConfig
 from incident_feed.sources.addresses import AddressPolicy
 from incident_feed.sources.http import Fetcher, Resolver, make_client
 from tests.conftest import CASSETTES
-from tests.http.server import LocalServer
+from tests.sources.server import LocalServer
 
 # Small enough to keep fault tests quick, large enough for real payloads on 127.0.0.1.
 TEST_LIMITS = Limits(

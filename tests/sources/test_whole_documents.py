@@ -15,7 +15,7 @@ from incident_feed.pipeline import Clock, collect
 from incident_feed.sources.http import Fetcher
 from incident_feed.store.database import IncidentQuery, Store
 from tests.conftest import FIXTURES, make_config
-from tests.http.server import LocalServer, respond, sequence
+from tests.sources.server import LocalServer, respond, sequence
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
 

@@ -21,8 +21,8 @@ import pytest
 from incident_feed.errors import FetchError
 from incident_feed.sources.addresses import MAX_ADDRESSES_TRIED, AddressPolicy, Pin, pinned
 from incident_feed.sources.http import Fetcher
-from tests.http.conftest import PUBLIC_ADDRESS, TEST_LIMITS, FetcherFactory
-from tests.http.server import LocalServer, redirect, respond
+from tests.sources.conftest import PUBLIC_ADDRESS, TEST_LIMITS, FetcherFactory
+from tests.sources.server import LocalServer, redirect, respond
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
 

@@ -23,7 +23,7 @@ from incident_feed.pipeline import SourceOutcome, collect, collect_source
 from incident_feed.sources.http import Fetcher, make_client
 from incident_feed.store.database import IncidentQuery, Store
 from tests.conftest import CASSETTES, FIXTURES, make_config
-from tests.http.conftest import public_resolver, replay, source
+from tests.sources.conftest import public_resolver, replay, source
 
 pytestmark = pytest.mark.block_network
 

@@ -1,6 +1,6 @@
 """Golden files for the social normalizer: the seed posts and the real vendor posts.
 
-Regenerate with ``UPDATE_GOLDEN=1 pytest tests/social/test_golden_social.py`` and review the diff.
+Regenerate with ``UPDATE_GOLDEN=1 pytest tests/sources/social/test_golden_social.py`` and review the diff.
 The vendor-post golden lists, per post, the phase the current classifier gives next to the hand
 label of ``vendor-posts.jsonl``; it pins behaviour, it does not claim the two agree.
 """
@@ -17,7 +17,7 @@ from incident_feed.normalize.drafts import Context, ParseResult
 from incident_feed.normalize.social import parse_bluesky, parse_mastodon, parse_x
 from incident_feed.normalize.times import format_utc
 from tests.conftest import FIXTURES, NOW, REPO
-from tests.social.conftest import cassette_json
+from tests.sources.social.conftest import cassette_json
 from tests.tools import social_derive as sd
 
 GOLDEN = REPO / "tests" / "golden" / "social"

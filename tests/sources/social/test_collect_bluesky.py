@@ -15,9 +15,9 @@ from incident_feed.sources.bluesky import BlueskyCollector
 from incident_feed.sources.http import Fetcher
 from incident_feed.store.database import Store
 from tests.conftest import FIXTURES
-from tests.http.conftest import FetcherFactory, replay
-from tests.http.server import LocalServer, json_reply, sequence
-from tests.social.conftest import cassette_json, run, social_source, updates_of
+from tests.sources.conftest import FetcherFactory, replay
+from tests.sources.server import LocalServer, json_reply, sequence
+from tests.sources.social.conftest import cassette_json, run, social_source, updates_of
 from tests.tools import social_derive as sd
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])

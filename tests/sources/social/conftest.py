@@ -1,6 +1,6 @@
 """Fixtures for the social collectors: cassette replays, a scripted 127.0.0.1 server, helpers.
 
-The HTTP fixtures are the ones of ``tests/http`` (imported so pytest finds them here too).
+The HTTP fixtures are the ones of ``tests/sources`` (imported so pytest finds them here too).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from incident_feed.pipeline import SourceOutcome, collect_source
 from incident_feed.sources.http import Fetcher, make_client
 from incident_feed.store.database import IncidentQuery, Store
 from tests.conftest import CASSETTES
-from tests.http.conftest import client, make_fetcher, public_resolver, server
+from tests.sources.conftest import client, make_fetcher, public_resolver, server
 
 __all__ = ["client", "make_fetcher", "server"]
 

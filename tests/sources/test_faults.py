@@ -26,8 +26,8 @@ from incident_feed.sources.http import Fetcher, Validators
 from incident_feed.sources.statuspage import StatuspageCollector
 from incident_feed.store.database import IncidentQuery, Store
 from tests.conftest import FIXTURES, make_config
-from tests.http.conftest import TEST_LIMITS, FetcherFactory, source
-from tests.http.server import (
+from tests.sources.conftest import TEST_LIMITS, FetcherFactory, source
+from tests.sources.server import (
     Exchange,
     LocalServer,
     chunked,

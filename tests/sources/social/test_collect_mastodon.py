@@ -16,9 +16,15 @@ from incident_feed.sources.http import Fetcher
 from incident_feed.sources.mastodon import MastodonCollector
 from incident_feed.store.database import Store
 from tests.conftest import FIXTURES, make_config
-from tests.http.conftest import FetcherFactory, replay
-from tests.http.server import LocalServer, conditional, json_reply, not_found, respond, sequence
-from tests.social.conftest import cassette_json, incidents_by_native, run, social_source, updates_of
+from tests.sources.conftest import FetcherFactory, replay
+from tests.sources.server import LocalServer, conditional, json_reply, not_found, respond, sequence
+from tests.sources.social.conftest import (
+    cassette_json,
+    incidents_by_native,
+    run,
+    social_source,
+    updates_of,
+)
 from tests.tools import social_derive as sd
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])

@@ -14,12 +14,12 @@ from incident_feed.pipeline import ingest
 from incident_feed.sources.base import Collector, Document
 from incident_feed.store.database import IncidentQuery, Store
 from tests.conftest import NOW
-from tests.linking.posts import SOCIAL, THIRD, at, post, seed_posts
+from tests.decide.linking.posts import SOCIAL, THIRD, at, post, seed_posts
 
 
 class Posts(Collector):
     """Hands the pipeline drafts already made, one document per batch (the parsers of each
-    platform are tested in tests/social; this tests what happens after them)."""
+    platform are tested in tests/sources/social; this tests what happens after them)."""
 
     kind = "mastodon"
 

@@ -17,9 +17,9 @@ from incident_feed.sources.http import Fetcher, parse_rate_limit_reset
 from incident_feed.sources.x import XCollector
 from incident_feed.store.database import Store
 from tests.conftest import FIXTURES, NOW, make_config
-from tests.http.conftest import FetcherFactory, replay
-from tests.http.server import LocalServer, json_reply, redirect, respond, sequence
-from tests.social.conftest import cassette_json, run, social_source, updates_of
+from tests.sources.conftest import FetcherFactory, replay
+from tests.sources.server import LocalServer, json_reply, redirect, respond, sequence
+from tests.sources.social.conftest import cassette_json, run, social_source, updates_of
 from tests.tools import social_derive as sd
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
@@ -55,7 +55,7 @@ def test_lookup_then_since_id_runs(
     updates = updates_of(store, src.name)
     a, b, c, d = (updates[t["id"]] for t in reversed(tweets))
     # Each post of the thread says it is mitigating ("rerouting", "mitigate"...); the replies'
-    # continuation across runs is tested in tests/linking/test_threads.py.
+    # continuation across runs is tested in tests/decide/linking/test_threads.py.
     assert [u["phase"] for u in (a, b, c, d)] == ["remediating"] * 4
     assert all(u["evidence"].startswith('phrase "') for u in (a, b, c, d))
     assert len({u["incident_id"] for u in (a, b, c, d)}) == 1  # one thread

@@ -13,7 +13,7 @@ from incident_feed.store.database import Store
 from incident_feed.store.links import channels_for, link_changed, manual_link, unlink
 from incident_feed.store.stats import load_outages
 from incident_feed.store.threads import thread_posts
-from tests.linking.posts import (
+from tests.decide.linking.posts import (
     FIRST,
     SOCIAL,
     STATUS,

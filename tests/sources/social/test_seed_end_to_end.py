@@ -13,8 +13,8 @@ from incident_feed.clock import Clock
 from incident_feed.sources.http import Fetcher
 from incident_feed.store.database import IncidentQuery, Store
 from tests.conftest import REPO
-from tests.http.conftest import replay
-from tests.social.conftest import run, social_source
+from tests.sources.conftest import replay
+from tests.sources.social.conftest import run, social_source
 
 SEED_STATUS = REPO / "tests" / "golden" / "seed" / "openai-2024-12-11.json"
 STATUS_ID = "openai-ctrsv3lwd797"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 from incident_feed.config import SourceConfig
 from incident_feed.enums import Impact, Kind, Phase
@@ -16,8 +15,9 @@ from incident_feed.normalize.drafts import Context, IncidentDraft, Stamp, Update
 from incident_feed.normalize.phases import classify
 from incident_feed.normalize.statuspage import parse_statuspage
 from incident_feed.normalize.times import format_utc
+from tests.conftest import REPO
 
-SEED = Path(__file__).parents[1] / "golden" / "seed" / "openai-2024-12-11.json"
+SEED = REPO / "tests" / "golden" / "seed" / "openai-2024-12-11.json"
 SOCIAL = SourceConfig("openai-mastodon", "OpenAI", "mastodon", "@openai@example.social")
 STATUS = SourceConfig("openai-status", "OpenAI", "statuspage", "https://status.openai.com")
 
