@@ -69,18 +69,20 @@ def changed_incidents(store: Store) -> list[Mapping[str, Any]]:
         rows = [dict(row) for row in conn.execute(statement).mappings()]
         members = members_of(conn, [row["id"] for row in rows])
         unnoted = [m for row in rows if row["noted_phase"] is None for m in members[row["id"]]]
-        earlier: dict[str, str] = {}
+        earlier: dict[str, tuple[str, str]] = {}
         for start in range(0, len(unnoted), 500):
             chunk = unnoted[start : start + 500]
-            found = select(noted.incident_id, noted.phase).where(noted.incident_id.in_(chunk))
-            earlier.update({str(i): str(ph) for i, ph in conn.execute(found)})
+            found = select(noted.incident_id, noted.noted_at, noted.phase).where(
+                noted.incident_id.in_(chunk)
+            )
+            earlier.update({str(i): (str(when), str(ph)) for i, when, ph in conn.execute(found)})
     out: list[Mapping[str, Any]] = []
     for row in rows:
         row["members"] = members[row["id"]]
         if row["noted_phase"] is None:
-            previous = [earlier[m] for m in row["members"] if m in earlier]
+            previous = sorted(earlier[m] for m in row["members"] if m in earlier)
             if previous:
-                row["noted_phase"] = previous[0]
+                row["noted_phase"] = previous[-1][1]  # the phase noted last
                 if row["noted_phase"] == row["phase"]:
                     row["renoted_only"] = True
         out.append(row)

@@ -349,14 +349,24 @@ MAINTENANCE_SILENCE = dt.timedelta(days=7)
 
 
 def _ended(now: dt.datetime) -> ColumnElement[bool]:
-    """An open maintenance taken as over at ``now`` (see :func:`ended_assumed`)."""
+    """An open maintenance taken as over at ``now``: :func:`ended_assumed` in SQL (the two must
+    agree, or keyset paging would skip or repeat rows)."""
+    silent_since = now - MAINTENANCE_SILENCE
     return and_(
         OUTAGE.c.kind == Kind.MAINTENANCE.value,
         or_(
-            and_(OUTAGE.c.scheduled_until.is_not(None), OUTAGE.c.scheduled_until < now),
+            and_(
+                OUTAGE.c.scheduled_until.is_not(None),
+                OUTAGE.c.scheduled_until < now,
+                or_(
+                    OUTAGE.c.updated_at <= OUTAGE.c.scheduled_until,
+                    OUTAGE.c.updated_at < silent_since,
+                ),
+            ),
             and_(
                 OUTAGE.c.scheduled_until.is_(None),
-                OUTAGE.c.updated_at < now - MAINTENANCE_SILENCE,
+                OUTAGE.c.updated_at < silent_since,
+                or_(OUTAGE.c.scheduled_for.is_(None), OUTAGE.c.scheduled_for < silent_since),
             ),
         ),
     )
@@ -392,6 +402,7 @@ def _listing(plan: _Plan, segment: int) -> tuple[Select[Any], ColumnElement[Any]
         OUTAGE.c.started_at,
         OUTAGE.c.resolved_at,
         OUTAGE.c.updated_at,
+        OUTAGE.c.scheduled_for,
         OUTAGE.c.scheduled_until,
         OUTAGE.c.url,
         OUTAGE.c.members,
@@ -418,10 +429,8 @@ def _plan(conn: Connection, store: Store, filt: IncidentFilter) -> _Plan:
         conditions += [OUTAGE.c.phase.in_(_ACTIVE), ~_ended(now)]
     if not filt.show_maintenance:
         conditions.append(OUTAGE.c.kind != Kind.MAINTENANCE.value)
-    for component in filt.components:
-        # Components are kept as JSON: match the name (or id) as text, case-insensitively.
-        pattern = "%" + _like_escape(component.lower()) + "%"
-        conditions.append(func.lower(OUTAGE.c.components.cast(String)).like(pattern, escape="\\"))
+    for number, component in enumerate(filt.components):
+        conditions.append(_component_condition(store.dialect, number, component))
     terms = search_terms(filt.text)
     sqlite = store.dialect == "sqlite"
     member_conditions: list[ColumnElement[bool]] = []
@@ -444,6 +453,29 @@ def _plan(conn: Connection, store: Store, filt: IncidentFilter) -> _Plan:
             )
         )
     return _Plan(conditions, listed, sqlite, now)
+
+
+_COMPONENT_SQL = {
+    # Each element of the outage's components: a part of its name (case-insensitive), or its id.
+    "sqlite": (
+        "EXISTS (SELECT 1 FROM json_each(outage.components) AS c WHERE "
+        "lower(json_extract(c.value, '$.name')) LIKE :{p} ESCAPE '\\' "
+        "OR json_extract(c.value, '$.id') = :{i})"
+    ),
+    "postgresql": (
+        "EXISTS (SELECT 1 FROM json_array_elements(outage.components) AS c WHERE "
+        "lower(c.value ->> 'name') LIKE :{p} ESCAPE '\\' OR c.value ->> 'id' = :{i})"
+    ),
+}
+
+
+def _component_condition(dialect: str, number: int, name: str) -> ColumnElement[bool]:
+    """Outages with a component named ``name`` (a part of it, any case) or with that id."""
+    sql = _COMPONENT_SQL["postgresql" if dialect == "postgresql" else "sqlite"]
+    p, i = f"component_{number}", f"component_id_{number}"
+    pattern = "%" + _like_escape(name.strip().lower()) + "%"
+    clause = text(sql.format(p=p, i=i)).bindparams(**{p: pattern, i: name.strip()})
+    return and_(clause)
 
 
 def _like_escape(text: str) -> str:
@@ -645,14 +677,20 @@ def _with_sources(
 
 
 def ended_assumed(row: Mapping[Any, Any], now: dt.datetime) -> bool:
-    """An open maintenance whose window ended before ``now`` with no later update (or, with no
-    window known, silent for :data:`MAINTENANCE_SILENCE`): taken as over, and marked so."""
+    """An open maintenance taken as over at ``now``, and marked so: its window ended before
+    ``now`` with no update after the window's end (or none for :data:`MAINTENANCE_SILENCE`);
+    or, with no end known, both its last update and its planned start (if any) are more than
+    :data:`MAINTENANCE_SILENCE` old."""
     if row["kind"] != Kind.MAINTENANCE.value or row["phase"] in _FINAL:
         return False
     until = row.get("scheduled_until")
+    silent_since = now - MAINTENANCE_SILENCE
     if until is not None:
-        return bool(until < now)
-    return bool(row["updated_at"] < now - MAINTENANCE_SILENCE)
+        return bool(
+            until < now and (row["updated_at"] <= until or row["updated_at"] < silent_since)
+        )
+    starts = row.get("scheduled_for")
+    return bool(row["updated_at"] < silent_since and (starts is None or starts < silent_since))
 
 
 # -- one incident -------------------------------------------------------------------------------
@@ -818,28 +856,29 @@ def _health(
 def vendor_summaries(
     store: Store, now: dt.datetime, vendors: Iterable[str] = (), weeks: int = 12
 ) -> list[VendorSummary]:
-    """Every vendor with incidents (plus ``vendors``, e.g. the configured ones), by name."""
+    """Every vendor with outages (plus ``vendors``, e.g. the configured ones), by name: its
+    active outages (as the listing counts them), all of them, and incident outages per week."""
     start = now - dt.timedelta(weeks=weeks)
     with store.read() as conn:
         totals = {
             vendor: (int(total), last)
             for vendor, total, last in conn.execute(
-                select(INCIDENT.c.vendor, func.count(), func.max(INCIDENT.c.started_at)).group_by(
-                    INCIDENT.c.vendor
+                select(OUTAGE.c.vendor, func.count(), func.max(OUTAGE.c.started_at)).group_by(
+                    OUTAGE.c.vendor
                 )
             )
         }
         actives = {
             vendor: int(n)
             for vendor, n in conn.execute(
-                select(INCIDENT.c.vendor, func.count())
-                .where(INCIDENT.c.phase.in_(_ACTIVE))
-                .group_by(INCIDENT.c.vendor)
+                select(OUTAGE.c.vendor, func.count())
+                .where(OUTAGE.c.phase.in_(_ACTIVE), ~_ended(now))
+                .group_by(OUTAGE.c.vendor)
             )
         }
         recent = conn.execute(
-            select(INCIDENT.c.vendor, INCIDENT.c.started_at).where(
-                INCIDENT.c.started_at >= start, INCIDENT.c.kind == Kind.INCIDENT.value
+            select(OUTAGE.c.vendor, OUTAGE.c.started_at).where(
+                OUTAGE.c.started_at >= start, OUTAGE.c.kind == Kind.INCIDENT.value
             )
         ).all()
     weekly: dict[str, list[int]] = defaultdict(lambda: [0] * weeks)

@@ -130,7 +130,7 @@ def test_detail_health_vendors_and_version(tui_store: Store, tui_config: Config)
     assert health["github-feed"].consecutive_failures == 1
     assert health["github-status"].last_attempt_at is None
     github, google = vendor_summaries(tui_store, TUI_NOW, weeks=4)
-    assert (github.vendor, github.active, github.total) == ("GitHub", 1, 1394)
+    assert (github.vendor, github.active, github.total) == ("GitHub", 0, 1394)
     assert len(github.weekly) == 4 and sum(github.weekly) > 0
     assert (google.vendor, google.active, google.total) == ("Google Cloud", 2, 2)
     assert tuple(google.weekly) == (0, 0, 0, 0)  # its incidents are from 2022
