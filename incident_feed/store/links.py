@@ -72,6 +72,14 @@ def link_changed(store: Store, vendor: str, changed_ids: Sequence[str], now: dt.
         for link in plan_links(thread, candidates, rejected):
             rows.append(link_row(link, AUTO, now))
     with store.write() as conn:
+        # A link made or undone by hand since the read above wins over what was planned from it.
+        by_hand = _decided(conn, sorted(threads))
+        rows = [
+            r
+            for r in rows
+            if not any(state == MANUAL for _, state in by_hand.get(r["incident_id"], []))
+            and (r["target_id"], REJECTED) not in by_hand.get(r["incident_id"], [])
+        ]
         conn.execute(
             delete(LINK).where(and_(LINK.c.state == AUTO, LINK.c.incident_id.in_(list(threads))))
         )

@@ -252,3 +252,32 @@ def test_linking_a_batch_reads_only_the_vendors_window(
     # The thread itself plus the incidents within 6 h of it: today's (day 365) and no other.
     assert set(loaded) == {THREAD, "openai-hist0365"}
     assert [r[1] for r in links_of(store, THREAD)] == ["openai-hist0365"]
+
+
+def test_a_hand_link_made_while_linking_plans_wins(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Linking reads, plans, then writes: a link made by hand in between is not joined by the
+    automatic links planned before it."""
+    import incident_feed.store.links as links
+
+    drafts = seed_status_drafts()
+    other = dataclasses.replace(drafts[0], key="otherinc001", native_id="otherinc001",
+                                title="Another incident", url=None)  # fmt: skip
+    other = dataclasses.replace(
+        other,
+        updates=tuple(dataclasses.replace(u, native_id=f"o-{u.native_id}") for u in other.updates),
+    )
+    store.apply(STATUS.name, STATUS.kind, [*drafts, other], NOW)
+    threaded = thread_posts(store, SOCIAL.name, SOCIAL.vendor, seed_posts())
+    stats = store.apply(SOCIAL.name, SOCIAL.kind, threaded, NOW)
+    real_plan = links.plan_links
+
+    def plan_while_a_person_links(*args, **kwargs):  # type: ignore[no-untyped-def]
+        manual_link(store, THREAD, "openai-otherinc001", NOW)
+        return real_plan(*args, **kwargs)
+
+    monkeypatch.setattr(links, "plan_links", plan_while_a_person_links)
+    link_changed(store, SOCIAL.vendor, stats.changed_ids, NOW)
+    mine = [(r[1], r[2]) for r in links_of(store, THREAD) if r[0] == THREAD]
+    assert mine == [("openai-otherinc001", "manual")]
