@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -37,6 +38,17 @@ def store_posts(store: Store, drafts: list) -> None:  # type: ignore[type-arg]
 def store_status(store: Store, drafts: list | None = None) -> None:  # type: ignore[type-arg]
     stats = store.apply(STATUS.name, STATUS.kind, drafts or seed_status_drafts(), NOW)
     link_changed(store, STATUS.vendor, stats.changed_ids, NOW)
+
+
+def another_incident(seed: Any, key: str, title: str) -> Any:
+    """A second status-page incident at the seed's times, with updates of its own."""
+    other = dataclasses.replace(seed, key=key, native_id=key, title=title, url=None)
+    return dataclasses.replace(
+        other,
+        updates=tuple(
+            dataclasses.replace(u, native_id=f"{key}-{u.native_id}") for u in other.updates
+        ),
+    )
 
 
 def links_of(store: Store, incident_id: str) -> list[tuple[str, str, str, float, str]]:
@@ -113,12 +125,7 @@ def test_another_vendors_incident_is_never_a_candidate(store: Store) -> None:
 
 def test_one_outage_published_as_several_incidents_is_grouped(store: Store) -> None:
     drafts = seed_status_drafts()
-    sora = dataclasses.replace(drafts[0], key="sorasplit001", native_id="sorasplit001",
-                               title="Sora unavailable", url=None)  # fmt: skip
-    sora = dataclasses.replace(
-        sora,
-        updates=tuple(dataclasses.replace(u, native_id=f"s-{u.native_id}") for u in sora.updates),
-    )
+    sora = another_incident(drafts[0], "sorasplit001", "Sora unavailable")
     store_status(store, [*drafts, sora])
     store_posts(store, seed_posts())
     links = links_of(store, STATUS_ID)
@@ -262,12 +269,7 @@ def test_a_hand_link_made_while_linking_plans_wins(
     import incident_feed.store.links as links
 
     drafts = seed_status_drafts()
-    other = dataclasses.replace(drafts[0], key="otherinc001", native_id="otherinc001",
-                                title="Another incident", url=None)  # fmt: skip
-    other = dataclasses.replace(
-        other,
-        updates=tuple(dataclasses.replace(u, native_id=f"o-{u.native_id}") for u in other.updates),
-    )
+    other = another_incident(drafts[0], "otherinc001", "Another incident")
     store.apply(STATUS.name, STATUS.kind, [*drafts, other], NOW)
     threaded = thread_posts(store, SOCIAL.name, SOCIAL.vendor, seed_posts())
     stats = store.apply(SOCIAL.name, SOCIAL.kind, threaded, NOW)
