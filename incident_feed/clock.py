@@ -56,6 +56,26 @@ def format_duration(value: dt.timedelta | float) -> str:
     return f"{minutes}m"
 
 
+def in_zone(value: dt.datetime, zone: dt.tzinfo | None) -> dt.datetime:
+    """``value`` in the display ``zone`` (None: the system's local zone), for every view.
+
+    A time at the edge of the calendar (9999-12-31 in a zone ahead of UTC) cannot be expressed
+    there: it is shown in UTC rather than crash the view.
+    """
+    try:
+        return value.astimezone(zone)
+    except OverflowError:
+        return value.astimezone(dt.UTC)
+
+
+def format_stamp(value: dt.datetime | None, zone: dt.tzinfo | None) -> str:
+    """``2023-09-19 22:57 CEST`` in ``zone``, the one full timestamp of every view; ``-`` for
+    no time."""
+    if value is None:
+        return "-"
+    return in_zone(value, zone).strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
 UNKNOWN_SPAN = "?"
 
 

@@ -6,11 +6,10 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from incident_feed.clock import MOMENT_HELP, format_span, parse_moment, utc_now
+from incident_feed.clock import MOMENT_HELP, parse_moment, utc_now
 from incident_feed.config import Config
 from incident_feed.enums import Impact, Kind, Phase
 from incident_feed.normalize.text import clean_line, strip_unsafe
-from incident_feed.normalize.times import in_zone
 from incident_feed.paths import default_database_url
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -61,17 +60,6 @@ def outcome_line(outcome: Any) -> str:
     if outcome.error:
         text += f" {safe(outcome.error)}"
     return text + f" ({outcome.seconds:.1f}s)"
-
-
-def format_local(value: dt.datetime | None, zone: dt.tzinfo | None) -> str:
-    if value is None:
-        return "-"
-    return in_zone(value, zone).strftime("%Y-%m-%d %H:%M %Z")
-
-
-def format_elapsed(row: Any, now: dt.datetime) -> str:
-    """How long an incident lasted, or has lasted so far; ``?`` when unknown."""
-    return format_span(row["started_at"], row["resolved_at"], now)
 
 
 def add_filter_options(parser: argparse.ArgumentParser) -> None:

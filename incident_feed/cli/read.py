@@ -11,13 +11,11 @@ from typing import Any
 from incident_feed.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
-    format_elapsed,
-    format_local,
     open_store,
     safe,
     safe_block,
 )
-from incident_feed.clock import UNKNOWN_SPAN, display_zone, utc_now
+from incident_feed.clock import UNKNOWN_SPAN, display_zone, format_span, format_stamp, utc_now
 from incident_feed.config import Config
 from incident_feed.outputs.json_contract import incident_json, outage_json
 from incident_feed.redact import redact_url
@@ -78,17 +76,16 @@ def cmd_incidents(args: argparse.Namespace, config: Config) -> int:
     for row in rows:
         phase = "ended?" if row.ended_assumed else row.phase
         more = f" (+{row.members - 1} linked)" if row.members > 1 else ""
+        lasted = (
+            UNKNOWN_SPAN if row.ended_assumed else format_span(row.started_at, row.resolved_at, now)
+        )
         print(
             f"{row.id:<28} {safe(row.vendor)[:14]:<14} {phase:<13} "
-            f"{format_local(row.started_at, zone)}  "
-            f"{UNKNOWN_SPAN if row.ended_assumed else format_elapsed(_times(row), now):>8}  "
+            f"{format_stamp(row.started_at, zone)}  "
+            f"{lasted:>8}  "
             f"{safe(row.title)}{more}"
         )
     return EXIT_OK
-
-
-def _times(row: Any) -> dict[str, Any]:
-    return {"started_at": row.started_at, "resolved_at": row.resolved_at}
 
 
 def _print_records(store: Any, outage_ids: list[str], as_json: bool) -> int:
@@ -101,7 +98,6 @@ def _print_records(store: Any, outage_ids: list[str], as_json: bool) -> int:
             incident_json(
                 member,
                 [r for r in d.records if r["incident_id"] == member["id"]],
-                channels=None,
             )
             | {"outage": d.id}
             for d in details
@@ -127,7 +123,7 @@ def _nothing_listed(store: Any, zone: dt.tzinfo | None) -> str:
     if not stored:
         return "No incidents stored yet. Run `incident-feed collect` (or `make demo`)."
     newest = store.incidents(IncidentQuery(limit=1))
-    latest = f"; newest {format_local(newest[0]['started_at'], zone)}" if newest else ""
+    latest = f"; newest {format_stamp(newest[0]['started_at'], zone)}" if newest else ""
     return f"No incidents match these filters ({stored:,} stored{latest})."
 
 
@@ -157,9 +153,9 @@ def cmd_show(args: argparse.Namespace, config: Config) -> int:
     zone = display_zone(config.settings.timezone)
     print(safe(row["title"]))
     print(f"  {safe(row['vendor'])} · {row['kind']} · impact {row['impact']} · now {row['phase']}")
-    print(f"  started {format_local(row['started_at'], zone)}", end="")
+    print(f"  started {format_stamp(row['started_at'], zone)}", end="")
     if row["resolved_at"]:
-        print(f" · resolved {format_local(row['resolved_at'], zone)}", end="")
+        print(f" · resolved {format_stamp(row['resolved_at'], zone)}", end="")
     print()
     if row["components"]:
         print("  affects: " + ", ".join(safe(str(c.get("name"))) for c in row["components"]))
@@ -190,7 +186,7 @@ def cmd_show(args: argparse.Namespace, config: Config) -> int:
         where = f"  {safe(update['url'])}" if update["url"] else ""
         channel = detail.channel(update["incident_id"])
         print(
-            f"{format_local(update['at'], zone)}{flags}  {update['phase'].upper()}"
+            f"{format_stamp(update['at'], zone)}{flags}  {update['phase'].upper()}"
             f"  ({channel}: {safe(update['source_name'])}){gone}{where}"
         )
         print(f"  why: {safe(update['evidence'])}")
@@ -237,7 +233,7 @@ def cmd_sources(args: argparse.Namespace, config: Config) -> int:
         state = states.get(item["name"]) or {}
         print(
             f"{safe(item['name']):<28} {safe(item['kind']):<11} {health:<16} "
-            f"last ok {format_local(state.get('last_success_at'), zone)}"
+            f"last ok {format_stamp(state.get('last_success_at'), zone)}"
         )
         if item["last_error"]:
             print(f"    {safe(item['last_error'])}")

@@ -126,18 +126,6 @@ def clamp_future(stamp: Stamp, now: dt.datetime) -> Stamp:
     return Stamp(at=now, raw=stamp.raw, flags=(*stamp.flags, FUTURE_CLAMPED))
 
 
-def in_zone(value: dt.datetime, zone: dt.tzinfo | None) -> dt.datetime:
-    """``value`` in the display ``zone`` (None: the system's local zone), for every view.
-
-    A time at the edge of the calendar (9999-12-31 in a zone ahead of UTC) cannot be expressed
-    there: it is shown in UTC rather than crash the view.
-    """
-    try:
-        return value.astimezone(zone)
-    except OverflowError:
-        return value.astimezone(UTC)
-
-
 def format_utc(value: dt.datetime) -> str:
     """ISO 8601 in UTC ending in ``Z`` (the JSON contract's form)."""
     value = value.astimezone(UTC)

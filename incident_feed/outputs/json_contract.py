@@ -17,7 +17,6 @@ from incident_feed.normalize.times import format_utc
 from incident_feed.redact import redact_url, redact_urls
 
 if TYPE_CHECKING:
-    from incident_feed.decide.links import Channels
     from incident_feed.store.queries import IncidentDetail
 
 CONTRACT_VERSION = 2
@@ -31,9 +30,8 @@ def incident_json(
     incident: Mapping[str, Any],
     records: Sequence[Mapping[str, Any]],
     updates: Sequence[Mapping[str, Any]] | None = None,
-    *,
-    channels: Channels | None = None,
 ) -> dict[str, Any]:
+    """One incident record (contract version 1's item; :func:`outage_json` builds on it)."""
     out: dict[str, Any] = {
         "id": incident["id"],
         "vendor": incident["vendor"],
@@ -59,9 +57,9 @@ def incident_json(
             for r in records
         ],
     }
-    out["first_social_at"] = when(channels.first_social_at) if channels else None
-    out["first_status_at"] = when(channels.first_status_at) if channels else None
-    out["links"] = [link_json(link, incident["id"]) for link in channels.links] if channels else []
+    out["first_social_at"] = None
+    out["first_status_at"] = None
+    out["links"] = []
     if updates is not None:
         out["updates"] = [update_json(u) for u in updates]
     return out
@@ -84,14 +82,9 @@ def outage_json(detail: IncidentDetail, *, with_updates: bool) -> dict[str, Any]
     """One outage (contract version 2): the summary, its members, every member's source
     records and links, and (``with_updates``) one thread of every member's updates."""
     outage = detail.incident
-    first: dict[str, dt.datetime] = {}
-    for update in detail.updates:
-        channel = detail.channel(update["incident_id"])
-        if channel not in first or update["at"] < first[channel]:
-            first[channel] = update["at"]
     out = incident_json(outage, detail.records)
-    out["first_social_at"] = when(first.get("social"))
-    out["first_status_at"] = when(first.get("status"))
+    out["first_social_at"] = when(detail.first_at("social"))
+    out["first_status_at"] = when(detail.first_at("status"))
     out["links"] = [
         link_json(link, _seen_from(link, outage["id"])) | {"from": _seen_from(link, outage["id"])}
         for link in detail.links

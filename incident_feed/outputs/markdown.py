@@ -23,10 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from incident_feed.clock import format_duration
+from incident_feed.clock import format_duration, format_stamp, in_zone
 from incident_feed.decide.phase_times import ordered_updates, phase_times
 from incident_feed.enums import FINAL_PHASES, INCIDENT_PHASES, MAINTENANCE_PHASES, Kind, Phase
-from incident_feed.normalize.times import in_zone
 
 __all__ = [
     "ExportItem",
@@ -164,7 +163,7 @@ def _code(text: str) -> str:
 
 def format_time(value: dt.datetime, zone: dt.tzinfo | None) -> str:
     """``2023-09-19 22:57 CEST`` in ``zone`` (None: the system's local zone)."""
-    return in_zone(value, zone).strftime("%Y-%m-%d %H:%M %Z").strip()
+    return format_stamp(value, zone)
 
 
 def _duration(value: dt.timedelta | None) -> str:

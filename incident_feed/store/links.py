@@ -287,13 +287,6 @@ def read_links(conn: Connection, ids: Sequence[str]) -> dict[str, list[Mapping[A
     return links
 
 
-def links_for(store: Store, incident_id: str) -> list[Mapping[Any, Any]]:
-    """The links of one incident, undone ones last, then by confidence."""
-    with store.read() as conn:
-        found = read_links(conn, [incident_id])[incident_id]
-    return ordered_links(found)
-
-
 def channels_for(store: Store, ids: Sequence[str]) -> dict[str, Channels]:
     """First social post and first status-page update per incident, with its links."""
     if not ids:

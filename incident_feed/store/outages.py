@@ -10,16 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, or_, select
+from sqlalchemy import Connection, delete, or_, select
 
 from incident_feed.config import SOCIAL_KINDS
+from incident_feed.decide.links import GROUP, REJECTED, SAME
 from incident_feed.decide.outages import connected, summarize
 from incident_feed.store.tables import INCIDENT, LINK, MEMBER, OUTAGE, RECORD
 
-__all__ = ["JOINING_KINDS", "refresh_outages", "rebuild_outages", "social_ids"]
-
-JOINING_KINDS = ("same", "group")
-REJECTED = "rejected"
+__all__ = ["members_of", "outage_of", "refresh_outages", "rebuild_outages", "social_ids"]
 _CHUNK = 500
 
 
@@ -35,7 +33,7 @@ def _edges(conn: Connection, ids: Iterable[str]) -> set[tuple[str, str]]:
     for chunk in _chunks(ids):
         statement = select(LINK.c.incident_id, LINK.c.target_id).where(
             LINK.c.state != REJECTED,
-            LINK.c.kind.in_(JOINING_KINDS),
+            LINK.c.kind.in_((SAME, GROUP)),
             or_(LINK.c.incident_id.in_(chunk), LINK.c.target_id.in_(chunk)),
         )
         edges.update((a, b) for a, b in conn.execute(statement))
@@ -121,7 +119,7 @@ def members_of(conn: Connection, outage_ids: Sequence[str]) -> dict[str, list[st
     out: dict[str, list[str]] = {i: [] for i in outage_ids}
     for chunk in _chunks(outage_ids):
         statement = select(MEMBER.c.outage_id, MEMBER.c.incident_id).where(
-            and_(MEMBER.c.outage_id.in_(chunk))
+            MEMBER.c.outage_id.in_(chunk)
         )
         for outage_id, incident_id in conn.execute(statement):
             out[outage_id].append(incident_id)

@@ -39,6 +39,7 @@ from sqlalchemy import (
 
 from incident_feed.clock import utc_now
 from incident_feed.config import Config
+from incident_feed.decide.links import ordered_links
 from incident_feed.enums import FINAL_PHASES, Kind, Phase
 from incident_feed.store.database import INCIDENT, RECORD, SOURCE, UPDATE, Store
 from incident_feed.store.tables import MEMBER, OUTAGE, RUN
@@ -159,6 +160,11 @@ class IncidentDetail:
     def channel(self, incident_id: str) -> str:
         """``social`` or ``status`` for a member."""
         return "social" if incident_id in self.social else "status"
+
+    def first_at(self, channel: str) -> dt.datetime | None:
+        """When ``channel`` (``social`` or ``status``) first spoke about the outage."""
+        times = [u["at"] for u in self.updates if self.channel(u["incident_id"]) == channel]
+        return min(times) if times else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -790,19 +796,12 @@ def _details(conn: Connection, outage_ids: list[str]) -> list[IncidentDetail]:
                 outages[outage_id],
                 tuple(grouped["updates"][outage_id]),
                 tuple(grouped["records"][outage_id]),
-                tuple(_ordered_links(unique.values())),
+                tuple(ordered_links(unique.values())),
                 tuple(grouped["members"][outage_id]),
                 frozenset(social & set(mine)),
             )
         )
     return out
-
-
-def _ordered_links(links: Iterable[Mapping[Any, Any]]) -> list[Mapping[Any, Any]]:
-    """Links in force first (by confidence), undone ones last."""
-    return sorted(
-        links, key=lambda r: (r["state"] == "rejected", -r["confidence"], r["incident_id"])
-    )
 
 
 # -- sources and vendors ------------------------------------------------------------------------

@@ -28,15 +28,13 @@ def load_outages(
     rows = Listing(store, filt).all()
     outages = []
     for detail in outage_details(store, [row.id for row in rows]):
-        social = [u["at"] for u in detail.updates if detail.channel(u["incident_id"]) == "social"]
-        status = [u["at"] for u in detail.updates if detail.channel(u["incident_id"]) == "status"]
         outages.append(
             Outage(
                 vendor=detail.incident["vendor"],
                 incidents=list(detail.members),
                 updates=list(detail.updates),
-                first_social_at=min(social) if social else None,
-                first_status_at=min(status) if status else None,
+                first_social_at=detail.first_at("social"),
+                first_status_at=detail.first_at("status"),
                 summary=detail.incident,
             )
         )

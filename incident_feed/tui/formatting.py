@@ -12,9 +12,8 @@ import re
 
 from rich.text import Text
 
-from incident_feed.clock import format_span
+from incident_feed.clock import format_span, in_zone
 from incident_feed.enums import FINAL_PHASES
-from incident_feed.normalize.times import in_zone
 
 # C0 except TAB/LF, DEL, C1, and the bidi embeddings/overrides/isolates.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -102,11 +101,6 @@ def is_final(phase: str) -> bool:
     return phase in {p.value for p in FINAL_PHASES}
 
 
-def local(value: dt.datetime, zone: dt.tzinfo | None) -> dt.datetime:
-    """``value`` in the display zone (None: the system's local zone)."""
-    return in_zone(value, zone)
-
-
 def when(value: dt.datetime | None, now: dt.datetime, zone: dt.tzinfo | None) -> str:
     """Relative when recent ("12 min ago"), else a date in the display zone (12 chars max)."""
     if value is None:
@@ -118,21 +112,14 @@ def when(value: dt.datetime | None, now: dt.datetime, zone: dt.tzinfo | None) ->
         return f"{int(age.total_seconds() // 60)} min ago"
     if dt.timedelta(0) <= age < dt.timedelta(hours=24):
         return f"{int(age.total_seconds() // 3600)} h ago"
-    shown = local(value, zone)
-    if shown.year == local(now, zone).year:
+    shown = in_zone(value, zone)
+    if shown.year == in_zone(now, zone).year:
         return shown.strftime("%b %d %H:%M")
     return shown.strftime("%Y-%m-%d")
 
 
-def stamp(value: dt.datetime | None, zone: dt.tzinfo | None) -> str:
-    """Full date and time in the display zone, with the zone's name."""
-    if value is None:
-        return "-"
-    return local(value, zone).strftime("%Y-%m-%d %H:%M %Z")
-
-
 def clock_time(value: dt.datetime, zone: dt.tzinfo | None) -> str:
-    return local(value, zone).strftime("%Y-%m-%d %H:%M")
+    return in_zone(value, zone).strftime("%Y-%m-%d %H:%M")
 
 
 def span(start: dt.datetime, end: dt.datetime | None, now: dt.datetime) -> str:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import update
 
-from incident_feed.cli.common import format_local
+from incident_feed.clock import format_stamp, in_zone
 from incident_feed.decide.merge import plan_incident
 from incident_feed.normalize.drafts import Context
 from incident_feed.normalize.feed import parse_feed
@@ -24,7 +24,6 @@ from incident_feed.normalize.statuspage import parse_statuspage
 from incident_feed.normalize.times import (
     SCHEDULE_HORIZON,
     TimeParseError,
-    in_zone,
     parse_month_day_time,
     parse_time,
 )
@@ -167,10 +166,10 @@ def test_export_of_a_year_9999_maintenance_with_a_zone_works() -> None:
 def test_every_view_formats_the_end_of_the_calendar() -> None:
     assert in_zone(END_OF_TIME, TOKYO) == END_OF_TIME
     assert in_zone(NOW, TOKYO).utcoffset() == dt.timedelta(hours=9)
-    assert formatting.stamp(END_OF_TIME, TOKYO) == "9999-12-31 23:59 UTC"
+    assert format_stamp(END_OF_TIME, TOKYO) == "9999-12-31 23:59 UTC"
     assert formatting.when(END_OF_TIME, NOW, TOKYO) == "9999-12-31"
     assert formatting.clock_time(END_OF_TIME, TOKYO) == "9999-12-31 23:59"
-    assert format_local(END_OF_TIME, TOKYO) == "9999-12-31 23:59 UTC"
+    assert format_stamp(END_OF_TIME, TOKYO) == "9999-12-31 23:59 UTC"
 
 
 def test_export_command_with_a_stored_year_9999_maintenance(

@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from incident_feed.clock import format_stamp
 from incident_feed.normalize.text import safe_http_url
 from incident_feed.store.queries import IncidentDetail, incident_detail
 from incident_feed.tui import formatting as fmt
@@ -181,9 +182,9 @@ def header(detail: IncidentDetail, now: dt.datetime, zone: dt.tzinfo | None) -> 
     if incident["postmortem"]:
         out.append(" · postmortem", style="italic")
     out.append("\n")
-    out.append(f"started {fmt.stamp(incident['started_at'], zone)}")
+    out.append(f"started {format_stamp(incident['started_at'], zone)}")
     if incident["resolved_at"]:
-        out.append(f" · ended {fmt.stamp(incident['resolved_at'], zone)}")
+        out.append(f" · ended {format_stamp(incident['resolved_at'], zone)}")
         out.append(f" · lasted {fmt.span(incident['started_at'], incident['resolved_at'], now)}")
     elif not fmt.is_final(incident["phase"]):
         out.append(f" · ongoing for {fmt.span(incident['started_at'], None, now)}", style="bold")

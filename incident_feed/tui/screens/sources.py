@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import get_current_worker
 
+from incident_feed.clock import format_stamp
 from incident_feed.errors import IncidentFeedError
 from incident_feed.store.queries import SourceHealth, VendorSummary, source_health, vendor_summaries
 from incident_feed.tui import formatting as fmt
@@ -161,7 +162,7 @@ class SourcesScreen(Screen[None]):
             text.append("\n")
             text.append_text(fmt.block(item.last_error, "red"))
             if item.last_error_at:
-                text.append(f"\n(at {fmt.stamp(item.last_error_at, self.feed.zone)})", "dim")
+                text.append(f"\n(at {format_stamp(item.last_error_at, self.feed.zone)})", "dim")
         box.update(text)
 
     @on(DataTable.RowSelected, "#vendor-table")
