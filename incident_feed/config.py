@@ -10,7 +10,7 @@ import re
 import shlex
 import tomllib
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,11 @@ from incident_feed.redact import redact_url
 
 SOURCE_KINDS = ("statuspage", "feed", "gcp", "slack", "mastodon", "bluesky", "x")
 SOCIAL_KINDS = frozenset({"mastodon", "bluesky", "x"})
+SOURCE_ROLES = ("status", "brand")
+SOURCE_KEYS = frozenset(
+    {"name", "vendor", "kind", "url", "active", "interval", "token_env", "components",
+     "exclude_components", "role", "timezone"}
+)  # fmt: skip
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h)?$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
@@ -129,6 +134,15 @@ class SourceConfig:
     interval: float | None = None  # seconds between collections under `watch`; None: the default
     # x only: the name of the environment variable holding the API bearer token (never the token).
     token_env: str | None = None
+    # Components to keep / leave out (ids or names, shell-style globs, case-insensitive): only
+    # outages touching a kept component are listed, counted, exported and notified.
+    components: tuple[str, ...] = ()
+    exclude_components: tuple[str, ...] = ()
+    # Social sources: "status" (an account that posts status news) or "brand" (a brand account
+    # posting product news too: only confident incident posts open a thread). None: status.
+    role: str | None = None
+    # The page's IANA zone, for pages whose times carry no offset (Cachet); None: UTC, flagged.
+    timezone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,7 +410,7 @@ def _vendor(raw: Mapping[str, Any], where: str, at: str) -> VendorConfig:
 
 
 def _source(raw: Mapping[str, Any], where: str, at: str) -> SourceConfig:
-    _only(raw, {"name", "vendor", "kind", "url", "active", "interval", "token_env"}, where, at)
+    _only(raw, SOURCE_KEYS, where, at)
     name = _string(raw, "name", where, at)
     if not _NAME.match(name):
         raise ConfigError(f"{where}: {at}.name: {name!r} must be lower-case letters, digits and -")
@@ -427,7 +441,39 @@ def _source(raw: Mapping[str, Any], where: str, at: str) -> SourceConfig:
         active=_bool(raw, "active", where, at, True),
         interval=_interval(raw, where, at),
         token_env=_token_env(raw, kind, where, at),
+        components=_strings(raw, "components", where, at),
+        exclude_components=_strings(raw, "exclude_components", where, at),
+        role=_role(raw, kind, where, at),
+        timezone=_page_zone(raw, where, at),
     )
+
+
+def _role(raw: Mapping[str, Any], kind: str, where: str, at: str) -> str | None:
+    """``role``: "status" or "brand", for social sources only."""
+    value = raw.get("role")
+    if value is None:
+        return None
+    if kind not in SOCIAL_KINDS:
+        raise ConfigError(f"{where}: {at}.role: only social sources have a role ({kind} is not)")
+    if value not in SOURCE_ROLES:
+        raise ConfigError(f"{where}: {at}.role: must be one of {', '.join(SOURCE_ROLES)}")
+    return str(value)
+
+
+def _page_zone(raw: Mapping[str, Any], where: str, at: str) -> str | None:
+    """``timezone``: the IANA zone a page's offset-less times are in."""
+    value = raw.get("timezone")
+    if value is None:
+        return None
+    import zoneinfo
+
+    if not isinstance(value, str) or not value or value == "local":
+        raise ConfigError(f'{where}: {at}.timezone: must be an IANA zone name like "Europe/Berlin"')
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}: {at}.timezone: {_shown(value)} is not a known zone") from None
+    return value
 
 
 def _token_env(raw: Mapping[str, Any], kind: str, where: str, at: str) -> str | None:
@@ -602,7 +648,7 @@ def _table(value: object, where: str, at: str) -> Mapping[str, Any]:
     return value
 
 
-def _only(table: Mapping[str, Any], allowed: set[str], where: str, at: str) -> None:
+def _only(table: Mapping[str, Any], allowed: Set[str], where: str, at: str) -> None:
     for key in table:
         if key not in allowed:
             prefix = f"{at}." if at else ""

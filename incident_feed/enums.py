@@ -12,9 +12,11 @@ __all__ = [
     "IMPACT_ORDER",
     "INCIDENT_PHASES",
     "MAINTENANCE_PHASES",
+    "ComponentState",
     "Impact",
     "Kind",
     "Phase",
+    "component_rank",
     "phase_rank",
 ]
 
@@ -80,3 +82,29 @@ IMPACT_ORDER: tuple[Impact, ...] = (
     Impact.MAJOR,
     Impact.CRITICAL,
 )
+
+
+class ComponentState(StrEnum):
+    """A component's current state on its status page (Statuspage's scale; others map onto it)."""
+
+    OPERATIONAL = "operational"
+    MAINTENANCE = "under_maintenance"
+    DEGRADED = "degraded_performance"
+    PARTIAL_OUTAGE = "partial_outage"
+    MAJOR_OUTAGE = "major_outage"
+    UNKNOWN = "unknown"
+
+
+COMPONENT_STATE_ORDER: tuple[ComponentState, ...] = (
+    ComponentState.OPERATIONAL,
+    ComponentState.UNKNOWN,
+    ComponentState.MAINTENANCE,
+    ComponentState.DEGRADED,
+    ComponentState.PARTIAL_OUTAGE,
+    ComponentState.MAJOR_OUTAGE,
+)
+
+
+def component_rank(state: ComponentState) -> int:
+    """How bad a component state is (0 = operational); "worst first" sorts on it."""
+    return COMPONENT_STATE_ORDER.index(state)

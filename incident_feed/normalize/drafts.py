@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from incident_feed.enums import Impact, Kind, Phase
+from incident_feed.enums import ComponentState, Impact, Kind, Phase
 
 MAX_ITEMS = 5000  # items read from one fetched document; the rest is reported as dropped
 
@@ -171,6 +171,32 @@ class Seen:
 
 
 @dataclass(frozen=True, slots=True)
+class ComponentStatus:
+    """One component of a status page as the page shows it now."""
+
+    name: str
+    state: ComponentState
+    id: str | None = None
+    group: str | None = None  # the group the page lists it under, when it groups components
+
+
+@dataclass(frozen=True, slots=True)
+class PageStatus:
+    """A status page's current state, read from its summary document.
+
+    ``indicator`` is the page's overall state on the impact scale (``none`` = all operational,
+    ``maintenance``, ``minor``, ``major``, ``critical``; ``unknown`` when the page does not say);
+    ``description`` its own words ("All Systems Operational"); ``updated`` when the page says it
+    last changed, None when it does not.
+    """
+
+    indicator: Impact
+    description: str
+    components: tuple[ComponentStatus, ...] = ()
+    updated: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ParseResult:
     """Drafts from one document, plus the items that were skipped."""
 
@@ -178,3 +204,4 @@ class ParseResult:
     problems: tuple[ItemProblem, ...] = field(default_factory=tuple)
     ignored: int = 0  # items read fine that are not incident updates (social posts: news, replies)
     seen: Seen | None = None  # social timelines: the span of posts the document covers
+    status: PageStatus | None = None  # summary documents: the page's current state
