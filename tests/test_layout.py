@@ -17,6 +17,7 @@ PURE = (
     "incident_feed.normalize.drafts",
     "incident_feed.normalize.feed",
     "incident_feed.normalize.gcp",
+    "incident_feed.normalize.incidentio",
     "incident_feed.normalize.phases",
     "incident_feed.normalize.phase_rules",
     "incident_feed.normalize.slack",

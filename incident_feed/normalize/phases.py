@@ -66,6 +66,10 @@ LABELS: dict[str, Phase | None] = {
     "in progress": Phase.IN_PROGRESS,
     "verifying": Phase.VERIFYING,
     "completed": Phase.COMPLETED,
+    # incident.io maintenance statuses (its incidents use the four labels above)
+    "maintenance_scheduled": Phase.SCHEDULED,
+    "maintenance_in_progress": Phase.IN_PROGRESS,
+    "maintenance_complete": Phase.COMPLETED,
 }
 # Labels that are decisive whatever the text says.
 DECISIVE = frozenset(

@@ -25,6 +25,9 @@ class Document:
     url: str
     body: bytes
     headers: Mapping[str, str] = field(default_factory=dict)
+    # Documents this one is read with: an incident.io incident names its components by id only,
+    # and the page's summary, fetched in the same run, names them.
+    related: tuple[Document, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from incident_feed.sources.base import Collector
 from incident_feed.sources.bluesky import BlueskyCollector
 from incident_feed.sources.feed import FeedCollector
 from incident_feed.sources.gcp import GcpCollector
+from incident_feed.sources.incidentio import IncidentioCollector
 from incident_feed.sources.mastodon import MastodonCollector
 from incident_feed.sources.slack import SlackCollector
 from incident_feed.sources.statuspage import StatuspageCollector
@@ -18,6 +19,7 @@ COLLECTORS: dict[str, Collector] = {
         StatuspageCollector(),
         FeedCollector(),
         GcpCollector(),
+        IncidentioCollector(),
         SlackCollector(),
         MastodonCollector(),
         BlueskyCollector(),
