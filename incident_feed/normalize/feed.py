@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from html import unescape
 from html.entities import name2codepoint
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import feedparser
 from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
@@ -56,6 +57,7 @@ _XML_ENTITIES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
 # feedparser's bozo notices that say nothing about the document's structure.
 _BENIGN_BOZO = (CharacterEncodingOverride, NonXMLContentType)
 _CHAR_REF = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+);")
+_SLASHES = re.compile(r"/{2,}")
 
 
 def strip_doctype(body: bytes) -> bytes:
@@ -183,8 +185,20 @@ def _parse_error(parsed: Mapping[str, Any]) -> str | None:
     return f"unreadable feed: {clean_line(str(problem))[:200] or type(problem).__name__}"
 
 
+def tidy_link(url: str | None) -> str | None:
+    """``url`` with each run of slashes in its path made one: incident.io's Atom links read
+    ``https://status.example.com//incidents/<id>``, while the page (and the ``incidentio``
+    collector) address the incident as ``/incidents/<id>``."""
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if "//" not in parts.path:
+        return url
+    return urlunsplit(parts._replace(path=_SLASHES.sub("/", parts.path)))
+
+
 def _entry(entry: Mapping[str, Any], context: Context) -> IncidentDraft:
-    link = safe_http_url(entry.get("link"))
+    link = tidy_link(safe_http_url(entry.get("link")))
     entry_id = clean_line(str(entry.get("id") or link or entry.get("title") or ""))
     if not entry_id:
         raise PayloadError("entry has no id, link or title")
