@@ -61,6 +61,19 @@ Cassettes (path under the output directory -> what it holds, where it came from)
 ``slack/history.yaml``, ``slack/current-ok.yaml``
     ``GET https://status.slack.com/api/v2.0.0/history`` -> ``slack/history.json`` and
     ``GET https://status.slack.com/api/v2.0.0/current`` -> ``slack/current-ok.json``, verbatim.
+``incidentio/openai-quiet.yaml`` (history derived)
+    ``GET https://status.openai.com/proxy/status.openai.com`` -> the quiet summary of
+    ``platforms/incidentio/`` verbatim; ``GET .../proxy/status.openai.com/incidents`` ->
+    ``{"incidents": [<the resolved incident's object>]}``, the history envelope (no real capture
+    of that endpoint exists; its shape is the one yash492/statusy's incident.io collector reads,
+    see ``cassettes/README.md``), the object copied unchanged from the incident file.
+``incidentio/openai-ongoing.yaml`` (summary derived)
+    The same history, the incident file verbatim at ``.../incidents/<id>``, and a summary that
+    lists that incident as ongoing: the quiet summary with the incident's object (unchanged) as
+    its only ``ongoing_incidents`` item and the object's ``affected_components`` as the
+    summary's. Compact JSON.
+``incidentio/openai-history-atom.yaml``
+    ``GET https://status.openai.com/history.atom`` -> the incident.io Atom feed verbatim.
 ``social/mastodon/*.yaml``, ``social/x/test_client_*.yaml``
     The Mastodon.py and tweepy (X API v2) vcrpy YAML cassettes, copied byte for byte (the tweepy
     bodies stay gzip ``!!binary`` with ``content-encoding: gzip``; vcrpy and httpx decode them).
@@ -119,6 +132,16 @@ GITHUB_API: Final = "https://www.githubstatus.com/api/v2"
 GITHUB_ATOM: Final = "https://www.githubstatus.com/history.atom"
 GCP_URL: Final = "https://status.cloud.google.com/incidents.json"
 SLACK_API: Final = "https://status.slack.com/api/v2.0.0"
+OPENAI_PAGE: Final = "https://status.openai.com"
+OPENAI_PROXY: Final = f"{OPENAI_PAGE}/proxy/status.openai.com"
+INCIDENTIO: Final = "platforms/incidentio"
+INCIDENTIO_SUMMARY: Final = "openai-proxy-widget-summary-quiet-2026-09-03.json"
+INCIDENTIO_INCIDENT: Final = "openai-proxy-incident-01M1KWEDH417T2CF44YYHZDFCR-resolved.json"
+INCIDENTIO_ATOM: Final = "openai-history-atom-4entries-2026-09-03.atom"
+STATUSY: Final = (
+    "yash492/statusy `internal/adapter/collector/incidentio/incidentio.go` "
+    "(`IncidentsReq{Incidents []Incident}`) at cb0bfcbb6e2e74b6ae171508b8f5ec9fdad1d328"
+)
 BSKY_THREAD: Final = "https://public.api.bsky.app/xrpc/app.bsky.feed.getPostThread"
 
 RECENT_INCIDENTS: Final = 50
@@ -441,6 +464,59 @@ def build_slack(w: Writer) -> None:
     w.copy("slack/LICENSE.status-checker", "slack/LICENSE")
 
 
+def build_incidentio(w: Writer) -> None:
+    folder = w.fixtures / INCIDENTIO
+    summary_path, incident_path = folder / INCIDENTIO_SUMMARY, folder / INCIDENTIO_INCIDENT
+    summary: dict[str, Any] = read_json(summary_path)
+    incident: dict[str, Any] = read_json(incident_path)["incident"]
+    page = summary["summary"]
+    if page["ongoing_incidents"] or page["affected_components"] or page["scheduled_maintenances"]:
+        raise BuildError(f"{summary_path}: expected the quiet summary")
+    history = Reply(f"{OPENAI_PROXY}/incidents", compact_json({"incidents": [incident]}), JSON_TYPE)
+    history_note = (
+        f'GET `/proxy/status.openai.com/incidents` -> derived `{{"incidents": [...]}}` holding '
+        f"the `incident` object of `{INCIDENTIO_INCIDENT}` unchanged (no real capture of this "
+        f"endpoint exists; the envelope is the one {STATUSY} reads)"
+    )
+    w.cassette(
+        "incidentio/openai-quiet.yaml",
+        [Reply(OPENAI_PROXY, read_text(summary_path), JSON_TYPE), history],
+        f"GET `{OPENAI_PROXY}` -> `{INCIDENTIO}/{INCIDENTIO_SUMMARY}` verbatim (quiet: 34 "
+        f"components, nothing ongoing); {history_note}. MIT (`LICENSE`).",
+    )
+    ongoing = {
+        "summary": {
+            **page,
+            "affected_components": incident["affected_components"],
+            "ongoing_incidents": [incident],
+        }
+    }
+    w.cassette(
+        "incidentio/openai-ongoing.yaml",
+        [
+            Reply(OPENAI_PROXY, compact_json(ongoing), JSON_TYPE),
+            history,
+            Reply(
+                f"{OPENAI_PROXY}/incidents/{incident['id']}", read_text(incident_path), JSON_TYPE
+            ),
+        ],
+        f"derived: GET `{OPENAI_PROXY}` -> the quiet summary with one change, a test "
+        "derivation (the real capture is quiet): `ongoing_incidents` holds the incident's "
+        "object unchanged and `affected_components` is that object's; compact JSON. "
+        f"GET `.../incidents/{incident['id']}` -> `{INCIDENTIO}/{INCIDENTIO_INCIDENT}` verbatim. "
+        f"{history_note}. MIT (`LICENSE`).",
+    )
+    atom_path = folder / INCIDENTIO_ATOM
+    atom = read_text(atom_path)
+    w.cassette(
+        "incidentio/openai-history-atom.yaml",
+        [Reply(f"{OPENAI_PAGE}/history.atom", atom, ATOM_TYPE)],
+        f"GET `{OPENAI_PAGE}/history.atom` -> `{INCIDENTIO}/{INCIDENTIO_ATOM}` verbatim "
+        "(4 entries, links with a double slash). MIT (`LICENSE`).",
+    )
+    w.copy(f"{INCIDENTIO}/LICENSE.StackStatus", "incidentio/LICENSE")
+
+
 def build_social(w: Writer) -> None:
     mastodon = w.fixtures / "social" / "mastodon"
     for path in sorted(mastodon.glob("*.yaml")):
@@ -735,6 +811,7 @@ def build(fixtures: Path, output: Path) -> Built:
     build_feeds(w)
     build_gcp(w)
     build_slack(w)
+    build_incidentio(w)
     build_social(w)
     readme = README_HEAD + "\n".join(w.built.readme) + "\n"
     w.write("README.md", readme.encode("utf-8"))
