@@ -19,7 +19,17 @@ from incident_feed.errors import ConfigError
 from incident_feed.paths import CONFIG_ENV, bundled_config_file, user_config_file
 from incident_feed.redact import redact_url
 
-SOURCE_KINDS = ("statuspage", "incidentio", "feed", "gcp", "slack", "mastodon", "bluesky", "x")
+SOURCE_KINDS = (
+    "statuspage",
+    "incidentio",
+    "statusio",
+    "feed",
+    "gcp",
+    "slack",
+    "mastodon",
+    "bluesky",
+    "x",
+)
 SOCIAL_KINDS = frozenset({"mastodon", "bluesky", "x"})
 SOURCE_ROLES = ("status", "brand")
 SOURCE_KEYS = frozenset(

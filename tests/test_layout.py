@@ -23,6 +23,7 @@ PURE = (
     "incident_feed.normalize.slack",
     "incident_feed.normalize.social",
     "incident_feed.normalize.statuspage",
+    "incident_feed.normalize.statusio",
     "incident_feed.normalize.text",
     "incident_feed.normalize.times",
     "incident_feed.decide.links",

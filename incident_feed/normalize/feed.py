@@ -43,6 +43,10 @@ from incident_feed.normalize.times import (
 )
 
 _STATUSPAGE_INCIDENT = re.compile(r"/incidents/([A-Za-z0-9]{6,40})/?$")
+# status.io: /pages/incident/<page id>/<incident id> (and /pages/maintenance/...)
+_STATUSIO_INCIDENT = re.compile(
+    r"/pages/(?:incident|maintenance)/[A-Za-z0-9]{6,40}/([A-Za-z0-9]{6,40})/?$"
+)
 _MAINTENANCE_TITLE = re.compile(r"\bmaintenance\b", re.IGNORECASE)
 _DOCTYPE = re.compile(rb"<!DOCTYPE[^\[>]*(\[.*?\])?\s*>", re.DOTALL | re.IGNORECASE)
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
@@ -185,6 +189,14 @@ def _parse_error(parsed: Mapping[str, Any]) -> str | None:
     return f"unreadable feed: {clean_line(str(problem))[:200] or type(problem).__name__}"
 
 
+def incident_key(link: str | None) -> str | None:
+    """The platform's incident id in an entry's link, so the entry and the platform's API give
+    the same incident one key: Statuspage and incident.io ``/incidents/<id>``, status.io
+    ``/pages/incident/<page>/<id>``."""
+    match = _STATUSPAGE_INCIDENT.search(link or "") or _STATUSIO_INCIDENT.search(link or "")
+    return match.group(1) if match else None
+
+
 def tidy_link(url: str | None) -> str | None:
     """``url`` with each run of slashes in its path made one: incident.io's Atom links read
     ``https://status.example.com//incidents/<id>``, while the page (and the ``incidentio``
@@ -202,8 +214,7 @@ def _entry(entry: Mapping[str, Any], context: Context) -> IncidentDraft:
     entry_id = clean_line(str(entry.get("id") or link or entry.get("title") or ""))
     if not entry_id:
         raise PayloadError("entry has no id, link or title")
-    match = _STATUSPAGE_INCIDENT.search(link or "")
-    key = match.group(1) if match else "entry-" + hashlib.sha1(entry_id.encode()).hexdigest()[:16]
+    key = incident_key(link) or "entry-" + hashlib.sha1(entry_id.encode()).hexdigest()[:16]
     title = clean_line(str(entry.get("title") or ""))
     html = _entry_html(entry)
     reference = _entry_time(entry, context)

@@ -111,7 +111,7 @@ def parse_incidentio(
     if "summary" in root:
         page = as_mapping(root["summary"], "summary")
         directory = read_directory(page, page_url)
-        status = page_status(page, context.max_items)
+        status = page_status(page)
         # The lists name ongoing incidents; only those that carry their updates become drafts
         # here (the collector fetches each one's own document).
         items = [
@@ -225,16 +225,19 @@ def _short(value: object) -> str:
     return text if len(text) <= MAX_LINE else ""
 
 
-def page_status(page: Mapping[str, Any], limit: int | None) -> PageStatus:
+def page_status(page: Mapping[str, Any]) -> PageStatus:
     """The page's current state: each visible component with the worst state any ongoing
-    incident or maintenance (or the summary's ``affected_components``) gives it."""
+    incident or maintenance (or the summary's ``affected_components``) gives it.
+
+    Every listed item counts (a few dictionary look-ups each; the body size cap bounds them).
+    """
     states: dict[str, ComponentState] = {}
     ongoing = 0
     maintenance = False
     affected: list[Any] = list(as_list(page.get("affected_components"), "affected_components"))
     for key in LISTS:
         listed = as_list(page.get(key), key)
-        for item in listed[:limit] if limit is not None else listed:
+        for item in listed:
             if not isinstance(item, Mapping):
                 continue
             if key == "ongoing_incidents":
@@ -245,7 +248,7 @@ def page_status(page: Mapping[str, Any], limit: int | None) -> PageStatus:
                 continue  # a maintenance still ahead leaves its components as they are
             impacts = item.get("affected_components")
             affected += impacts if isinstance(impacts, list) else []
-    for entry in affected[:limit] if limit is not None else affected:
+    for entry in affected:
         if not isinstance(entry, Mapping):
             continue
         ident = _short(entry.get("component_id"))

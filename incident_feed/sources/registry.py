@@ -10,6 +10,7 @@ from incident_feed.sources.gcp import GcpCollector
 from incident_feed.sources.incidentio import IncidentioCollector
 from incident_feed.sources.mastodon import MastodonCollector
 from incident_feed.sources.slack import SlackCollector
+from incident_feed.sources.statusio import StatusioCollector
 from incident_feed.sources.statuspage import StatuspageCollector
 from incident_feed.sources.x import XCollector
 
@@ -20,6 +21,7 @@ COLLECTORS: dict[str, Collector] = {
         FeedCollector(),
         GcpCollector(),
         IncidentioCollector(),
+        StatusioCollector(),
         SlackCollector(),
         MastodonCollector(),
         BlueskyCollector(),
