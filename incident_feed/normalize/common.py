@@ -152,8 +152,9 @@ def collect_items(
         label = f"{what}[{index}]"
         try:
             mapping = as_mapping(item, label)
-            if isinstance(mapping.get("id"), str | int) and not isinstance(mapping.get("id"), bool):
-                label = f"{what} {clean_line(str(mapping['id']))[:40]}"
+            ident = mapping.get("id", mapping.get("_id"))  # status.io names its ids "_id"
+            if isinstance(ident, str | int) and not isinstance(ident, bool):
+                label = f"{what} {clean_line(str(ident))[:40]}"
             built = build(mapping)
             if isinstance(built, IncidentDraft):
                 require_usable(built)
