@@ -74,6 +74,14 @@ Cassettes (path under the output directory -> what it holds, where it came from)
     summary's. Compact JSON.
 ``incidentio/openai-history-atom.yaml``
     ``GET https://status.openai.com/history.atom`` -> the incident.io Atom feed verbatim.
+``statusio/gitlab-2023-06-29.yaml``
+    ``GET https://api.status.io/1.0/status/5b36dc6502d06804c08349f7`` -> GitLab's real status
+    document verbatim. Not in the shared fixtures: read from this repository's
+    ``tests/data/fixtures/platforms/statusio/`` (its README names the source).
+``statusio/gitlab-incident-runs.yaml`` (derived)
+    That request three times, for three runs: the real document with one open incident added
+    (two messages), then with a third message, then the real document again (the incident
+    gone, as status.io lists only what is open). See ``STATUSIO_INCIDENT`` for what is ours.
 ``social/mastodon/*.yaml``, ``social/x/test_client_*.yaml``
     The Mastodon.py and tweepy (X API v2) vcrpy YAML cassettes, copied byte for byte (the tweepy
     bodies stay gzip ``!!binary`` with ``content-encoding: gzip``; vcrpy and httpx decode them).
@@ -138,6 +146,22 @@ INCIDENTIO: Final = "platforms/incidentio"
 INCIDENTIO_SUMMARY: Final = "openai-proxy-widget-summary-quiet-2026-09-03.json"
 INCIDENTIO_INCIDENT: Final = "openai-proxy-incident-01M1KWEDH417T2CF44YYHZDFCR-resolved.json"
 INCIDENTIO_ATOM: Final = "openai-history-atom-4entries-2026-09-03.atom"
+REPO_FIXTURES: Final = REPO_ROOT / "tests" / "data" / "fixtures"
+STATUSIO_FILE: Final = "platforms/statusio/gitlab-status-2023-06-29.json"
+GITLAB_STATUSIO: Final = "https://api.status.io/1.0/status/5b36dc6502d06804c08349f7"
+# The derived incident: field names and order, containers and the API component are the real
+# maintenance's; the id, name, times, states and texts are ours (no real status.io incident
+# capture was found).
+STATUSIO_INCIDENT: Final = {
+    "name": "Degraded performance of the GitLab API",
+    "_id": "649d8d7a6c2f36053b37056a",
+    "datetime_open": "2023-06-29T14:05:00.000Z",
+}
+STATUSIO_MESSAGES: Final = (
+    ("We are investigating elevated error rates on the API.", 100, "2023-06-29T14:05:00.000Z"),
+    ("We have identified a misbehaving database replica.", 200, "2023-06-29T14:32:00.000Z"),
+    ("The replica was removed; we are monitoring the API.", 300, "2023-06-29T15:10:00.000Z"),
+)
 STATUSY: Final = (
     "yash492/statusy `internal/adapter/collector/incidentio/incidentio.go` "
     "(`IncidentsReq{Incidents []Incident}`) at cb0bfcbb6e2e74b6ae171508b8f5ec9fdad1d328"
@@ -517,6 +541,64 @@ def build_incidentio(w: Writer) -> None:
     w.copy(f"{INCIDENTIO}/LICENSE.StackStatus", "incidentio/LICENSE")
 
 
+def statusio_with_incident(document: dict[str, Any], messages: int) -> dict[str, Any]:
+    """The real document with the derived incident open, showing its first ``messages``."""
+    derived = json.loads(json.dumps(document))
+    result = derived["result"]
+    (maintenance,) = result["maintenance"]["upcoming"]
+    api = [c for c in maintenance["components_affected"] if c["name"] == "API"]
+    incident = {
+        **STATUSIO_INCIDENT,
+        "messages": [
+            {"details": text, "state": state, "status": 300, "datetime": at}
+            for text, state, at in STATUSIO_MESSAGES[:messages]
+        ],
+        "containers_affected": maintenance["containers_affected"],
+        "components_affected": api,
+    }
+    result["incidents"] = [incident]
+    result["status_overall"].update(status="Degraded Performance", status_code=300)
+    for component in result["status"]:
+        if component["name"] == "API":
+            component.update(status="Degraded Performance", status_code=300)
+    return derived
+
+
+def build_statusio(w: Writer) -> None:
+    path = REPO_FIXTURES / STATUSIO_FILE
+    text = read_text(path)
+    document: dict[str, Any] = read_json(path)
+    if document["result"]["incidents"] != []:
+        raise BuildError(f"{path}: expected no incidents")
+    w.cassette(
+        "statusio/gitlab-2023-06-29.yaml",
+        [Reply(GITLAB_STATUSIO, text, JSON_TYPE)],
+        f"GET `{GITLAB_STATUSIO}` -> `{STATUSIO_FILE}` verbatim (GitLab, 2023-06-29: 17 "
+        "components, one upcoming maintenance). dokuwiki/translate.dokuwiki.org "
+        "`tests/Services/GitLab/GitLabStatusServiceTest.php` at "
+        "cdde913e0fc3fb2c4037f49fd220c5618ffcbe1e (see the fixture's README). MIT (`LICENSE`).",
+    )
+    w.cassette(
+        "statusio/gitlab-incident-runs.yaml",
+        [
+            Reply(GITLAB_STATUSIO, compact_json(statusio_with_incident(document, 2)), JSON_TYPE),
+            Reply(GITLAB_STATUSIO, compact_json(statusio_with_incident(document, 3)), JSON_TYPE),
+            Reply(GITLAB_STATUSIO, text, JSON_TYPE),
+        ],
+        "derived, three runs of the same GET: (1) the real document with one open incident "
+        "added, derived from status.io's documented shape (kb.status.io/developers/"
+        "public-status-api) and the real maintenance's fields (its containers and API "
+        "component; id, name, times, message states and texts are ours), `status_overall` and "
+        "the API component set to 300 Degraded Performance, two messages (state 100, 200); "
+        "(2) the same with a third message (state 300); (3) the real document verbatim: the "
+        "incident no longer listed. Compact JSON for (1) and (2). MIT (`LICENSE`).",
+    )
+    w.write(
+        "statusio/LICENSE",
+        (REPO_FIXTURES / "platforms/statusio/LICENSE.translate.dokuwiki.org").read_bytes(),
+    )
+
+
 def build_social(w: Writer) -> None:
     mastodon = w.fixtures / "social" / "mastodon"
     for path in sorted(mastodon.glob("*.yaml")):
@@ -812,6 +894,7 @@ def build(fixtures: Path, output: Path) -> Built:
     build_gcp(w)
     build_slack(w)
     build_incidentio(w)
+    build_statusio(w)
     build_social(w)
     readme = README_HEAD + "\n".join(w.built.readme) + "\n"
     w.write("README.md", readme.encode("utf-8"))
