@@ -12,15 +12,20 @@ from typing import Any
 
 import pytest
 
-from incident_feed.normalize.drafts import Context, ParseResult
+from incident_feed.normalize.drafts import Context, PageStatus, ParseResult
 from incident_feed.normalize.feed import parse_feed
 from incident_feed.normalize.gcp import parse_gcp
+from incident_feed.normalize.incidentio import parse_incidentio
 from incident_feed.normalize.slack import parse_slack
+from incident_feed.normalize.statusio import parse_statusio
 from incident_feed.normalize.statuspage import parse_statuspage
 from incident_feed.normalize.times import format_utc
 from tests.conftest import FIXTURES, NOW, REPO
 
 GOLDEN = REPO / "tests" / "golden"
+INCIDENTIO = FIXTURES / "platforms" / "incidentio"
+INCIDENTIO_SUMMARY = INCIDENTIO / "openai-proxy-widget-summary-quiet-2026-09-03.json"
+STATUSIO_PAGE = "5b36dc6502d06804c08349f7"  # GitLab's status.io page
 CASES: list[tuple[str, str, Path, str]] = [
     ("statuspage", "GitHub", FIXTURES / "statuspage/github-incident-history/00km0kwpz23b.json", "statuspage/incident-00km0kwpz23b"),
     ("statuspage", "GitHub", FIXTURES / "statuspage/github-incident-history/f0mhbz9xn497.json", "statuspage/incident-f0mhbz9xn497"),
@@ -31,6 +36,9 @@ CASES: list[tuple[str, str, Path, str]] = [
     ("gcp", "Google Cloud", FIXTURES / "gcp/incidents-missing_available_status.json", "gcp/missing_available_status"),
     ("slack", "Slack", FIXTURES / "slack/history.json", "slack/history"),
     ("statuspage", "OpenAI", GOLDEN / "seed/openai-2024-12-11.json", "seed/openai-2024-12-11"),
+    ("incidentio", "OpenAI", INCIDENTIO / "openai-proxy-incident-01M1KWEDH417T2CF44YYHZDFCR-resolved.json", "incidentio/incident-01M1KWEDH417T2CF44YYHZDFCR"),
+    ("incidentio", "OpenAI", INCIDENTIO_SUMMARY, "incidentio/summary-quiet-2026-09-03"),
+    ("statusio", "GitLab", FIXTURES / "platforms/statusio/gitlab-status-2023-06-29.json", "statusio/gitlab-2023-06-29"),
 ]  # fmt: skip
 
 
@@ -40,12 +48,18 @@ def normalize(kind: str, vendor: str, path: Path) -> ParseResult:
     if kind == "feed":
         return parse_feed(body, {"content-type": "application/atom+xml"}, context)
     document = json.loads(body)
+    if kind == "incidentio":  # incidents name components by id: read with the page's summary
+        summary = json.loads(INCIDENTIO_SUMMARY.read_bytes())
+        return parse_incidentio(document, context, summary=summary)
+    if kind == "statusio":
+        return parse_statusio(document, context, page_id=STATUSIO_PAGE)
     parser = {"statuspage": parse_statuspage, "gcp": parse_gcp, "slack": parse_slack}[kind]
     return parser(document, context)
 
 
 def as_json(result: ParseResult) -> dict[str, Any]:
-    return {
+    status = {} if result.status is None else {"status": status_json(result.status)}
+    return status | {
         "problems": [str(p) for p in result.problems],
         "incidents": [
             {
@@ -77,6 +91,18 @@ def as_json(result: ParseResult) -> dict[str, Any]:
                 ],
             }
             for d in result.drafts
+        ],
+    }
+
+
+def status_json(status: PageStatus) -> dict[str, Any]:
+    return {
+        "indicator": status.indicator.value,
+        "description": status.description,
+        "updated": format_utc(status.updated) if status.updated else None,
+        "components": [
+            {"name": c.name, "group": c.group, "id": c.id, "state": c.state.value}
+            for c in status.components
         ],
     }
 
