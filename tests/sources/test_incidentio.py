@@ -16,7 +16,7 @@ from incident_feed.clock import Clock
 from incident_feed.config import Limits, SourceConfig
 from incident_feed.enums import ComponentState, Impact
 from incident_feed.errors import ConfigError
-from incident_feed.normalize.drafts import Context, PageStatus
+from incident_feed.normalize.drafts import Context, ParseResult
 from incident_feed.pipeline import SourceOutcome, collect_source
 from incident_feed.sources.http import Fetcher, make_client
 from incident_feed.sources.incidentio import (
@@ -58,10 +58,11 @@ def run(store: Store, fetcher: Fetcher, src: SourceConfig, clock: Clock) -> Sour
     return collect_source(store, fetcher, src, dict(state) if state else None, clock)
 
 
-def page_status(collector: IncidentioCollector, fetcher: Fetcher) -> PageStatus | None:
+def summary_result(collector: IncidentioCollector, fetcher: Fetcher) -> ParseResult:
+    """What the run's first document, the summary, gives."""
     fetched = collector.fetch(OPENAI, fetcher, {})
     context = Context(OPENAI.name, OPENAI.kind, OPENAI.vendor, NOW)
-    return collector.parse(fetched.documents[0], context).status
+    return collector.parse(fetched.documents[0], context)
 
 
 def test_urls_come_from_the_page_address() -> None:
@@ -89,7 +90,9 @@ def test_the_quiet_page_is_a_success_with_a_page_status_and_its_history(
     (row,) = store.incidents(IncidentQuery(limit=None))
     assert (row["phase"], row["url"]) == ("resolved", f"{PAGE}/incidents/{INCIDENT_ID}")
     with replay("incidentio/openai-quiet.yaml"):
-        status = page_status(IncidentioCollector(), fetcher)
+        summary = summary_result(IncidentioCollector(), fetcher)
+    assert (summary.drafts, summary.problems) == ((), ())  # the quiet page: no incident
+    status = summary.status
     assert status is not None
     assert status.indicator is Impact.NONE
     assert len(status.components) == 34
@@ -120,7 +123,7 @@ def test_an_ongoing_incident_is_fetched_and_stored_once_with_its_components(
     assert count_incidents(store, IncidentFilter(components=("chatgpt",), now=NOW)) == 1
     assert count_incidents(store, IncidentFilter(components=("fedramp",), now=NOW)) == 0
     with replay("incidentio/openai-ongoing.yaml"):
-        status = page_status(IncidentioCollector(), fetcher)
+        status = summary_result(IncidentioCollector(), fetcher).status
     assert status is not None and status.indicator is Impact.MINOR
     assert status.description == "Degraded performance; 1 ongoing incident"
     with replay("incidentio/openai-ongoing.yaml"):
