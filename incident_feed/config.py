@@ -472,16 +472,16 @@ def _role(raw: Mapping[str, Any], kind: str, where: str, at: str) -> str | None:
 
 def _page_zone(raw: Mapping[str, Any], where: str, at: str) -> str | None:
     """``timezone``: the IANA zone a page's offset-less times are in."""
+    from incident_feed.clock import display_zone
+
     value = raw.get("timezone")
     if value is None:
         return None
-    import zoneinfo
-
     if not isinstance(value, str) or not value or value == "local":
         raise ConfigError(f'{where}: {at}.timezone: must be an IANA zone name like "Europe/Berlin"')
     try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        display_zone(value)
+    except ValueError:
         raise ConfigError(f"{where}: {at}.timezone: {_shown(value)} is not a known zone") from None
     return value
 
