@@ -50,6 +50,7 @@ class Rule:
     weak: bool = False
     needs_context: bool = False
     anchored: bool = False  # the pattern only matches at the start of the text
+    unless: re.Pattern[str] | None = None  # the rule is skipped on a text this matches anywhere
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +76,31 @@ def _rule(
     intent: Phase | None = None,
     weak: bool = False,
     needs_context: bool = False,
+    unless: re.Pattern[str] | None = None,
 ) -> Rule:
     words = frozenset(keywords.split())
     anchored = pattern.startswith("^")
     return Rule(
-        name, phase, re.compile(pattern), confidence, words, intent, weak, needs_context, anchored
+        name,
+        phase,
+        re.compile(pattern),
+        confidence,
+        words,
+        intent,
+        weak,
+        needs_context,
+        anchored,
+        unless,
     )
+
+
+# Announced work: consequences stated ahead of a window ("will be paused on Monday ... users may
+# see delays") are a maintenance notice, not an incident.
+PLANNED = re.compile(
+    r"\bwill (?:\w+ ){0,2}be (?:paused|unavailable|offline|down|disabled|read-only|upgraded|migrated|moved|"
+    r"performing|undergoing|taken)\b|\b(?:scheduled|planned|upcoming) (?:\w+ )?(?:maintenance|downtime|work|"
+    r"upgrade|migration|outage)\b|\bmaintenance window\b"
+)
 
 
 # What a fix is called. "change" is also product news, hence needs_context on the rules using it.
@@ -112,10 +132,33 @@ RULES: tuple[Rule, ...] = (
         "experiencing", INV,
         r"\b(?:experiencing|experience|seeing|observing|encountering|having|facing) "
         r"(?:an? |some |intermittent |elevated |increased |high |higher |significant |partial |major |minor )*"
-        r"(?:outages?|issues?|problems?|errors?|degraded|degradation|disruptions?|trouble|"
+        r"(?:(?:technical|temporary|unexpected|ongoing|unusual|widespread|network|connection|connectivity|server|login|"
+        r"service|performance|stability) )?(?:outages?|issues?|problems?|errors?|degraded|degradation|disruptions?|trouble|"
         r"difficult(?:y|ies)|delays?|latency|failures?|slowness|timeouts?|elevated|increased|intermittent)\b|"
         r"\b(?:issues?|errors?|problems?|impact|failures?) (?:persists?|continues?|remains?)\b",
         0.6, "experiencing experience seeing observing encountering having facing persist persists continue continues remain remains",
+    ),
+    _rule(
+        "consequence", INV,
+        # an incident told through what users see: "some of you may be unable to log in", "you
+        # might see errors", "messages are delayed", "the site may not work as expected"
+        r"\b(?:you|users|people|customers|players|members|folks|accounts|creators|developers|some|many|others)"
+        r"(?:'re| are| may| might| could| will| can)? (?:(?!no |not |longer |never )[\w'-]+ ){0,3}?"
+        r"(?:(?:be )?unable to|not (?:be )?able to|(?:be )?having (?:some )?(?:trouble|issues|problems|difficult\w+)|"
+        r"(?:see|notice|experience|encounter|get|run into|hit)(?:ing)? (?:some |an? |intermittent |occasional )?"
+        r"(?:errors?|issues?|problems?|trouble|delays?|slowness|failures?|outages?|disruptions?|difficult\w+|"
+        r"interruptions?|glitch\w*|timeouts?|degraded \w+|latency|crash\w*))\b|"
+        r"\b(?:is|are|'s|'re) (?:currently |temporarily |partially |now |still |all |being )?(?:down|offline|unavailable|"
+        r"unreachable|inaccessible|delayed|not (?:loading|working|available|responding|sending|updating|showing up))"
+        r"(?<!down)(?! to\b| by\b| from\b| \d)\b|"
+        r"\b(?:is|are|'s|'re) (?:currently |temporarily |partially |now |still |all )?down"
+        r"(?=\s*(?:[.!,;:\n]|$|for |right now|at the moment|again|and |in |across |on |globally|worldwide))|"
+        r"\b(?:may|might|will) not (?:be )?(?:work|working|load|loading|function|functioning)(?:ing)? "
+        r"(?:as (?:expected|intended|normal)|properly|correctly|right now|for some)\b|"
+        r"\b(?:is|are|'s|'re) (?:currently )?(?:having|experiencing) (?:some )?(?:a )?(?:moment|hiccups?|difficulties)\b",
+        0.6, "you users people customers players members folks accounts creators developers some many others "
+        "is are s re may might will",
+        weak=True, unless=PLANNED,
     ),
     _rule(
         "reports-of", INV, r"\b(?:reports?|reported) (?:of|that)\b", 0.5, "report reports reported",
@@ -163,10 +206,21 @@ RULES: tuple[Rule, ...] = (
         intent=INV,
     ),
     _rule(
+        "cause-found", IDE,
+        r"\b(?:tracked|traced|narrowed|pinned) (?:it|this|that|them|the (?:\w+ )?(?:issue|problem|errors?|outage|bug)) "
+        r"(?:back )?down\b|\btraced (?:it|this|that|the (?:\w+ )?(?:issue|problem|errors?|outage)) (?:back )?to\b|"
+        r"\bfigured out (?:what|the (?:cause|problem|issue)|why)\b|"
+        r"\b(?:know|found|understand) (?:what|why) (?:happened|went wrong|(?:is |was |'s )?(?:causing|caused) )|"
+        r"\b(?:we|we've|we have) (?:made|pushed|deployed|shipped) an? (?:\w+ )?(?:change|update|deploy|deployment|"
+        r"configuration change|config change) (?:that|which) (?:had|has|caused|broke|resulted|led)\b",
+        0.75, "tracked traced narrowed pinned figured know found understand made pushed deployed shipped",
+        intent=INV,
+    ),
+    _rule(
         "caused-by", IDE,
         r"\b(?:caused by|due to|(?:is|was) the result of|resulted from|traced (?:back )?to|attributed to|"
-        r"stemm(?:ing|ed) from|triggered by) (?:a|an|the)\b",
-        0.55, "caused due result resulted traced attributed stemming stemmed triggered",
+        r"stemm(?:ing|ed) from|triggered by) (?:a|an|the)\b|\bbecause (?:of )?(?:a|an|the|so many|too many|of high|high)\b",
+        0.55, "caused due result resulted traced attributed stemming stemmed triggered because",
         weak=True, needs_context=True,
     ),
     _rule(
@@ -226,6 +280,27 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:started|begun|began) (?:a |the )?(?:cleanup|clean-up|recovery|restoration|rollback)\b",
         0.7, "mitigation mitigations mitigating remediation recovery restoration cleanup clean repair rollback", intent=IDE,
     ),
+    _rule(
+        "bringing-back", REM,
+        # the casual remediation: "we're bringing services back", "rolling it back now"; stated as
+        # intent ("working to get things back up") it says no more than "working to resolve"
+        r"\b(?:bringing|getting) (?:(?:the|our|all|your|its|some|more|every|\w+'s) )?"
+        r"(?:[\w-]+ ){0,2}?(?:back (?:online|up|to normal)|back\b(?= as| for| in| now| soon| quickly|[.,!;]| -|$))|"
+        r"\b(?:rolling|roll) (?:it|this|that|them|the (?:\w+ ){0,2}?(?:change|update|deploy\w*|release|config\w*|"
+        r"migration|push)) back\b|\breverting (?:it|this|that|the (?:\w+ ){0,2}?(?:change|update|deploy\w*|release|"
+        r"config\w*|migration|push))\b",
+        0.7, "bringing getting rolling roll reverting", needs_context=True,
+    ),
+    _rule(
+        "adding-capacity", REM,
+        r"\b(?:adding|add|bringing on|bring on|bringing|bring|spinning up|spin up|provisioning|provision) "
+        r"(?:new |more |extra |additional )?(?:servers|capacity|machines|nodes|hardware|instances)"
+        r"(?: online)?\b|"
+        r"\bmaking (?:good |some |steady )?progress (?:on|towards?|with|in) (?:\w+ ){0,2}?"
+        r"(?:recovery|restor\w+|fix\w*|getting|bringing|resolv\w+|mitigat\w+)",
+        0.7, "adding add bringing bring spinning spin provisioning provision making",
+        intent=REM, needs_context=True,
+    ),
     # -- monitoring: the fix is in, recovery is being watched ------------------------------------
     _rule(
         "fix-done", MON,
@@ -256,8 +331,9 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:are|is|have|has) (?:now )?(?:largely |mostly )?(?:recovering|recovered|"
         r"stabili[sz]ed|stabili[sz]ing|returning to normal)\b|"
         r"\berror rates? (?:have|has|are|is) (?:now )?(?:returned|dropped|decreased|subsided|declining|decreasing|back)\b|"
-        r"\brecovery (?:is|are) (?:underway|in progress|progressing|continuing)\b",
-        0.7, "recovering recovered stabilized stabilised stabilizing stabilising returning error recovery",
+        r"\brecovery (?:is|are) (?:underway|in progress|progressing|continuing)\b|"
+        r"\b(?:is|are|'s|'re) (?:now |slowly |gradually |steadily |starting to )?(?:coming|come) back(?: online| up)?\b",
+        0.7, "coming come recovering recovered stabilized stabilised stabilizing stabilising returning error recovery",
     ),
     _rule(
         "recovery-seen", MON,
@@ -306,6 +382,32 @@ RULES: tuple[Rule, ...] = (
         weak=True, needs_context=True,
     ),
     _rule(
+        "working-again", RES,
+        # the casual resolution: "we're back", "should be working again now", "up and running"
+        r"\b(?:is|are|'s|'re|be|been|now|all|everything|things|it|we're|we are) (?:all |now |fully |finally )?"
+        r"(?:working|running|loading|online|up|functioning|operational|functional|accessible|reachable|stable|"
+        r"responsive|healthy|normal|back up|back online|up and running|working properly|back to normal)"
+        r"(?: (?:as )?normal(?:ly)?| properly| fine| as expected)? again\b|"
+        r"\b(?:is|are|'s|'re|be|been|now|has|have|had|we're) (?:(?!coming |getting |bringing |come )\w+ )?(?:back|returned) (?:to normal|up and running|online)\b|"
+        r"\brestored to normal\b|\bback to normal (?:now|again)\b|"
+        r"\bup and running\b(?! (?:in|with|on) (?:minutes|seconds|no time))|"
+        r"\bshould (?:now )?be (?:back(?: up)?|working|fixed|resolved|sorted)\b(?! (?:soon|shortly|later|by|in|once|when))|"
+        r"\b(?:working|functioning|operating) (?:as normal|normally) (?:again|now)\b|"
+        r"^\W*(?:(?:and )?we're back(?: up| online)?|we are back(?: up| online)?|all fixed|all good now|all sorted|fixed now)"
+        r"(?=\s*(?:[!.,;:\n]|$|and |-|\u2014))|"
+        r"\b(?:all|everything(?:'s| is)?|it's|it is|that's) (?:now )?(?:fixed|sorted|resolved)(?: now)?\s*[!.]",
+        0.8, "working running loading online up functioning operational functional accessible reachable stable "
+        "responsive healthy normal back fixed sorted resolved",
+    ),
+    _rule(
+        "apology-after", RES,
+        # a look back: "we apologize for a period of extreme slowness today", "sorry for the earlier outage"
+        r"\b(?:apologi[sz]e|sorry) (?:again )?for (?:the |a |an |any |this |today's |yesterday's |last night's )?"
+        r"(?:earlier|brief|short|recent|long|lengthy|extended|period of|temporary|unexpected|previous)\b"
+        r"(?! delays? (?:in|while))",
+        0.8, "apologize apologise sorry", needs_context=True,
+    ),
+    _rule(
         "able-again", RES,
         r"\b(?:should|will|can|are|is) (?:now )?(?:once again|again) (?:be )?able to\b|"
         r"\bonce again (?:be )?(?:available|working|accessible|able|operational|functional)\b|"
@@ -333,8 +435,10 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "incident-report", RES,
         r"\bincident (?:start|end)\b|\b(?:incident report|(?:issue|incident|technical) summary)\b|"
-        r"\bmay have caused\b|\bpost-?mortem\b",
-        0.85, "incident summary caused postmortem mortem",
+        r"\bmay have caused\b|\bpost-?mortem\b|\b(?:here's|here is) (?:a (?:quick |brief |short |full )?"
+        r"(?:summary|recap|rundown|look at|write-?up|explanation) of )?what (?:happened|went wrong)\b|"
+        r"\broot cause analysis\b|\bretrospective\b",
+        0.85, "incident summary caused postmortem mortem here's here analysis retrospective",
         needs_context=True,
     ),
     # -- maintenance -----------------------------------------------------------------------------
@@ -366,12 +470,12 @@ RULES: tuple[Rule, ...] = (
 POST_RULES: tuple[Rule, ...] = (
     _rule(
         "acknowledged", INV,
-        r"\bworking (?:to|on) (?:resolve|resolving|fix|fixing|address|addressing|restore|restoring) "
-        r"(?:the |this |these |it\b)|\bworking on (?:it|this|a resolution)\b|"
+        r"\bworking (?:\w+ ){0,2}?(?:to|on) (?:fully |quickly )?(?:resolve|resolving|fix|fixing|address|addressing|"
+        r"restore|restoring) (?:the |this |these |it\b|service)|\bwe're on it\b|\bworking on (?:it|this|a resolution)\b|"
         r"\b(?:sorry|apologi[sz]e) for (?:the|any) (?:trouble|inconvenience|disruption|issues?)\b|"
         r"\b(?:updates?|more (?:info|information|details)) (?:to follow|soon|shortly)\b|"
         r"\bwe'll (?:share|provide|post) (?:an |more )?(?:updates?|details)\b",
-        0.5, "working sorry apologize apologise follow soon shortly share provide post",
+        0.5, "working sorry apologize apologise follow soon shortly share provide post on",
         weak=True, needs_context=True,
     ),
 )  # fmt: skip
@@ -405,6 +509,18 @@ MARKERS: tuple[Marker, ...] = (
         r"let's see how we can help|how can we help|we're here (?:for you|to help))",
         0.8, ("thank", "sorry to hear", "help"),
     ),
+    _marker(
+        "promotion",
+        r"\b(?:\d+% off|hurry|limited[- ]time|discount|sale ends|on sale|giveaway|sweepstakes|contest|"
+        r"promo(?: code)?|coupon|free trial|webinar|ebook|e-book|case study|learn how|sign up for|"
+        r"release notes|patch notes|changelog|bug fixes and|what's new in|update (?:is )?(?:now )?out|"
+        r"(?:detect|prevent|avoid|reduce|monitor|predict) (?:\w+ )?(?:outages|downtime|incidents)|"
+        r"(?:v|version )\d+(?:\.\d+)+)",
+        0.75,
+        ("%", "hurry", "limited", "discount", "sale", "giveaway", "sweepstakes", "contest", "promo", "coupon",
+         "trial", "webinar", "book", "case study", "learn how", "sign up", "notes", "changelog", "bug fixes",
+         "what's new", "out", "outages", "downtime", "incidents", "v", "version"),
+    ),
     _marker("leading-mention", r"^\s*@\w", 0.75, ("@",), outside_thread_only=True),
     _marker(
         "launch",
@@ -425,7 +541,8 @@ INCIDENT_CONTEXT = re.compile(
     r"\b(?:outages?|incidents?|issues?|errors?|degrad\w*|disrupt\w*|interrupt\w*|unavailab\w*|"
     r"unable to|not able to|can't|cannot|trouble|problems?|fail\w*|down|downtime|latency|delay\w*|"
     r"slow\w*|impact\w*|affected|recover\w*|restor\w*|mitigat\w*|(?:hot)?fix\w*|patch\w*|remediat\w*|"
-    r"workaround|rollback|broken|bugs?|investigat\w*|connectivity|timeouts?|timing out|5\d\d)\b"
+    r"workaround|rollback|broken|bugs?|investigat\w*|connectivity|timeouts?|timing out|5\d\d|offline|back online|"
+    r"sorry|apologi[sz]\w*|patience|inconvenience|interruption|hiccups?|glitch\w*|technical difficult\w*)\b"
 )
 # Maintenance phases are read from a post only when it talks about maintenance.
 MAINTENANCE_CONTEXT = re.compile(r"\bmaint(?:enance)?\b|\bscheduled (?:downtime|work)\b")

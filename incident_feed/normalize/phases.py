@@ -77,6 +77,7 @@ _FINAL = frozenset({Phase.RESOLVED, Phase.COMPLETED})
 _INTENT_PENALTY = 0.1
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
 _WORD = re.compile(r"[a-z0-9]+")
+_SENTENCE_END = re.compile(r"[.!?\n]")
 _INCIDENT = frozenset(INCIDENT_PHASES)
 _ANY = frozenset(Phase)
 _POST_RULES = RULES + POST_RULES
@@ -190,6 +191,8 @@ def _readings(
             continue
         if rule.keywords.isdisjoint(words):
             continue
+        if rule.unless is not None and rule.unless.search(lowered):
+            continue
         if rule.anchored:
             first = rule.pattern.match(lowered)
             matches: Iterable[re.Match[str]] = () if first is None else (first,)
@@ -202,6 +205,8 @@ def _readings(
                 continue
             if ASIDE.match(lowered, lowered.rfind("\n", 0, start) + 1):
                 continue
+            if _in_question(lowered, end):
+                continue
             if INTENT.search(before):
                 phase = rule.intent_phase
                 if phase is not None and phase in allowed:
@@ -212,6 +217,13 @@ def _readings(
                     _Reading(rule, rule.phase, rule.confidence, text[start:end], rule.weak)
                 )
     return found
+
+
+def _in_question(lowered: str, end: int) -> bool:
+    """Whether the sentence a match ends in is a question ("Are your users seeing errors?"): a
+    question says nothing of the vendor's own state (the sentence after it may)."""
+    stop = _SENTENCE_END.search(lowered, end)
+    return stop is not None and stop.group() == "?"
 
 
 def _decide(readings: list[_Reading]) -> _Reading | None:
