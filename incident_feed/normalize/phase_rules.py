@@ -376,7 +376,7 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:operating|functioning|working|performing) (?:normally|as expected|as normal)\b|"
         r"\b(?<!almost )(?<!nearly )fully (?:recovered|restored)\b|"
         r"\b(?:service|services|access|functionality|connectivity) (?:is|are|has been|have been) (?:now )?(?:fully )?restored\b|"
-        r"\b(?:are|is) (?:now )?being (?:processed|delivered) as (?:expected|normal)\b|\bback (?:up and running|online)\b|"
+        r"\b(?:are|is) (?:now )?being (?:processed|delivered) as (?:expected|normal)\b|"
         r"\ball (?:services|systems) (?:have |had )?recovered\b|\b(?:was|were) (?:fully )?restored\b|\brestored to normal\b",
         0.8, "operational normal normally expected recovered restored running online",
         weak=True, needs_context=True,
@@ -387,8 +387,9 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:is|are|'s|'re|be|been|now|all|everything|things|it|we're|we are) (?:all |now |fully |finally )?"
         r"(?:working|running|loading|online|up|functioning|operational|functional|accessible|reachable|stable|"
         r"responsive|healthy|normal|back up|back online|up and running|working properly|back to normal)"
-        r"(?: (?:as )?normal(?:ly)?| properly| fine| as expected)? again\b|"
-        r"\b(?:is|are|'s|'re|be|been|now|has|have|had|we're) (?:(?!coming |getting |bringing |come )\w+ )?(?:back|returned) (?:to normal|up and running|online)\b|"
+        r"(?: (?:as )?normal(?:ly)?| properly| fine| as expected)? again"
+        r"(?=\s*(?:[.!,;:)\n]|$|now|for|and|as|after|thanks|sorry|-|\u2014))|"
+        r"\b(?:is|are|'s|'re|be|been|now|has|have|had|we're) (?:(?!coming |getting |bringing |come )\w+ )?back (?:to normal|up and running|online)\b|"
         r"\brestored to normal\b|\bback to normal (?:now|again)\b|"
         r"\bup and running\b(?! (?:in|with|on) (?:minutes|seconds|no time))|"
         r"\bshould (?:now )?be (?:back(?: up)?|working|fixed|resolved|sorted)\b(?! (?:soon|shortly|later|by|in|once|when))|"
@@ -438,7 +439,7 @@ RULES: tuple[Rule, ...] = (
         r"\bmay have caused\b|\bpost-?mortem\b|\b(?:here's|here is) (?:a (?:quick |brief |short |full )?"
         r"(?:summary|recap|rundown|look at|write-?up|explanation) of )?what (?:happened|went wrong)\b|"
         r"\broot cause analysis\b|\bretrospective\b",
-        0.85, "incident summary caused postmortem mortem here's here analysis retrospective",
+        0.85, "incident summary caused postmortem mortem here analysis retrospective",
         needs_context=True,
     ),
     # -- maintenance -----------------------------------------------------------------------------

@@ -223,7 +223,8 @@ def _in_question(lowered: str, end: int) -> bool:
     """Whether the sentence a match ends in is a question ("Are your users seeing errors?"): a
     question says nothing of the vendor's own state (the sentence after it may)."""
     stop = _SENTENCE_END.search(lowered, end)
-    return stop is not None and stop.group() == "?"
+    # " ?" after a space is more often an emoji the source mangled than a question
+    return stop is not None and stop.group() == "?" and not lowered[stop.start() - 1].isspace()
 
 
 def _decide(readings: list[_Reading]) -> _Reading | None:
