@@ -125,7 +125,7 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "aware-of", INV,
-        r"\b(?:are|we're|is|am|been|now|fully) aware (?:of|that)\b",
+        r"\b(?:are|we're|is|am|been|now|fully) aware (?:of|that|some|many|a few|users|people|customers|players|you)\b",
         0.7, "aware", needs_context=True,
     ),
     _rule(
@@ -153,11 +153,18 @@ RULES: tuple[Rule, ...] = (
         r"(?<!down)(?! to\b| by\b| from\b| \d)\b|"
         r"\b(?:is|are|'s|'re) (?:currently |temporarily |partially |now |still |all )?down"
         r"(?=\s*(?:[.!,;:\n]|$|for |right now|at the moment|again|and |in |across |on |globally|worldwide))|"
+        r"\b(?:you|users|people|customers|players|members|folks|some|many|others|accounts|creators|developers|\w+ers)"
+        r"(?: (?:[\w'-]+ ){0,2}?)? ?(?:can't|cannot|can not|couldn't|won't be able to|aren't able to|are unable to) "
+        r"(?:log|sign|access|connect|load|open|see|send|post|upload|play|stream|use|reach|make|get|watch|view|join|"
+        r"download|receive|login|check|update|place|buy|trade|pay|call|text|hear|start|edit|save|search|share)\b|"
+        r"\b(?:isn't|aren't|is not|are not|not) (?:currently )?(?:loading|working|available|responding|sending|updating|"
+        r"showing up|going through|delivering|connecting|playing|opening|refreshing|syncing)"
+        r"(?=\s*(?:[.!,;:)\n]|$|for|right now|at the moment|properly|correctly|as expected|on|in))|"
         r"\b(?:may|might|will) not (?:be )?(?:work|working|load|loading|function|functioning)(?:ing)? "
         r"(?:as (?:expected|intended|normal)|properly|correctly|right now|for some)\b|"
         r"\b(?:is|are|'s|'re) (?:currently )?(?:having|experiencing) (?:some )?(?:a )?(?:moment|hiccups?|difficulties)\b",
         0.6, "you users people customers players members folks accounts creators developers some many others "
-        "is are s re may might will",
+        "is are s re may might will can cannot t couldn won isn aren not",
         weak=True, unless=PLANNED,
     ),
     _rule(
@@ -193,8 +200,9 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "cause-identified", IDE,
         r"\b(?:cause|issue|problem|source|culprit)s? (?:has|have|was|were|is|are) (?:now )?(?:been )?"
-        r"(?:identified|found|determined|isolated|pinpointed|located|understood)\b",
-        0.85, "identified found determined isolated pinpointed located understood",
+        r"(?:identified|found|determined|isolated|pinpointed|located|understood)\b|"
+        r"\broot cause (?:was|is|appears to be|seems to be|has been traced to)\b",
+        0.85, "identified found determined isolated pinpointed located understood was is appears seems traced",
         intent=INV,
     ),
     _rule(
@@ -226,8 +234,9 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "working-on-fix", IDE,
         rf"\b(?:working on|preparing|developing|authoring|testing|validating|verifying|working towards?) "
-        rf"{_A}(?:\w+ )?{_FIX}|\bworking on (?:mitigating|fixing|remediating)\b",
-        0.7, "working preparing developing authoring testing validating verifying",
+        rf"{_A}(?:\w+ )?{_FIX}|\bworking on (?:mitigating|fixing|remediating)\b|"
+        rf"\b{_FIX} (?:is|are|'s) (?:on (?:the|its|their) way|coming|in the works)\b",
+        0.7, "working preparing developing authoring testing validating verifying way coming works",
         weak=True,
     ),
     # -- remediating: a fix or mitigation is being rolled out ------------------------------------
@@ -247,11 +256,12 @@ RULES: tuple[Rule, ...] = (
         "fix-in-progress", REM,
         rf"\b{_FIX} (?:is|are) (?:being|currently being|now being|in the process of being) "
         rf"(?:rolled out|deployed|applied|implemented|rolled back)|"
-        rf"\b{_FIX} (?:is|are) (?:currently |now |still )?(?:underway|under way|in progress|rolling out)\b|"
+        rf"\b{_FIX} (?:is|are|'s) (?:currently |now |still )?(?:underway|under way|in progress|rolling out|deploying|"
+        rf"going out|shipping)\b|"
         rf"\b{_FIX} (?:rollout|deployment) (?:is )?(?:underway|in progress|has (?:started|begun))|"
         r"\bin the process of (?:being )?(?:rolled out|deployed|applied|implemented|rolling out|deploying|"
         r"applying|implementing)\b",
-        0.85, "rolled deployed applied implemented underway way progress rolling started begun process",
+        0.85, "rolled deployed applied implemented underway way progress rolling started begun process deploying going shipping",
     ),
     _rule(
         "mitigating", REM, r"(?<!working on )\bmitigat(?:e|ing)\b", 0.7, "mitigate mitigating", intent=IDE,
@@ -316,15 +326,18 @@ RULES: tuple[Rule, ...] = (
         rf"\b(?:have|has|we've|we|and|team) (?:now |also |successfully |fully |just )?"
         rf"(?:deployed|applied|implemented|rolled out|rolled back|reverted|pushed|shipped|completed) "
         rf"{_A}(?:\w+ )?{_FIX}|\b(?:we've|we have|have|has) (?:now )?fixed (?:the|this|an|a|all)\b|"
-        r"\b(?:rolled back|reverted) (?:the |a |an |our )?(?:\w+ )?(?:deployment|deploy|release|update)s?\b",
-        0.75, "deployed applied implemented rolled reverted pushed shipped completed fixed",
+        r"\b(?:rolled back|reverted) (?:the |a |an |our )?(?:\w+ )?(?:deployment|deploy|release|update)s?\b|"
+        r"\b(?:we've|we have|have|has|we) (?:now )?(?:rolled (?:it|this|that|them) back|reverted (?:it|this|that|them)\b|"
+        r"undone (?:it|this|that|the change))",
+        0.75, "deployed applied implemented rolled reverted pushed shipped completed fixed undone",
     ),
     _rule(
         "monitoring", MON,
         r"\bmonitoring (?:the |for |closely|results|recovery|progress)|"
         r"\b(?:are|we're|continue to|continuing to|continue|continues to|will be|keep|keeping) "
-        r"(?:closely |actively )?monitor(?:ing)?\b",
-        0.75, "monitor monitoring", needs_context=True,
+        r"(?:closely |actively )?monitor(?:ing)?\b|\bkeep(?:ing)? (?:a close |an )?eye on\b|"
+        r"\bwatching (?:it |this |things |everything )?(?:closely|carefully)\b",
+        0.75, "monitor monitoring eye watching", needs_context=True,
     ),
     _rule(
         "recovering", MON,
@@ -340,8 +353,12 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:signs?|indications?) of (?:\w+ )?recovery\b|"
         r"\b(?:seeing|observing|see|observe|saw|observed|showing) "
         r"(?:some |a |early |gradual |partial |continued |significant |steady |widespread |full )*"
-        r"(?:recovery|improvements?|improved|relief|reductions?)\b",
-        0.6, "recovery improvement improvements improved relief reduction reductions", weak=True, needs_context=True,
+        r"(?:recovery|improvements?|improved|relief|reductions?)\b|"
+        r"\b(?:things|it|everything|services?|performance|error rates?|latency) (?:is|are|'s|'re) (?:now )?"
+        r"(?:looking|getting) (?:much )?(?:better|good|healthier|stable|normal)\b|"
+        r"\b(?:things|it|everything|services?|systems?) (?:is|are|'s|'re|seem|seems|look|looks)(?: to be)? (?:now )?stable(?: now)?\b",
+        0.6, "recovery improvement improvements improved relief reduction reductions things it everything service "
+        "services performance error rates latency systems system", weak=True, needs_context=True,
     ),
     _rule(
         "no-longer-seeing", MON, r"\bno longer (?:seeing|observing|detecting|receiving reports)\b", 0.7, "longer",
@@ -384,15 +401,21 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "working-again", RES,
         # the casual resolution: "we're back", "should be working again now", "up and running"
-        r"\b(?:is|are|'s|'re|be|been|now|all|everything|things|it|we're|we are) (?:all |now |fully |finally )?"
+        r"\b(?:should (?:now |all |already )?be|is|are|'s|'re|be|been|now|all|everything|things|it|we're|we are) "
+        r"(?:all |now |fully |finally )?"
         r"(?:working|running|loading|online|up|functioning|operational|functional|accessible|reachable|stable|"
         r"responsive|healthy|normal|back up|back online|up and running|working properly|back to normal)"
         r"(?: (?:as )?normal(?:ly)?| properly| fine| as expected)? again"
         r"(?=\s*(?:[.!,;:)\n]|$|now|for|and|as|after|thanks|sorry|-|\u2014))|"
-        r"\b(?:is|are|'s|'re|be|been|now|has|have|had|we're) (?:(?!coming |getting |bringing |come )\w+ )?back (?:to normal|up and running|online)\b|"
+        r"\b(?:should (?:now |all |already )?be|is|are|'s|'re|be|been|now|has|have|had|we're) "
+        r"(?:(?!coming |getting |bringing |come )\w+ )?back (?:to normal|up and running|online)\b|"
         r"\brestored to normal\b|\bback to normal (?:now|again)\b|"
-        r"\bup and running\b(?! (?:in|with|on) (?:minutes|seconds|no time))|"
-        r"\bshould (?:now )?be (?:back(?: up)?|working|fixed|resolved|sorted)\b(?! (?:soon|shortly|later|by|in|once|when))|"
+        r"\bup and running(?: again)?(?=\s*(?:[.!,;:)\n]|$|now|for|and|after|thanks|sorry|-|\u2014))|"
+        r"\b(?:issues?|problems?|outage|incident|bug|this|it|that|everything|all)(?:'s| is| are| has been| have been| was)? "
+        r"(?:now |all |fully )*(?:resolved|fixed|sorted)(?: now)?(?=\s*(?:[.!,;:)\n]|$|and|thanks|sorry|-|\u2014))|"
+        r"\bshould (?:now )?be (?:back(?: up)?|working|fixed|resolved|sorted)(?: again| now)?"
+        r"(?=\s*(?:[.!,;:)\n]|$|again|now|for (?:everyone|everybody|all|most)|normally|as (?:normal|expected|usual)|"
+        r"and |thanks|sorry|-|\u2014))|"
         r"\b(?:working|functioning|operating) (?:as normal|normally) (?:again|now)\b|"
         r"^\W*(?:(?:and )?we're back(?: up| online)?|we are back(?: up| online)?|all fixed|all good now|all sorted|fixed now)"
         r"(?=\s*(?:[!.,;:\n]|$|and |-|\u2014))|"
@@ -401,12 +424,22 @@ RULES: tuple[Rule, ...] = (
         "responsive healthy normal back fixed sorted resolved",
     ),
     _rule(
+        "is-back", RES,
+        # "Spotify is back! Thanks for your patience": also how a sale returns, hence the context
+        r"\b(?:is|are|'s|'re|we're) (?:all |now |fully )?back(?: up| online)?(?: now| again)?"
+        r"(?=\s*(?:[.!,;:)\n]|$|and |thanks|sorry|-|\u2014|for (?:everyone|everybody|all|most)))",
+        0.75, "is are s re back", needs_context=True,
+    ),
+    _rule(
         "apology-after", RES,
         # a look back: "we apologize for a period of extreme slowness today", "sorry for the earlier outage"
         r"\b(?:apologi[sz]e|sorry) (?:again )?for (?:the |a |an |any |this |today's |yesterday's |last night's )?"
         r"(?:earlier|brief|short|recent|long|lengthy|extended|period of|temporary|unexpected|previous)\b"
-        r"(?! delays? (?:in|while))",
-        0.8, "apologize apologise sorry", needs_context=True,
+        r"(?! delays? (?:in|while))|"
+        r"\b(?:apologi[sz]e|apologies|sorry) (?:again )?(?:for|about) (?:the |any |this |that )?(?:\w+ )?"
+        r"(?:downtime|outage|disruption|interruption|trouble|issues?|problems?|hiccups?|inconvenience|slowness) "
+        r"(?:earlier|this morning|this afternoon|today|yesterday|last night|over the weekend)\b",
+        0.8, "apologize apologise apologies sorry", needs_context=True,
     ),
     _rule(
         "able-again", RES,
@@ -516,11 +549,15 @@ MARKERS: tuple[Marker, ...] = (
         r"promo(?: code)?|coupon|free trial|webinar|ebook|e-book|case study|learn how|sign up for|"
         r"release notes|patch notes|changelog|bug fixes and|what's new in|update (?:is )?(?:now )?out|"
         r"(?:detect|prevent|avoid|reduce|monitor|predict) (?:\w+ )?(?:outages|downtime|incidents)|"
-        r"(?:v|version )\d+(?:\.\d+)+)",
+        r"(?:v|version )\d+(?:\.\d+)+|black friday|cyber monday|prime day|shop now|order now|buy now|pre-?order|"
+        r"use code|here's what we (?:found|learned)|(?:our|the) (?:latest |new |annual )?(?:report|survey|study)\b|"
+        r"we (?:surveyed|asked|analy[sz]ed) (?:\d|over|more)|get alerted|alerts? you when)",
         0.75,
         ("%", "hurry", "limited", "discount", "sale", "giveaway", "sweepstakes", "contest", "promo", "coupon",
          "trial", "webinar", "book", "case study", "learn how", "sign up", "notes", "changelog", "bug fixes",
-         "what's new", "out", "outages", "downtime", "incidents", "v", "version"),
+         "what's new", "out", "outages", "downtime", "incidents", "v", "version", "friday", "monday", "prime day",
+         "now", "order", "use code", "here's what we", "report", "survey", "study", "we surveyed", "we asked",
+         "we analy", "alert"),
     ),
     _marker("leading-mention", r"^\s*@\w", 0.75, ("@",), outside_thread_only=True),
     _marker(

@@ -55,6 +55,7 @@ RULE_EXAMPLES: dict[str, tuple[str, Phase, str]] = {
     "resolved": ("This incident has been resolved.", RES, "This issue is not resolved."),
     "operational": ("All systems are fully operational.", RES, "Operational excellence matters to us."),
     "working-again": ("Should be working again now, sorry about that!", RES, "We're working again with our partners."),
+    "is-back": ("Spotify is back! Thanks for your patience during the outage.", RES, "Black Friday is back with 50% off."),
     "apology-after": ("We apologize for a period of extreme slowness today.", RES, "Sorry for the late reply!"),
     "able-again": ("Users should once again be able to sign in.", RES, "Try again later."),
     "all-clear": ("Fixed! Thanks for your patience.", RES, "We fixed a typo in the docs."),
