@@ -235,7 +235,7 @@ RULES: tuple[Rule, ...] = (
         "working-on-fix", IDE,
         rf"\b(?:working on|preparing|developing|authoring|testing|validating|verifying|working towards?) "
         rf"{_A}(?:\w+ )?{_FIX}|\bworking on (?:mitigating|fixing|remediating)\b|"
-        rf"\b{_FIX} (?:is|are|'s) (?:on (?:the|its|their) way|coming|in the works)\b",
+        rf"\b{_FIX}(?: for [\w '-]{{1,40}}?)? (?:is|are|'s) (?:on (?:the|its|their) way|coming|in the works)\b",
         0.7, "working preparing developing authoring testing validating verifying way coming works",
         weak=True,
     ),

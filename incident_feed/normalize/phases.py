@@ -90,12 +90,22 @@ class Classification:
     ``confidence`` (0..1) is the confidence in ``phase``; it is 0 when ``phase`` is None. With no
     phase, ``phrase`` and ``rule`` name the marker that made a post no update ("DM us", rule
     ``dm-us``), or are None when nothing in the text spoke of an incident.
+
+    ``strength`` (0..1) is how strongly the text says it is an incident (or maintenance) update at
+    all, whatever its phase: the most confident phrase read (not only the one that named the
+    phase, which is the furthest along), less half a weaker marker's strength; 0 when ``phase``
+    is None. From 0.7 up, a phrase that is plainly an incident update said so ("we are
+    investigating", "identified the issue", "has been resolved", "we're back"); below it only
+    softer ones did ("some of you may be unable to log in" 0.6, "we're experiencing issues" 0.6,
+    "we're on it" 0.5), which a brand account's post may be held to (docs/phases.md lists each
+    rule's confidence).
     """
 
     phase: Phase | None
     confidence: float = 0.0
     phrase: str | None = None
     rule: str | None = None
+    strength: float = 0.0
 
 
 NO_SIGNAL = Classification(None)
@@ -116,10 +126,12 @@ def classify(
     """Read a phase from a status-page update's text; ``kind`` limits it to incident or
     maintenance phases, and ``exclude`` drops phases the caller may not conclude from text."""
     text, lowered = _prepared(text)
-    best = _decide(_readings(text, lowered, _allowed_phases(kind) - exclude, RULES))
+    readings = _readings(text, lowered, _allowed_phases(kind) - exclude, RULES)
+    best = _decide(readings)
     if best is None:
         return NO_SIGNAL
-    return Classification(best.phase, best.confidence, best.phrase, best.rule.name)
+    strength = max(r.confidence for r in readings)
+    return Classification(best.phase, best.confidence, best.phrase, best.rule.name, strength)
 
 
 def classify_post(text: str, *, in_thread: bool = False) -> Classification:
@@ -148,8 +160,10 @@ def classify_post(text: str, *, in_thread: bool = False) -> Classification:
         return Classification(None, 0.0, marker_phrase, marker.name)
     if best is None:
         return NO_SIGNAL
-    confidence = best.confidence - (marker.strength / 2 if marker is not None else 0.0)
-    return Classification(best.phase, round(confidence, 2), best.phrase, best.rule.name)
+    penalty = marker.strength / 2 if marker is not None else 0.0
+    confidence = round(best.confidence - penalty, 2)
+    strength = round(max(r.confidence for r in readings) - penalty, 2)
+    return Classification(best.phase, confidence, best.phrase, best.rule.name, strength)
 
 
 def decide_phase(
