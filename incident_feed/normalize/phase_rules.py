@@ -6,8 +6,8 @@ them. Patterns are written in lower case and matched against the lower-cased tex
 apostrophes made straight): a regex without IGNORECASE runs several times faster. A rule's
 ``keywords`` are words of which at least one occurs, as a whole word, in any text its pattern
 matches; a rule runs only on texts holding one of them, which skips most regex work (a test checks
-the keywords against every real text the project ships). A marker's ``hints`` are the same as
-plain substrings.
+the keywords against every real text the project ships). A marker's ``keywords`` work the same
+way; an empty set means it always runs (only for a pattern anchored at the start, which is cheap).
 """
 
 # The rules are regular expressions kept whole, one alternative list per line (as pyproject.toml
@@ -51,6 +51,7 @@ class Rule:
     needs_context: bool = False
     anchored: bool = False  # the pattern only matches at the start of the text
     unless: re.Pattern[str] | None = None  # the rule is skipped on a text this matches anywhere
+    also: frozenset[str] = frozenset()  # when set, one of these words must occur as well
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +63,7 @@ class Marker:
     name: str
     pattern: re.Pattern[str]
     strength: float
-    hints: tuple[str, ...]
+    keywords: frozenset[str]
     outside_thread_only: bool = False
 
 
@@ -77,6 +78,7 @@ def _rule(
     weak: bool = False,
     needs_context: bool = False,
     unless: re.Pattern[str] | None = None,
+    also: str = "",
 ) -> Rule:
     words = frozenset(keywords.split())
     anchored = pattern.startswith("^")
@@ -91,6 +93,7 @@ def _rule(
         needs_context,
         anchored,
         unless,
+        frozenset(also.split()),
     )
 
 
@@ -138,34 +141,51 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:issues?|errors?|problems?|impact|failures?) (?:persists?|continues?|remains?)\b",
         0.6, "experiencing experience seeing observing encountering having facing persist persists continue continues remain remains",
     ),
+    # An incident told through what users see, in three rules so that each runs only on texts
+    # holding its words. All weak, and not on a text announcing work ("will be unavailable on
+    # Sunday ... users may see delays"), which is a maintenance notice.
     _rule(
         "consequence", INV,
-        # an incident told through what users see: "some of you may be unable to log in", "you
-        # might see errors", "messages are delayed", "the site may not work as expected"
-        r"\b(?:you|users|people|customers|players|members|folks|accounts|creators|developers|some|many|others)"
-        r"(?:'re| are| may| might| could| will| can)? (?:(?!no |not |longer |never )[\w'-]+ ){0,3}?"
+        # "some of you may be unable to log in", "you might see errors", "people can't sign in"
+        r"\b(?:you|users|people|customers|players|members|folks|accounts|creators|developers|some|many|others|"
+        r"snapchatters|subscribers|viewers|streamers|gamers|owners|traders|sellers|buyers|riders|drivers|listeners)"
+        r"(?:(?:'re| are| may| might| could| will| can)? (?:(?!no |not |longer |never )[\w'-]+ ){0,3}?"
         r"(?:(?:be )?unable to|not (?:be )?able to|(?:be )?having (?:some )?(?:trouble|issues|problems|difficult\w+)|"
         r"(?:see|notice|experience|encounter|get|run into|hit)(?:ing)? (?:some |an? |intermittent |occasional )?"
         r"(?:errors?|issues?|problems?|trouble|delays?|slowness|failures?|outages?|disruptions?|difficult\w+|"
         r"interruptions?|glitch\w*|timeouts?|degraded \w+|latency|crash\w*))\b|"
-        r"\b(?:is|are|'s|'re) (?:currently |temporarily |partially |now |still |all |being )?(?:down|offline|unavailable|"
-        r"unreachable|inaccessible|delayed|not (?:loading|working|available|responding|sending|updating|showing up))"
-        r"(?<!down)(?! to\b| by\b| from\b| \d)\b|"
-        r"\b(?:is|are|'s|'re) (?:currently |temporarily |partially |now |still |all )?down"
-        r"(?=\s*(?:[.!,;:\n]|$|for |right now|at the moment|again|and |in |across |on |globally|worldwide))|"
-        r"\b(?:you|users|people|customers|players|members|folks|some|many|others|accounts|creators|developers|\w+ers)"
         r"(?: (?:[\w'-]+ ){0,2}?)? ?(?:can't|cannot|can not|couldn't|won't be able to|aren't able to|are unable to) "
         r"(?:log|sign|access|connect|load|open|see|send|post|upload|play|stream|use|reach|make|get|watch|view|join|"
-        r"download|receive|login|check|update|place|buy|trade|pay|call|text|hear|start|edit|save|search|share)\b|"
-        r"\b(?:isn't|aren't|is not|are not|not) (?:currently )?(?:loading|working|available|responding|sending|updating|"
-        r"showing up|going through|delivering|connecting|playing|opening|refreshing|syncing)"
+        r"download|receive|login|check|update|place|buy|trade|pay|call|text|hear|start|edit|save|search|share)\b)",
+        0.6, "unable able trouble issues problems difficulty difficulties errors error issue problem delay delays "
+        "slowness failure failures outage outages disruption disruptions interruption interruptions glitch "
+        "glitches glitchy glitching timeout timeouts degraded latency crash crashes crashing crashed t cannot",
+        weak=True, unless=PLANNED,
+        also="you users people customers players members folks accounts creators developers some many others "
+        "snapchatters subscribers viewers streamers gamers owners traders sellers buyers riders drivers listeners",
+    ),
+    _rule(
+        "out-of-service", INV,
+        # "messages are delayed", "uploads are currently down", "the site is temporarily unavailable"
+        r"\b(?:is|are|'s|'re) (?:currently |temporarily |partially |now |still |all |being )?(?:(?:offline|unavailable|"
+        r"unreachable|inaccessible|delayed)(?! to\b| by\b| from\b| \d)\b|"
+        r"down(?=\s*(?:[.!,;:\n]|$|for |right now|at the moment|again|and |in |across |on |globally|worldwide)))",
+        0.6, "down offline unavailable unreachable inaccessible delayed",
+        weak=True, unless=PLANNED,
+    ),
+    _rule(
+        "not-working", INV,
+        # "snaps aren't sending right now", "the site may not work as expected", "we're having a moment"
+        r"\b(?:isn't|aren't|is not|are not|not) (?:currently )?(?:loading|working|available|responding|sending|"
+        r"updating|showing up|going through|delivering|connecting|playing|opening|refreshing|syncing)"
         r"(?=\s*(?:[.!,;:)\n]|$|for|right now|at the moment|properly|correctly|as expected|on|in))|"
         r"\b(?:may|might|will) not (?:be )?(?:work|working|load|loading|function|functioning)(?:ing)? "
         r"(?:as (?:expected|intended|normal)|properly|correctly|right now|for some)\b|"
         r"\b(?:is|are|'s|'re) (?:currently )?(?:having|experiencing) (?:some )?(?:a )?(?:moment|hiccups?|difficulties)\b",
-        0.6, "you users people customers players members folks accounts creators developers some many others "
-        "is are s re may might will can cannot t couldn won isn aren not",
+        0.6, "not t moment hiccup hiccups difficulties",
         weak=True, unless=PLANNED,
+        also="loading working available responding sending updating showing going delivering connecting playing "
+        "opening refreshing syncing work load function functioning moment hiccup hiccups difficulties",
     ),
     _rule(
         "reports-of", INV, r"\b(?:reports?|reported) (?:of|that)\b", 0.5, "report reports reported",
@@ -200,9 +220,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "cause-identified", IDE,
         r"\b(?:cause|issue|problem|source|culprit)s? (?:has|have|was|were|is|are) (?:now )?(?:been )?"
-        r"(?:identified|found|determined|isolated|pinpointed|located|understood)\b|"
-        r"\broot cause (?:was|is|appears to be|seems to be|has been traced to)\b",
-        0.85, "identified found determined isolated pinpointed located understood was is appears seems traced",
+        r"(?:identified|found|determined|isolated|pinpointed|located|understood)\b",
+        0.85, "identified found determined isolated pinpointed located understood",
         intent=INV,
     ),
     _rule(
@@ -218,10 +237,11 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:tracked|traced|narrowed|pinned) (?:it|this|that|them|the (?:\w+ )?(?:issue|problem|errors?|outage|bug)) "
         r"(?:back )?down\b|\btraced (?:it|this|that|the (?:\w+ )?(?:issue|problem|errors?|outage)) (?:back )?to\b|"
         r"\bfigured out (?:what|the (?:cause|problem|issue)|why)\b|"
+        r"\broot cause (?:was|is|appears to be|seems to be)\b|"
         r"\b(?:know|found|understand) (?:what|why) (?:happened|went wrong|(?:is |was |'s )?(?:causing|caused) )|"
         r"\b(?:we|we've|we have) (?:made|pushed|deployed|shipped) an? (?:\w+ )?(?:change|update|deploy|deployment|"
         r"configuration change|config change) (?:that|which) (?:had|has|caused|broke|resulted|led)\b",
-        0.75, "tracked traced narrowed pinned figured know found understand made pushed deployed shipped",
+        0.75, "tracked traced narrowed pinned figured know found understand made pushed deployed shipped root",
         intent=INV,
     ),
     _rule(
@@ -357,8 +377,8 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:things|it|everything|services?|performance|error rates?|latency) (?:is|are|'s|'re) (?:now )?"
         r"(?:looking|getting) (?:much )?(?:better|good|healthier|stable|normal)\b|"
         r"\b(?:things|it|everything|services?|systems?) (?:is|are|'s|'re|seem|seems|look|looks)(?: to be)? (?:now )?stable(?: now)?\b",
-        0.6, "recovery improvement improvements improved relief reduction reductions things it everything service "
-        "services performance error rates latency systems system", weak=True, needs_context=True,
+        0.6, "recovery improvement improvements improved relief reduction reductions better good healthier stable "
+        "normal", weak=True, needs_context=True,
     ),
     _rule(
         "no-longer-seeing", MON, r"\bno longer (?:seeing|observing|detecting|receiving reports)\b", 0.7, "longer",
@@ -398,37 +418,44 @@ RULES: tuple[Rule, ...] = (
         0.8, "operational normal normally expected recovered restored running online",
         weak=True, needs_context=True,
     ),
+    # the casual resolution, in three rules so that each runs only on texts holding its words
     _rule(
         "working-again", RES,
-        # the casual resolution: "we're back", "should be working again now", "up and running"
         r"\b(?:should (?:now |all |already )?be|is|are|'s|'re|be|been|now|all|everything|things|it|we're|we are) "
         r"(?:all |now |fully |finally )?"
         r"(?:working|running|loading|online|up|functioning|operational|functional|accessible|reachable|stable|"
         r"responsive|healthy|normal|back up|back online|up and running|working properly|back to normal)"
         r"(?: (?:as )?normal(?:ly)?| properly| fine| as expected)? again"
         r"(?=\s*(?:[.!,;:)\n]|$|now|for|and|as|after|thanks|sorry|-|\u2014))|"
+        r"\b(?:working|functioning|operating) (?:as normal|normally) again\b",
+        0.8, "again",
+    ),
+    _rule(
+        "back-to-normal", RES,
         r"\b(?:should (?:now |all |already )?be|is|are|'s|'re|be|been|now|has|have|had|we're) "
         r"(?:(?!coming |getting |bringing |come )\w+ )?back (?:to normal|up and running|online)\b|"
         r"\brestored to normal\b|\bback to normal (?:now|again)\b|"
         r"\bup and running(?: again)?(?=\s*(?:[.!,;:)\n]|$|now|for|and|after|thanks|sorry|-|\u2014))|"
+        r"\b(?:working|functioning|operating) (?:as normal|normally) now\b",
+        0.8, "back normal normally running",
+    ),
+    _rule(
+        "fixed-now", RES,
         r"\b(?:issues?|problems?|outage|incident|bug|this|it|that|everything|all)(?:'s| is| are| has been| have been| was)? "
         r"(?:now |all |fully )*(?:resolved|fixed|sorted)(?: now)?(?=\s*(?:[.!,;:)\n]|$|and|thanks|sorry|-|\u2014))|"
         r"\bshould (?:now )?be (?:back(?: up)?|working|fixed|resolved|sorted)(?: again| now)?"
         r"(?=\s*(?:[.!,;:)\n]|$|again|now|for (?:everyone|everybody|all|most)|normally|as (?:normal|expected|usual)|"
         r"and |thanks|sorry|-|\u2014))|"
-        r"\b(?:working|functioning|operating) (?:as normal|normally) (?:again|now)\b|"
         r"^\W*(?:(?:and )?we're back(?: up| online)?|we are back(?: up| online)?|all fixed|all good now|all sorted|fixed now)"
-        r"(?=\s*(?:[!.,;:\n]|$|and |-|\u2014))|"
-        r"\b(?:all|everything(?:'s| is)?|it's|it is|that's) (?:now )?(?:fixed|sorted|resolved)(?: now)?\s*[!.]",
-        0.8, "working running loading online up functioning operational functional accessible reachable stable "
-        "responsive healthy normal back fixed sorted resolved",
+        r"(?=\s*(?:[!.,;:\n]|$|and |-|\u2014))",
+        0.8, "resolved fixed sorted should back good",
     ),
     _rule(
         "is-back", RES,
         # "Spotify is back! Thanks for your patience": also how a sale returns, hence the context
         r"\b(?:is|are|'s|'re|we're) (?:all |now |fully )?back(?: up| online)?(?: now| again)?"
         r"(?=\s*(?:[.!,;:)\n]|$|and |thanks|sorry|-|\u2014|for (?:everyone|everybody|all|most)))",
-        0.75, "is are s re back", needs_context=True,
+        0.75, "back", needs_context=True,
     ),
     _rule(
         "apology-after", RES,
@@ -509,7 +536,7 @@ POST_RULES: tuple[Rule, ...] = (
         r"\b(?:sorry|apologi[sz]e) for (?:the|any) (?:trouble|inconvenience|disruption|issues?)\b|"
         r"\b(?:updates?|more (?:info|information|details)) (?:to follow|soon|shortly)\b|"
         r"\bwe'll (?:share|provide|post) (?:an |more )?(?:updates?|details)\b",
-        0.5, "working sorry apologize apologise follow soon shortly share provide post on",
+        0.5, "working sorry apologize apologise follow soon shortly share provide post re",
         weak=True, needs_context=True,
     ),
 )  # fmt: skip
@@ -519,11 +546,11 @@ def _marker(
     name: str,
     pattern: str,
     strength: float,
-    hints: tuple[str, ...],
+    keywords: str,
     *,
     outside_thread_only: bool = False,
 ) -> Marker:
-    return Marker(name, re.compile(pattern), strength, hints, outside_thread_only)
+    return Marker(name, re.compile(pattern), strength, frozenset(keywords.split()), outside_thread_only)
 
 
 MARKERS: tuple[Marker, ...] = (
@@ -533,7 +560,8 @@ MARKERS: tuple[Marker, ...] = (
         r"(?:via|in|by|through|over) (?:a )?(?:dm|direct message|private message)|"
         r"(?:your|the) account (?:details|info(?:rmation)?|email|name|number)|"
         r"(?:click|tap) the (?:little )?envelope|follow these steps)\b",
-        0.8, ("dm", "direct message", "private message", "send us", "account", "envelope", "follow these"),
+        0.8,
+        "dm direct private send account envelope follow",
     ),
     _marker(
         "reply-courtesy",
@@ -541,36 +569,41 @@ MARKERS: tuple[Marker, ...] = (
         r"the (?:report|heads[- ]up|feedback|tag|shout-?out|kind words|love|mention))|sorry to hear|"
         r"(?:we'd|we would|we'll|happy to|glad to|here to) (?:be )?(?:happy |glad )?(?:to )?help|"
         r"let's see how we can help|how can we help|we're here (?:for you|to help))",
-        0.8, ("thank", "sorry to hear", "help"),
+        0.8,
+        "thank thanks sorry help here",
     ),
     _marker(
         "promotion",
         r"\b(?:\d+% off|hurry|limited[- ]time|discount|sale ends|on sale|giveaway|sweepstakes|contest|"
-        r"promo(?: code)?|coupon|free trial|webinar|ebook|e-book|case study|learn how|sign up for|"
-        r"release notes|patch notes|changelog|bug fixes and|what's new in|update (?:is )?(?:now )?out|"
+        r"promo(?: code)?|coupon|free trial|webinar|ebook|e-book|case study|learn how|"
         r"(?:detect|prevent|avoid|reduce|monitor|predict) (?:\w+ )?(?:outages|downtime|incidents)|"
-        r"(?:v|version )\d+(?:\.\d+)+|black friday|cyber monday|prime day|shop now|order now|buy now|pre-?order|"
-        r"use code|here's what we (?:found|learned)|(?:our|the) (?:latest |new |annual )?(?:report|survey|study)\b|"
-        r"we (?:surveyed|asked|analy[sz]ed) (?:\d|over|more)|get alerted|alerts? you when)",
+        r"black friday|cyber monday|prime day|shop now|order now|buy now|pre-?order|"
+        r"use code|here's what we (?:found|learned)|our (?:latest |new |annual )?(?:report|survey|study)\b|"
+        r"the (?:latest|new|annual) (?:report|survey|study)\b|"
+        r"we (?:surveyed|asked|analy[sz]ed) (?:\d|over|more)|get alerted|alerts? you when)\b",
         0.75,
-        ("%", "hurry", "limited", "discount", "sale", "giveaway", "sweepstakes", "contest", "promo", "coupon",
-         "trial", "webinar", "book", "case study", "learn how", "sign up", "notes", "changelog", "bug fixes",
-         "what's new", "out", "outages", "downtime", "incidents", "v", "version", "friday", "monday", "prime day",
-         "now", "order", "use code", "here's what we", "report", "survey", "study", "we surveyed", "we asked",
-         "we analy", "alert"),
+        "off hurry limited discount sale giveaway sweepstakes contest promo coupon trial webinar ebook book study learn "
+        "detect prevent avoid predict reduce monitor black cyber prime shop order preorder pre buy code found learned "
+        "survey surveyed asked analyzed analysed alerted alerts alert report",
     ),
-    _marker("leading-mention", r"^\s*@\w", 0.75, ("@",), outside_thread_only=True),
+    _marker(
+        "release-notes",
+        r"\b(?:release notes|patch notes|changelog|bug fixes and|what's new in|update (?:is )?(?:now )?out\b|"
+        r"version \d+(?:\.\d+)+)",
+        0.75,
+        "notes changelog fixes what out version",
+    ),
+    _marker("leading-mention", r"^\s*@\w", 0.75, "", outside_thread_only=True),
     _marker(
         "launch",
         r"\b(?:introducing|now available(?! again)|available (?:now|today|on (?:ios|android|web))|new features?|"
         r"(?:just )?launch(?:ed|ing|es)?\b|announc(?:e|es|ed|ing)|"
-        r"(?:we're|we are|i'm) (?:so |very )?(?:excited|thrilled|proud|happy) to|check (?:it )?out|sign up|"
+        r"(?:we're|we are|i'm) (?:so |very )?(?:excited|thrilled|proud|happy) to|check (?:it )?out(?! (?:our |the )?status)|sign up|"
         r"register (?:now|today)|join us|we're hiring|coming soon|early access|new (?:release|version)|"
         r"tip tuesday)\b",
         0.75,
-        ("introduc", "available", "new feature", "launch", "announc", "excited", "thrilled", "proud", "happy to",
-         "check", "sign up", "register", "join us", "hiring", "coming soon", "early access", "new release",
-         "new version", "tip tuesday"),
+        "introducing available features feature launch launched launching launches announce announces announced "
+        "announcing excited thrilled proud happy check sign register join hiring coming early new tip",
     ),
 )  # fmt: skip
 

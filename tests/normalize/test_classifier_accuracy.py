@@ -9,7 +9,7 @@ import re
 import pytest
 
 from benchmarks.classifier_accuracy import Case, StatusUpdate, accuracy, all_cases, status_updates
-from incident_feed.normalize.phase_rules import POST_RULES, RULES
+from incident_feed.normalize.phase_rules import MARKERS, POST_RULES, RULES
 
 # group -> vendor (None: all of the group) -> minimum share read as labelled
 MINIMUMS: dict[str, dict[str | None, float]] = {
@@ -61,3 +61,7 @@ def test_keywords_never_hide_a_match(
         for rule in RULES + POST_RULES:
             if rule.pattern.search(lowered):
                 assert rule.keywords & words, (rule.name, text[:200])
+                assert not rule.also or rule.also & words, (rule.name, text[:200])
+        for marker in MARKERS:
+            if marker.keywords and marker.pattern.search(lowered):
+                assert marker.keywords & words, (marker.name, text[:200])

@@ -27,6 +27,8 @@ RULE_EXAMPLES: dict[str, tuple[str, Phase, str]] = {
     "aware-of": ("We are aware of login problems for some users.", INV, "Be aware of phishing emails."),
     "experiencing": ("We're experiencing an outage right now.", INV, "We're experiencing record growth!"),
     "consequence": ("Some of you may be unable to log in right now.", INV, "Users may be able to see the new layout."),
+    "out-of-service": ("Uploads are currently down.", INV, "Our prices are down 20% this week."),
+    "not-working": ("Snaps aren't sending right now.", INV, "We're not sending newsletters this week."),
     "reports-of": ("We've received reports of users being unable to sign in.", INV, "Download the reports from your dashboard."),
     "seeking-cause": ("We're working to identify the underlying root cause of the errors.", INV, "Identify your account type in settings."),
     "impact-scope": ("We've confirmed that this issue affects users globally.", INV, "We've confirmed the meeting time."),
@@ -54,7 +56,9 @@ RULE_EXAMPLES: dict[str, tuple[str, Phase, str]] = {
     "mitigated": ("The issue has been mitigated.", MON, "We mitigated risks in the plan."),
     "resolved": ("This incident has been resolved.", RES, "This issue is not resolved."),
     "operational": ("All systems are fully operational.", RES, "Operational excellence matters to us."),
-    "working-again": ("Should be working again now, sorry about that!", RES, "We're working again with our partners."),
+    "working-again": ("Everything is working again, sorry about that!", RES, "We're working again with our partners."),
+    "back-to-normal": ("Things are back to normal now.", RES, "Getting things back to normal after the holidays."),
+    "fixed-now": ("This issue is now fixed. Thanks for bearing with us.", RES, "It's fixed in the next version, coming soon."),
     "is-back": ("Spotify is back! Thanks for your patience during the outage.", RES, "Black Friday is back with 50% off."),
     "apology-after": ("We apologize for a period of extreme slowness today.", RES, "Sorry for the late reply!"),
     "able-again": ("Users should once again be able to sign in.", RES, "Try again later."),
@@ -78,6 +82,7 @@ MARKER_EXAMPLES: dict[str, tuple[str, str]] = {
     "dm-us": ("Send us a DM with your account details and we'll take a look.", "We're investigating; updates on our status page."),
     "reply-courtesy": ("Thanks for reaching out! We'd be happy to help.", "Thanks for your patience."),
     "promotion": ("Stop losing sales to downtime: detect outages before your customers do.", "We're investigating the outage."),
+    "release-notes": ("Version 4.2 is out with bug fixes and performance improvements.", "We're rolling out a fix for version errors."),
     "leading-mention": ("@jane we're looking into this issue for you", "We're looking into the issue, thanks @jane"),
     "launch": ("Introducing dark mode, now available on iOS.", "The service is now available again."),
 }  # fmt: skip
@@ -134,7 +139,7 @@ def test_rule_is_well_formed(rule: Rule) -> None:
 def test_marker_makes_its_example_no_update(marker: Marker) -> None:
     text, near_miss = MARKER_EXAMPLES[marker.name]
     assert marker.pattern.search(_lower(text))
-    assert any(hint in _lower(text) for hint in marker.hints)
+    assert not marker.keywords or marker.keywords & _words(text)
     reading = classify_post(text)
     assert (reading.phase, reading.rule) == (None, marker.name)
     assert not marker.pattern.search(_lower(near_miss))
@@ -144,3 +149,13 @@ def test_docs_list_every_rule_and_marker() -> None:
     docs = (REPO / "docs" / "phases.md").read_text(encoding="utf-8")
     for name in [r.name for r in RULES + POST_RULES] + [m.name for m in MARKERS]:
         assert f"`{name}`" in docs, name
+
+
+def test_negation_hints_cover_every_negation_word() -> None:
+    """The classifier searches NEGATION only when one of these substrings is there."""
+    from incident_feed.normalize.phase_rules import NEGATION
+    from incident_feed.normalize.phases import _NEGATION_HINTS
+
+    for word in ["not", "no", "n't", "never", "yet to", "unable to", "without", "nor"]:
+        assert NEGATION.search(f"we {word} ")
+        assert any(hint in word for hint in _NEGATION_HINTS), word
