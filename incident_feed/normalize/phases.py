@@ -78,6 +78,7 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": 
 _WORD = re.compile(r"[a-z0-9]+")
 _SENTENCE_END = re.compile(r"[.!?\n]")
 _NEGATION_HINTS = ("no", "n't", "never", "yet to", "unable to", "without")  # substrings of NEGATION's words
+_ADVICE_HINTS = ("workaround", "customers", "users", "you", "please", "try")  # ADVICE's words
 _INCIDENT = frozenset(INCIDENT_PHASES)
 _ANY = frozenset(Phase)
 _POST_RULES = RULES + POST_RULES
@@ -220,7 +221,7 @@ def _readings(
         for match in matches:
             start, end = match.span()
             before = lowered[max(0, start - _CONTEXT) : start]
-            if _negated(before) or ADVICE.search(before):
+            if _negated(before) or _advice(before):
                 continue
             if ASIDE.match(lowered, lowered.rfind("\n", 0, start) + 1):
                 continue
@@ -242,6 +243,11 @@ def _negated(before: str) -> bool:
     """NEGATION, searched only when one of its words is there (most texts have none; the regex
     alone was a tenth of the classifier's time)."""
     return any(word in before for word in _NEGATION_HINTS) and NEGATION.search(before) is not None
+
+
+def _advice(before: str) -> bool:
+    """ADVICE, searched only when one of its words is there."""
+    return any(word in before for word in _ADVICE_HINTS) and ADVICE.search(before) is not None
 
 
 def _in_question(lowered: str, end: int) -> bool:

@@ -159,3 +159,13 @@ def test_negation_hints_cover_every_negation_word() -> None:
     for word in ["not", "no", "n't", "never", "yet to", "unable to", "without", "nor"]:
         assert NEGATION.search(f"we {word} ")
         assert any(hint in word for hint in _NEGATION_HINTS), word
+
+
+def test_advice_hints_cover_every_advice_form() -> None:
+    """The classifier searches ADVICE only when one of these substrings is there."""
+    from incident_feed.normalize.phase_rules import ADVICE
+    from incident_feed.normalize.phases import _ADVICE_HINTS
+
+    for before in ["workaround: ", "customers can ", "users should ", "you might ", "please ", "try "]:
+        assert ADVICE.search(before), before
+        assert any(hint in before for hint in _ADVICE_HINTS), before
