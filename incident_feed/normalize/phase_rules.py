@@ -550,7 +550,9 @@ def _marker(
     *,
     outside_thread_only: bool = False,
 ) -> Marker:
-    return Marker(name, re.compile(pattern), strength, frozenset(keywords.split()), outside_thread_only)
+    return Marker(
+        name, re.compile(pattern), strength, frozenset(keywords.split()), outside_thread_only
+    )
 
 
 MARKERS: tuple[Marker, ...] = (

@@ -77,8 +77,9 @@ _INTENT_PENALTY = 0.1
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
 _WORD = re.compile(r"[a-z0-9]+")
 _SENTENCE_END = re.compile(r"[.!?\n]")
-_NEGATION_HINTS = ("no", "n't", "never", "yet to", "unable to", "without")  # substrings of NEGATION's words
-_ADVICE_HINTS = ("workaround", "customers", "users", "you", "please", "try")  # ADVICE's words
+# Substrings of NEGATION's and ADVICE's words: the regexes run only when one is there.
+_NEGATION_HINTS = ("no", "n't", "never", "yet to", "unable to", "without")
+_ADVICE_HINTS = ("workaround", "customers", "users", "you", "please", "try")
 _INCIDENT = frozenset(INCIDENT_PHASES)
 _ANY = frozenset(Phase)
 _POST_RULES = RULES + POST_RULES

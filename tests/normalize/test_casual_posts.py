@@ -81,7 +81,10 @@ def test_an_incident_told_through_its_consequences_opens_investigating(text: str
         ("A fix for the login errors is on the way.", IDE),
         ("We made an internal change that had some unintended consequences.", IDE),
         ("Services are coming back online after the outage.", MON),
-        ("The problem was a faulty router update. We've reverted it and are watching closely.", MON),
+        (
+            "The problem was a faulty router update. We've reverted it and are watching closely.",
+            MON,
+        ),
     ],
 )
 def test_a_cause_found_and_recovery_under_way(text: str, phase: Phase) -> None:
@@ -124,7 +127,10 @@ def test_a_question_says_nothing_but_the_sentence_after_it_may() -> None:
     assert classify_post("Are you seeing errors in your app?").phase is None
     assert classify_post("Having trouble logging in? We're looking into it.").phase is INV
     # " ?" after a space is an emoji the source mangled, not a question
-    assert classify_post("Some users are having trouble with Chats. We're looking into it ?").phase is INV
+    assert (
+        classify_post("Some users are having trouble with Chats. We're looking into it ?").phase
+        is INV
+    )
 
 
 def test_strength_is_the_most_confident_phrase_less_a_marker() -> None:
@@ -134,7 +140,9 @@ def test_strength_is_the_most_confident_phrase_less_a_marker() -> None:
     both = classify_post("We're investigating login errors and working on a fix.")
     assert (both.phase, both.rule, both.strength) == (INV, "investigating", 0.7)
     plain = classify_post("We have identified the cause of the login errors.")
-    marked = classify_post("We have identified the cause of the login errors. Thanks for the report!")
+    marked = classify_post(
+        "We have identified the cause of the login errors. Thanks for the report!"
+    )
     assert plain.strength == 0.85
     assert marked.strength == round(0.85 - 0.8 / 2, 2)
     assert classify_post("Happy Friday!") == Classification(None)

@@ -166,6 +166,13 @@ def test_advice_hints_cover_every_advice_form() -> None:
     from incident_feed.normalize.phase_rules import ADVICE
     from incident_feed.normalize.phases import _ADVICE_HINTS
 
-    for before in ["workaround: ", "customers can ", "users should ", "you might ", "please ", "try "]:
+    for before in [
+        "workaround: ",
+        "customers can ",
+        "users should ",
+        "you might ",
+        "please ",
+        "try ",
+    ]:
         assert ADVICE.search(before), before
         assert any(hint in before for hint in _ADVICE_HINTS), before
