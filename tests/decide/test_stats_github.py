@@ -33,7 +33,9 @@ def test_median_time_to_resolve_leaves_out_incidents_opened_and_closed_by_one_up
     assert github["time_to_resolve_unknown"] == 839
     assert github["time_to_resolve_n"] == 443
     assert github["median_time_to_resolve_s"] == 3849.9
-    assert (github["time_to_identify_n"], github["time_to_remediate_n"]) == (161, 121)
+    # 162/122 since "Runs should be back to normal now, but we're continuing to keep an eye on
+    # this issue" (wsx57k8dfdf8, labelled investigating) reads monitoring.
+    assert (github["time_to_identify_n"], github["time_to_remediate_n"]) == (162, 122)
 
 
 def test_stats_text_says_what_each_median_rests_on(

@@ -26,12 +26,16 @@ RULE_EXAMPLES: dict[str, tuple[str, Phase, str]] = {
     "looking-into": ("Some users are having trouble with Chats. We're looking into it!", INV, "We're looking at new ways to help you."),
     "aware-of": ("We are aware of login problems for some users.", INV, "Be aware of phishing emails."),
     "experiencing": ("We're experiencing an outage right now.", INV, "We're experiencing record growth!"),
+    "consequence": ("Some of you may be unable to log in right now.", INV, "Users may be able to see the new layout."),
+    "out-of-service": ("Uploads are currently down.", INV, "Our prices are down 20% this week."),
+    "not-working": ("Snaps aren't sending right now.", INV, "We're not sending newsletters this week."),
     "reports-of": ("We've received reports of users being unable to sign in.", INV, "Download the reports from your dashboard."),
     "seeking-cause": ("We're working to identify the underlying root cause of the errors.", INV, "Identify your account type in settings."),
     "impact-scope": ("We've confirmed that this issue affects users globally.", INV, "We've confirmed the meeting time."),
     "identified": ("We have identified the issue.", IDE, "We identified new opportunities for growth."),
     "cause-identified": ("The root cause has been identified.", IDE, "The root cause has not yet been identified."),
     "cause-stated": ("We've determined that a recent deployment caused the errors.", IDE, "We've determined that the best plan is to wait."),
+    "cause-found": ("We've tracked this down to a bad config push.", IDE, "We tracked down the best pizza in town."),
     "caused-by": ("Errors were caused by an expired certificate.", IDE, "Delays due to weather are expected."),
     "working-on-fix": ("Engineers are working on a fix for the errors.", IDE, "We're working on a new design."),
     "rolling-out": ("We are rolling out a remediation.", REM, "We are rolling out a new editor."),
@@ -40,6 +44,8 @@ RULE_EXAMPLES: dict[str, tuple[str, Phase, str]] = {
     "mitigating": ("We are mitigating the impact.", REM, "We are working on mitigating the impact."),
     "recovery-action": ("We are rerouting traffic away from the failing region.", REM, "Traffic to our blog doubled."),
     "recovery-efforts": ("Mitigation work is currently underway by our engineering team.", REM, "Recovery codes are in your settings."),
+    "bringing-back": ("Found the cause of the errors; we're bringing services back now.", REM, "We're bringing back the classic theme!"),
+    "adding-capacity": ("Sign-ups are failing; we are adding new servers to handle the load.", REM, "We're adding new emoji."),
     "fix-done": ("The fix has been deployed to all regions.", MON, "The fix has been planned for next week."),
     "deployed-fix": ("We have deployed a fix for the errors.", MON, "We have deployed new servers."),
     "monitoring": ("We are monitoring the results.", MON, "Our monitoring dashboard got a new look."),
@@ -50,6 +56,11 @@ RULE_EXAMPLES: dict[str, tuple[str, Phase, str]] = {
     "mitigated": ("The issue has been mitigated.", MON, "We mitigated risks in the plan."),
     "resolved": ("This incident has been resolved.", RES, "This issue is not resolved."),
     "operational": ("All systems are fully operational.", RES, "Operational excellence matters to us."),
+    "working-again": ("Everything is working again, sorry about that!", RES, "We're working again with our partners."),
+    "back-to-normal": ("Things are back to normal now.", RES, "Getting things back to normal after the holidays."),
+    "fixed-now": ("This issue is now fixed. Thanks for bearing with us.", RES, "It's fixed in the next version, coming soon."),
+    "is-back": ("Spotify is back! Thanks for your patience during the outage.", RES, "Black Friday is back with 50% off."),
+    "apology-after": ("We apologize for a period of extreme slowness today.", RES, "Sorry for the late reply!"),
     "able-again": ("Users should once again be able to sign in.", RES, "Try again later."),
     "all-clear": ("Fixed! Thanks for your patience.", RES, "We fixed a typo in the docs."),
     "no-longer-affected": ("Users should no longer be encountering issues signing in.", RES, "Users no longer need a password."),
@@ -70,6 +81,8 @@ RULE_EXAMPLES: dict[str, tuple[str, Phase, str]] = {
 MARKER_EXAMPLES: dict[str, tuple[str, str]] = {
     "dm-us": ("Send us a DM with your account details and we'll take a look.", "We're investigating; updates on our status page."),
     "reply-courtesy": ("Thanks for reaching out! We'd be happy to help.", "Thanks for your patience."),
+    "promotion": ("Stop losing sales to downtime: detect outages before your customers do.", "We're investigating the outage."),
+    "release-notes": ("Version 4.2 is out with bug fixes and performance improvements.", "We're rolling out a fix for version errors."),
     "leading-mention": ("@jane we're looking into this issue for you", "We're looking into the issue, thanks @jane"),
     "launch": ("Introducing dark mode, now available on iOS.", "The service is now available again."),
 }  # fmt: skip
@@ -126,7 +139,7 @@ def test_rule_is_well_formed(rule: Rule) -> None:
 def test_marker_makes_its_example_no_update(marker: Marker) -> None:
     text, near_miss = MARKER_EXAMPLES[marker.name]
     assert marker.pattern.search(_lower(text))
-    assert any(hint in _lower(text) for hint in marker.hints)
+    assert not marker.keywords or marker.keywords & _words(text)
     reading = classify_post(text)
     assert (reading.phase, reading.rule) == (None, marker.name)
     assert not marker.pattern.search(_lower(near_miss))
@@ -136,3 +149,30 @@ def test_docs_list_every_rule_and_marker() -> None:
     docs = (REPO / "docs" / "phases.md").read_text(encoding="utf-8")
     for name in [r.name for r in RULES + POST_RULES] + [m.name for m in MARKERS]:
         assert f"`{name}`" in docs, name
+
+
+def test_negation_hints_cover_every_negation_word() -> None:
+    """The classifier searches NEGATION only when one of these substrings is there."""
+    from incident_feed.normalize.phase_rules import NEGATION
+    from incident_feed.normalize.phases import _NEGATION_HINTS
+
+    for word in ["not", "no", "n't", "never", "yet to", "unable to", "without", "nor"]:
+        assert NEGATION.search(f"we {word} ")
+        assert any(hint in word for hint in _NEGATION_HINTS), word
+
+
+def test_advice_hints_cover_every_advice_form() -> None:
+    """The classifier searches ADVICE only when one of these substrings is there."""
+    from incident_feed.normalize.phase_rules import ADVICE
+    from incident_feed.normalize.phases import _ADVICE_HINTS
+
+    for before in [
+        "workaround: ",
+        "customers can ",
+        "users should ",
+        "you might ",
+        "please ",
+        "try ",
+    ]:
+        assert ADVICE.search(before), before
+        assert any(hint in before for hint in _ADVICE_HINTS), before
