@@ -16,22 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from incident_feed.errors import ConfigError
+
+# Re-exported (``import X as X``): callers import them from here as before.
+from incident_feed.kinds import SOCIAL_KINDS as SOCIAL_KINDS
+from incident_feed.kinds import SOURCE_KINDS as SOURCE_KINDS
+from incident_feed.kinds import SOURCE_ROLES as SOURCE_ROLES
+from incident_feed.kinds import slugify as slugify
 from incident_feed.paths import CONFIG_ENV, bundled_config_file, user_config_file
 from incident_feed.redact import redact_url
 
-SOURCE_KINDS = (
-    "statuspage",
-    "incidentio",
-    "statusio",
-    "feed",
-    "gcp",
-    "slack",
-    "mastodon",
-    "bluesky",
-    "x",
-)
-SOCIAL_KINDS = frozenset({"mastodon", "bluesky", "x"})
-SOURCE_ROLES = ("status", "brand")
 SOURCE_KEYS = frozenset(
     {"name", "vendor", "kind", "url", "active", "interval", "token_env", "components",
      "exclude_components", "role", "timezone"}
@@ -259,11 +252,6 @@ class Config:
             if vendor.name.lower() == name.lower() or vendor.slug == name.lower():
                 return vendor
         return None
-
-
-def slugify(name: str) -> str:
-    """Lower-case ``[a-z0-9-]`` form of a vendor name (stable incident ids are built from it)."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "vendor"
 
 
 def find_config(explicit: str | os.PathLike[str] | None) -> Path:
