@@ -28,6 +28,12 @@ def user_config_file() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
+def catalogue_dir() -> Path:
+    """The vendor catalogue shipped with the package: one ``*.toml`` file per group of vendors."""
+    return Path(__file__).parent / "data" / "catalogue"
+
+
 def bundled_config_file() -> Path:
-    """The default catalogue shipped with the package (the repo's ``config.toml``)."""
+    """The config shipped with the package (the repo's ``config.toml``): settings and the
+    catalogue vendors it follows."""
     return Path(__file__).parent / "data" / "config.toml"
