@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from incident_feed.catalogue import Followed, load_catalogue, resolve_follow
 from incident_feed.errors import ConfigError
 
 # Re-exported (``import X as X``): callers import them from here as before.
@@ -239,6 +240,8 @@ class Config:
     notify: tuple[NotifyConfig, ...] = ()
     # ``[keys]``: TUI binding id -> Textual key string ("j", "ctrl+d", "pagedown,ctrl+f").
     keys: Mapping[str, str] = field(default_factory=dict)
+    # Slugs of the catalogue vendors ``follow`` names, in its order.
+    followed: tuple[str, ...] = ()
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:
@@ -291,24 +294,38 @@ def load_config(path: Path) -> Config:
 
 
 def parse_config(raw: Mapping[str, Any], path: Path | None) -> Config:
-    """Validate an already-parsed TOML document."""
+    """Validate an already-parsed TOML document.
+
+    ``follow`` names catalogue vendors (:mod:`incident_feed.catalogue`): each brings its vendor
+    entry and its sources, which then stand in ``vendors`` and ``sources`` like the file's own.
+    A ``[[source]]`` named like a followed source changes only the keys it sets; a
+    ``[[vendor]]`` named like a followed vendor replaces that vendor's entry.
+    """
     where = str(path) if path else "<config>"
-    _only(raw, {"settings", "vendor", "source", "notify", "keys"}, where, "")
+    _only(raw, {"settings", "follow", "vendor", "source", "notify", "keys"}, where, "")
     settings = _settings(raw.get("settings", {}), where)
-    vendors = tuple(
+    followed = resolve_follow(raw["follow"], load_catalogue(), where) if "follow" in raw else ()
+    own_vendors = tuple(
         _vendor(item, where, f"vendor[{i}]") for i, item in enumerate(_tables(raw, "vendor", where))
     )
-    _unique([v.name.lower() for v in vendors], where, "vendor", "name")
-    sources = tuple(
-        _source(item, where, f"source[{i}]") for i, item in enumerate(_tables(raw, "source", where))
+    _unique([v.name.lower() for v in own_vendors], where, "vendor", "name")
+    own_names = {v.name.lower() for v in own_vendors}
+    vendors = (
+        tuple(_followed_vendor(f) for f in followed if f.vendor.name.lower() not in own_names)
+        + own_vendors
     )
-    _unique([s.name for s in sources], where, "source", "name")
+    labelled = [
+        (at, _source(table, where, at)) for at, table in _source_tables(raw, followed, where)
+    ]
+    sources = tuple(source for _, source in labelled)
+    seen: set[str] = set()
     known_vendors = {v.name.lower() for v in vendors}
-    for i, source in enumerate(sources):
+    for at, source in labelled:
+        if source.name in seen:
+            raise ConfigError(f"{where}: {at}.name: {source.name!r} is used twice")
+        seen.add(source.name)
         if vendors and source.vendor.lower() not in known_vendors:
-            raise ConfigError(
-                f"{where}: source[{i}].vendor: {source.vendor!r} is not a [[vendor]] name"
-            )
+            raise ConfigError(f"{where}: {at}.vendor: {source.vendor!r} is not a [[vendor]] name")
     notify = tuple(
         _notify(item, where, f"notify[{i}]", i)
         for i, item in enumerate(_tables(raw, "notify", where))
@@ -322,8 +339,52 @@ def parse_config(raw: Mapping[str, Any], path: Path | None) -> Config:
                 )
     keys = _keys(raw.get("keys", {}), where)
     return Config(
-        path=path, settings=settings, vendors=vendors, sources=sources, notify=notify, keys=keys
+        path=path,
+        settings=settings,
+        vendors=vendors,
+        sources=sources,
+        notify=notify,
+        keys=keys,
+        followed=tuple(f.vendor.slug for f in followed),
     )
+
+
+def _followed_vendor(followed: Followed) -> VendorConfig:
+    vendor = followed.vendor
+    return VendorConfig(vendor.name, vendor.slug, vendor.crowd_url, vendor.products)
+
+
+def _source_tables(
+    raw: Mapping[str, Any], followed: tuple[Followed, ...], where: str
+) -> list[tuple[str, Mapping[str, Any]]]:
+    """Every ``[[source]]`` table to validate, with where it comes from: the followed vendors'
+    sources first (``follow`` order; a followed vendor's components copied into each, and a
+    ``[[source]]`` of the same name laid over it), then the file's other ``[[source]]``s."""
+    own = _tables(raw, "source", where)
+    by_name: dict[str, int] = {}
+    for j, table in enumerate(own):
+        name = table.get("name")
+        if isinstance(name, str):
+            by_name.setdefault(name, j)
+    tables: list[tuple[str, Mapping[str, Any]]] = []
+    laid_over: set[int] = set()
+    for item in followed:
+        chosen: dict[str, Any] = {}
+        if item.components:
+            chosen["components"] = list(item.components)
+        if item.exclude_components:
+            chosen["exclude_components"] = list(item.exclude_components)
+        for source in item.vendor.sources:
+            table = source.table(item.vendor.name) | chosen
+            mine = by_name.get(source.name)
+            if mine is None:
+                at = f"follow[{item.index}] ({item.vendor.slug}: catalogue source {source.name})"
+                tables.append((at, table))
+            else:
+                laid_over.add(mine)
+                tables.append((f"source[{mine}]", {**table, **own[mine]}))
+    tables += [(f"source[{j}]", table) for j, table in enumerate(own) if j not in laid_over]
+    return tables
 
 
 def parse_duration(text: str) -> float:
