@@ -103,8 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     sources.set_defaults(handler=cmd_sources)
     add_sources_commands(sources)
 
-    from incident_feed.cli import export_watch, social
+    from incident_feed.cli import catalogue, export_watch, social
 
     export_watch.register(commands)
     social.register(commands)
+    catalogue.register(commands)
     return parser
