@@ -259,9 +259,9 @@ def resolve_follow(value: object, catalogue: Catalogue, where: str) -> tuple[Fol
 
 
 def _vendor(table: Mapping[str, Any], file: str, at: str) -> CatalogueVendor:
-    _only(table, _VENDOR_KEYS, f"{at}.")
     name = _text(table, "name", at, limit=100)
     at = f"{at} ({name})"
+    _only(table, _VENDOR_KEYS, f"{at}.")
     slug = _text(table, "slug", at, limit=63, default=slugify(name))
     if not _SLUG.match(slug):
         raise ConfigError(f"{at}.slug: {slug!r} must be lower-case letters and digits joined by -")
@@ -349,7 +349,7 @@ def _listed(table: Mapping[str, Any], at: str) -> ListedAccount:
 
 
 def _grade(table: Mapping[str, Any], at: str) -> str:
-    grade = _text(table, "grade", at, limit=1)
+    grade = _text(table, "grade", at, limit=10)
     if grade not in GRADES:
         raise ConfigError(f"{at}.grade: {_shown(grade)} is not one of {', '.join(GRADES)}")
     return grade
