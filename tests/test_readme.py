@@ -24,3 +24,18 @@ def test_the_readme_json_example_is_the_seed_output(
     for item in items:
         item["updates"] = item["updates"][:2]
     assert json.loads(block) == items
+
+
+def test_the_readme_config_example_is_a_valid_config() -> None:
+    import tomllib
+    from pathlib import Path
+
+    from incident_feed.config import parse_config
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    [block] = re.findall(r"```toml\n(follow = .*?)```", readme, re.DOTALL)
+    config = parse_config(tomllib.loads(block), Path("README.md"))
+    assert config.followed == ("github", "cloudflare", "openai")
+    assert config.source("github-x").active  # the override switched it on
+    assert config.source("openai-status").components == ("API*",)
+    assert config.source("example-status").vendor == "Example"
