@@ -259,7 +259,7 @@ class Config:
 
 def find_config(explicit: str | os.PathLike[str] | None) -> Path:
     """The config file to use: ``--config``, then ``$INCIDENT_FEED_CONFIG``, then the user's
-    config file when it exists, then the catalogue shipped with the package."""
+    config file when it exists, then the config shipped with the package."""
     if explicit:
         return Path(explicit)
     from_env = os.environ.get(CONFIG_ENV)

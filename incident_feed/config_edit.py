@@ -37,7 +37,7 @@ class SourceEdit:
 def config_to_edit(in_use: Path) -> tuple[Path, str]:
     """The file ``sources add`` writes, and its text now.
 
-    The catalogue shipped with the package is never edited: its text becomes the start of the
+    The config shipped with the package is never edited: its text becomes the start of the
     user's own config file (so its comments and settings are kept there, and the user's file
     is used from then on).
     """

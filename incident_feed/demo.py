@@ -15,7 +15,7 @@ from pathlib import Path
 
 from incident_feed.cli import main as cli_main
 
-# The payloads ship inside the package (a wheel has no tests/ folder); the config is the catalogue.
+# The payloads ship inside the package (a wheel has no tests/ folder), and so does the config.
 DATA = Path(__file__).resolve().parent / "data"
 DEMO = DATA / "demo"
 CONFIG = DATA / "config.toml"

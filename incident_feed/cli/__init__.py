@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config",
         metavar="FILE",
-        help="config file (default: $INCIDENT_FEED_CONFIG, the user config file, or the catalogue)",
+        help="config file (default: $INCIDENT_FEED_CONFIG, your config file, or the bundled one)",
     )
     parser.add_argument(
         "--db", metavar="URL", help="database URL or SQLite path (overrides config)"

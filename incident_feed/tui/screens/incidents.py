@@ -195,7 +195,7 @@ class IncidentsScreen(Screen[None]):
             text = Text(end="")
             text.append("No incidents stored yet.\n\n", style="bold")
             config = self.feed.config
-            where = str(config.path) if config.path else "the built-in catalogue"
+            where = str(config.path) if config.path else "the built-in config"
             text.append(f"Sources come from {where} ({len(config.sources)} configured).\n")
             text.append("Press ")
             text.append("c", style="bold reverse")
