@@ -80,7 +80,7 @@ def test_the_bundled_config_follows_the_default_vendors_with_their_former_source
     assert [n for n in names if n in FORMER_SOURCES] == FORMER_SOURCES
     openai = config.source("openai-status")
     assert (openai.vendor, openai.kind, openai.url) == (
-        "OpenAI", "statuspage", "https://status.openai.com",
+        "OpenAI", "incidentio", "https://status.openai.com",
     )  # fmt: skip
     assert config.source("github-bluesky").role == "brand"
     assert not config.source("github-x").active

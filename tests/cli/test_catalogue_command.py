@@ -34,7 +34,7 @@ def test_the_table_says_which_vendors_are_followed(
     lines = out.splitlines()
     assert lines[0].split() == ["Vendor", "Slug", "Category", "Kinds", "Followed"]
     rows = {line.split()[0]: line.split() for line in lines[1:-1]}
-    assert rows["OpenAI"] == ["OpenAI", "openai", "ai", "statuspage,x", "yes"]
+    assert rows["OpenAI"] == ["OpenAI", "openai", "ai", "incidentio,x", "yes"]
     assert rows["Anthropic"] == ["Anthropic", "anthropic", "ai", "statuspage,bluesky", "-"]
     assert lines[-1] == f"{len(rows)} vendors, 1 followed."
 
