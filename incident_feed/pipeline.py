@@ -31,7 +31,9 @@ from incident_feed.normalize.drafts import (
     Context,
     IncidentDraft,
     ItemProblem,
+    PageStatus,
     Seen,
+    one_per_record,
     unstorable,
 )
 from incident_feed.normalize.text import clean_line
@@ -41,6 +43,7 @@ from incident_feed.sources.http import Fetcher, Validators
 from incident_feed.sources.registry import collector_for
 from incident_feed.store.database import ApplyStats, Store
 from incident_feed.store.links import link_changed
+from incident_feed.store.page_status import record_page_status
 from incident_feed.store.threads import thread_posts
 
 log = logging.getLogger("incident_feed.collect")
@@ -80,6 +83,7 @@ class Ingested:
     failed: set[str] = field(default_factory=set)  # urls of the documents the errors are about
     ignored: int = 0  # items read fine that are not incident updates
     deleted: int = 0  # stored updates marked deleted upstream
+    status: PageStatus | None = None  # the page's current state, when a summary was read
 
 
 @dataclass(slots=True)
@@ -154,8 +158,10 @@ def ingest(
             result.problems += parsed.problems
             result.ignored += parsed.ignored
             spans.append(parsed.seen)
+            result.status = parsed.status or result.status
         if on_document is not None:
             on_document(document)
+    drafts = one_per_record(drafts)  # a summary repeats the incidents incidents.json lists
     if source.kind in SOCIAL_KINDS:
         drafts = thread_posts(store, source.name, source.vendor, drafts)
     for start in range(0, len(drafts), APPLY_BATCH):
@@ -166,6 +172,8 @@ def ingest(
         result.deleted = store.mark_deleted(source.name, seen, context.now)
     if result.stats.changed_ids:
         link_changed(store, source.vendor, result.stats.changed_ids, context.now)
+    if result.status is not None and not result.errors:
+        record_page_status(store, source.name, source.vendor, result.status, context.now)
     return result
 
 

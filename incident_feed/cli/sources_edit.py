@@ -55,7 +55,7 @@ def cmd_sources_add(args: argparse.Namespace, config: Config) -> int:
 def cmd_sources_test(args: argparse.Namespace, config: Config) -> int:
     """Fetch one source once and show what would be stored; nothing is stored."""
     from incident_feed.clock import utc_now
-    from incident_feed.normalize.drafts import Context
+    from incident_feed.normalize.drafts import Context, one_per_record
     from incident_feed.sources.http import Fetcher, make_client
     from incident_feed.sources.registry import collector_for
 
@@ -87,7 +87,7 @@ def cmd_sources_test(args: argparse.Namespace, config: Config) -> int:
                 statuses.append(parsed.status)
         report["documents"].append(entry)
     report["notes"] = list(fetched.notes) if fetched else []
-    report["incidents"] = [_draft_json(d) for d in drafts]
+    report["incidents"] = [_draft_json(d) for d in one_per_record(drafts)]
     report["skipped"] = problems
     report["errors"] = errors
     report["status"] = [_status_json(s) for s in statuses]

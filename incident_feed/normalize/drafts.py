@@ -86,6 +86,18 @@ class IncidentDraft:
     reply_to: str | None = None
 
 
+def one_per_record(drafts: list[IncidentDraft]) -> list[IncidentDraft]:
+    """One draft per native id: a source's documents may list an incident twice (Statuspage's
+    ``summary.json`` repeats the open incidents of ``incidents.json``); the draft with the most
+    updates is kept (on a tie, the later one), in the order the ids first came."""
+    kept: dict[str, IncidentDraft] = {}
+    for draft in drafts:
+        seen = kept.get(draft.native_id)
+        if seen is None or len(draft.updates) >= len(seen.updates):
+            kept[draft.native_id] = draft
+    return list(kept.values())
+
+
 MAX_TEXT = 200_000  # characters of one update's text: far beyond any real postmortem
 MAX_LINE = 2_000  # characters of a title, label, name, id, URL or raw time
 

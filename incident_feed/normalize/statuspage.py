@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from incident_feed.enums import Impact, Kind
+from incident_feed.enums import ComponentState, Impact, Kind
 from incident_feed.errors import PayloadError
 from incident_feed.normalize.common import (
     as_list,
@@ -21,11 +21,20 @@ from incident_feed.normalize.common import (
     text_field,
     thread,
 )
-from incident_feed.normalize.drafts import Context, IncidentDraft, ItemProblem, ParseResult
+from incident_feed.normalize.drafts import (
+    ComponentStatus,
+    Context,
+    IncidentDraft,
+    ItemProblem,
+    PageStatus,
+    ParseResult,
+)
 from incident_feed.normalize.text import clean_line, clean_text, safe_http_url
 
 _MAINTENANCE_STATUSES = frozenset({"scheduled", "in_progress", "verifying", "completed"})
 _DOCUMENT_KEYS = ("incidents", "scheduled_maintenances", "incident")
+_STATES = {state.value: state for state in ComponentState}
+MAX_COMPONENTS = 2000  # components read from one summary; a page with more is not a real page
 
 
 def parse_statuspage(document: object, context: Context) -> ParseResult:
@@ -52,7 +61,42 @@ def parse_statuspage(document: object, context: Context) -> ParseResult:
             lambda item: _incident(item, context, page_url),
             problems,
         )
-    return ParseResult(tuple(drafts), tuple(problems))
+    status = page_status(root, problems) if "components" in root and "status" in root else None
+    return ParseResult(tuple(drafts), tuple(problems), status=status)
+
+
+def page_status(root: Mapping[str, Any], problems: list[ItemProblem]) -> PageStatus:
+    """A ``summary.json``'s current state: its status indicator and description, and each
+    component (group containers give their name to their members, and are not listed)."""
+    status = root.get("status")
+    status = status if isinstance(status, Mapping) else {}
+    indicator = _impact(text_field(status, "indicator").strip().lower())
+    page = root.get("page")
+    updated = stamp_field(page, "updated_at", now=None) if isinstance(page, Mapping) else None
+    items = [c for c in as_list(root.get("components"), "components") if isinstance(c, Mapping)]
+    if len(items) > MAX_COMPONENTS:
+        message = f"{len(items):,} components; the first {MAX_COMPONENTS:,} read"
+        problems.append(ItemProblem("components", message))
+        items = items[:MAX_COMPONENTS]
+    groups = {
+        clean_line(text_field(c, "id")): clean_line(text_field(c, "name"))
+        for c in items
+        if c.get("group") is True
+    }
+    components = []
+    for item in items:
+        name = clean_line(text_field(item, "name"))
+        if item.get("group") is True or not name:
+            continue
+        state = _STATES.get(clean_line(text_field(item, "status")).lower(), ComponentState.UNKNOWN)
+        ident = clean_line(text_field(item, "id")) or None
+        group = groups.get(clean_line(text_field(item, "group_id"))) or None
+        components.append(ComponentStatus(name[:MAX_NAME], state, ident, group))
+    description = clean_line(text_field(status, "description"))[:MAX_NAME]
+    return PageStatus(indicator, description, tuple(components), updated.at if updated else None)
+
+
+MAX_NAME = 200
 
 
 def _incident(item: Mapping[str, Any], context: Context, page_url: str | None) -> IncidentDraft:

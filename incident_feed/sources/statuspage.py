@@ -15,7 +15,11 @@ class StatuspageCollector(Collector):
         return [api_url(source.url, "incidents.json")]
 
     def optional_urls(self, source: SourceConfig) -> list[str]:
-        return [api_url(source.url, "scheduled-maintenances.json")]
+        # summary.json: the page's current state (and its open incidents, also in incidents.json).
+        return [
+            api_url(source.url, "scheduled-maintenances.json"),
+            api_url(source.url, "summary.json"),
+        ]
 
     def parse(self, document: Document, context: Context) -> ParseResult:
         return parse_statuspage(load_json(document), context)

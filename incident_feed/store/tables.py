@@ -253,3 +253,19 @@ NOTIFY_META = Table(
     Column("key", String(), primary_key=True),
     Column("value", String(), nullable=False),
 )
+
+
+# A page's current state, as its summary document gave it at the last run that read it whole
+# (migration 0006): one row per source, replaced each time.
+PAGE_STATUS = Table(
+    "page_status",
+    metadata,
+    _text("source_name", primary_key=True),
+    _text("vendor", index=True),
+    _time("fetched_at", nullable=False),
+    _text("indicator"),
+    _text("description"),
+    _time("updated_at"),
+    # [{"name", "state", "id", "group"}] in the page's order.
+    _json("components"),
+)

@@ -22,6 +22,7 @@ from incident_feed.config import Limits, SourceConfig
 from incident_feed.pipeline import SourceOutcome, collect, collect_source
 from incident_feed.sources.http import Fetcher, make_client
 from incident_feed.store.database import IncidentQuery, Store
+from incident_feed.store.page_status import read_page_statuses
 from tests.conftest import CASSETTES, FIXTURES, make_config
 from tests.sources.conftest import public_resolver, replay, source
 
@@ -100,10 +101,22 @@ def test_statuspage_api_collects_50_incidents_with_phases_and_utc_times(
     github = source("github", "statuspage", "https://www.githubstatus.com", vendor="GitHub")
     with replay(GITHUB_API) as cassette:
         outcome = run(store, fetcher, github, clock)
-        assert cassette.all_played  # incidents.json and scheduled-maintenances.json
+        assert cassette.all_played  # incidents.json, scheduled-maintenances.json, summary.json
     assert outcome.status == "ok"
-    assert outcome.documents == 2
+    assert outcome.documents == 3
     assert (outcome.stats.incidents_new, outcome.stats.updates_new) == (50, 252)
+    (state,) = read_page_statuses(store).values()  # summary.json: the page's state, kept
+    assert (state["source_name"], state["vendor"], state["indicator"]) == (
+        "github",
+        "GitHub",
+        "minor",
+    )
+    assert state["description"] == "Minor Service Outage"
+    assert [c["name"] for c in state["components"] if c["state"] != "operational"] == ["Packages"]
+    assert state["components"][7] == {
+        "name": "Packages", "state": "partial_outage", "id": "st3j38cctv9l", "group": None,
+    }  # fmt: skip
+    assert state["fetched_at"] == clock()
 
     expected = {item["id"]: item for item in recorded_json(GITHUB_API)["incidents"]}
     rows = store.incidents(IncidentQuery(limit=None))

@@ -358,12 +358,30 @@ def build_statuspage(w: Writer) -> None:
                 page_time,
                 validators=True,
             ),
+            Reply(
+                f"{GITHUB_API}/summary.json",
+                compact_json(
+                    {
+                        "page": page,
+                        "components": summary["components"],
+                        "incidents": [],
+                        "scheduled_maintenances": maintenances,
+                        "status": summary["status"],
+                    }
+                ),
+                JSON_TYPE,
+                page_time,
+                validators=True,
+            ),
         ],
         f"GET `/api/v2/incidents.json` -> derived envelope of the {len(incidents)} newest "
         f"incidents (by `created_at`, {incidents[-1]['created_at']} .. "
         f"{incidents[0]['created_at']}) from `statuspage/github-incident-history/*.json`, "
         f"page object of `{recent[0][0].name}`; GET `/api/v2/scheduled-maintenances.json` -> "
-        "same page + the real empty `scheduled_maintenances` of `summary-2022-11-25.json`. "
+        "same page + the real empty `scheduled_maintenances` of `summary-2022-11-25.json`; "
+        "GET `/api/v2/summary.json` -> same page + the real `components` and `status` of "
+        "`summary-2022-11-25.json` (Packages in partial outage, indicator minor, as on that day) "
+        "with `incidents: []` (every incident of the envelope is resolved). "
         "Compact JSON; ETag/Last-Modified derived from the body. Unlicense (`LICENSE`).",
     )
 

@@ -1,0 +1,43 @@
+"""Each source's current page state (:class:`PageStatus`), kept from its last summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, select
+
+from incident_feed.normalize.drafts import PageStatus
+from incident_feed.store.tables import PAGE_STATUS
+
+if TYPE_CHECKING:
+    from incident_feed.store.database import Store
+
+
+def record_page_status(
+    store: Store, source_name: str, vendor: str, status: PageStatus, now: dt.datetime
+) -> None:
+    """Replace the source's stored state with ``status`` (read at ``now``)."""
+    row = {
+        "source_name": source_name,
+        "vendor": vendor,
+        "fetched_at": now,
+        "indicator": status.indicator.value,
+        "description": status.description,
+        "updated_at": status.updated,
+        "components": [
+            {"name": c.name, "state": c.state.value, "id": c.id, "group": c.group}
+            for c in status.components
+        ],
+    }
+    with store.write() as conn:
+        conn.execute(delete(PAGE_STATUS).where(PAGE_STATUS.c.source_name == source_name))
+        conn.execute(PAGE_STATUS.insert().values(**row))
+
+
+def read_page_statuses(store: Store) -> dict[str, Mapping[str, Any]]:
+    """Every stored page state, by source name."""
+    with store.read() as conn:
+        rows = conn.execute(select(PAGE_STATUS)).mappings().all()
+    return {row["source_name"]: dict(row) for row in rows}
