@@ -22,6 +22,7 @@ from incident_feed.cli.common import (
 from incident_feed.cli.importing import cmd_import
 from incident_feed.cli.read import cmd_default, cmd_incidents, cmd_show, cmd_sources
 from incident_feed.cli.sources_edit import add_sources_commands
+from incident_feed.cli.status import add_status_command
 from incident_feed.config import SOURCE_KINDS, Config, find_config, load_config
 from incident_feed.errors import ConfigError, IncidentFeedError
 
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     sources.add_argument("--json", action="store_true")
     sources.set_defaults(handler=cmd_sources)
     add_sources_commands(sources)
+    add_status_command(commands)
 
     from incident_feed.cli import catalogue, export_watch, social
 

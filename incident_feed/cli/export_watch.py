@@ -144,7 +144,7 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
         or args.until
     )
     if filtered or not args.ids:
-        rows = Listing(store, outage_filter(args)).all()
+        rows = Listing(store, outage_filter(args, config)).all()
         wanted_ids = {d.id for d in details}
         rows = [r for r in rows if not wanted_ids or r.id in wanted_ids]
         details = outage_details(store, [r.id for r in rows])

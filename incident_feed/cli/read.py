@@ -38,9 +38,10 @@ def cmd_default(args: argparse.Namespace, config: Config) -> int:
     return cmd_incidents(args, config)
 
 
-def outage_filter(args: argparse.Namespace) -> Any:
+def outage_filter(args: argparse.Namespace, config: Config) -> Any:
     """The one filter (:class:`incident_feed.store.queries.IncidentFilter`) from the flags that
-    ``incidents``, ``export`` and the TUI share."""
+    ``incidents``, ``export`` and the TUI share, with the config's component watching."""
+    from incident_feed.decide.watch import vendor_watches
     from incident_feed.store.queries import IncidentFilter
 
     return IncidentFilter(
@@ -53,6 +54,7 @@ def outage_filter(args: argparse.Namespace) -> Any:
         since=getattr(args, "since", None),
         until=getattr(args, "until", None),
         active_only=bool(getattr(args, "active", False)),
+        watch=vendor_watches(config.sources),
     )
 
 
@@ -61,7 +63,7 @@ def cmd_incidents(args: argparse.Namespace, config: Config) -> int:
     from incident_feed.store.queries import Listing, outage_details
 
     store = open_store(args, config)
-    rows = Listing(store, outage_filter(args)).after(None, args.limit)
+    rows = Listing(store, outage_filter(args, config)).after(None, args.limit)
     if getattr(args, "records", False):
         return _print_records(store, [row.id for row in rows], args.json)
     if args.json:

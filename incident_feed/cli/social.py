@@ -51,12 +51,15 @@ def register(commands: Any) -> None:
 
 def cmd_stats(args: argparse.Namespace, config: Config) -> int:
     from incident_feed.decide.stats import summarize
+    from incident_feed.decide.watch import vendor_watches
     from incident_feed.store.stats import load_outages
 
     now = utc_now()
     since = args.since or now - DEFAULT_PERIOD
     store = open_store(args, config)
-    rows = summarize(load_outages(store, since=since, until=args.until, vendors=args.vendor))
+    watch = vendor_watches(config.sources)
+    outages = load_outages(store, since=since, until=args.until, vendors=args.vendor, watch=watch)
+    rows = summarize(outages)
     if args.json:
         json.dump([r.as_json() for r in rows], sys.stdout, indent=2, ensure_ascii=False)
         print()

@@ -37,6 +37,7 @@ import httpx
 
 from incident_feed.clock import Clock, format_duration, utc_now
 from incident_feed.config import Config, NotifyConfig
+from incident_feed.decide.watch import VendorWatch, outage_kept, vendor_watches
 from incident_feed.enums import FINAL_PHASES, IMPACT_ORDER, Impact, Kind, Phase
 from incident_feed.outputs.json_contract import incident_json, update_json
 from incident_feed.outputs.markdown import inline
@@ -372,6 +373,7 @@ class Notifier:
         *,
         clock: Clock = utc_now,
         max_age: dt.timedelta = MAX_AGE,
+        watch: tuple[VendorWatch, ...] = (),
     ) -> None:
         from incident_feed.store.notify_state import ensure_notify_tables
 
@@ -380,6 +382,7 @@ class Notifier:
         self.dispatcher = dispatcher
         self.clock = clock
         self.max_age = max_age
+        self.watch = watch  # component watching (config ``components`` / ``exclude_components``)
         self._caught_up = False
         ensure_notify_tables(store)
 
@@ -388,6 +391,7 @@ class Notifier:
         dispatcher_options = {
             k: options.pop(k) for k in ("delays", "environ", "client_factory") if k in options
         }
+        options.setdefault("watch", vendor_watches(config.sources))
         return cls(store, config.notify, Dispatcher(**dispatcher_options), **options)
 
     def after_run(self, report: RunReport) -> list[Event]:
@@ -435,6 +439,8 @@ class Notifier:
                 )
                 for e in events
             ]
+        # Outside the components the team watches: noted above all the same, never sent.
+        events = [e for e in events if self._watched(e.incident)]
         for event in events:
             for target in self.targets:
                 if matches(target, event):
@@ -447,6 +453,9 @@ class Notifier:
                 len(changed) - len(events),
             )
         return events
+
+    def _watched(self, outage: Mapping[str, Any]) -> bool:
+        return outage_kept(self.watch, str(outage["vendor"]), outage.get("components") or [])
 
     def close(self, timeout: float = 15.0) -> None:
         self.dispatcher.close(timeout)

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    bindparam,
     exists,
     false,
     func,
@@ -40,6 +41,7 @@ from sqlalchemy import (
 from incident_feed.clock import utc_now
 from incident_feed.config import Config
 from incident_feed.decide.links import ordered_links
+from incident_feed.decide.watch import VendorWatch
 from incident_feed.enums import FINAL_PHASES, Kind, Phase
 from incident_feed.store.database import INCIDENT, RECORD, SOURCE, UPDATE, Store
 from incident_feed.store.tables import MEMBER, OUTAGE, RUN
@@ -93,6 +95,9 @@ class IncidentFilter:
     until: dt.datetime | None = None
     active_only: bool = False
     show_maintenance: bool = True
+    # Component watching (``components`` / ``exclude_components`` of the config's sources): a
+    # watched vendor's outages are listed only when they touch a watched component.
+    watch: tuple[VendorWatch, ...] = ()
     # The moment "active" is judged at (a maintenance window ends); None: when the listing starts.
     now: dt.datetime | None = None
 
@@ -437,6 +442,8 @@ def _plan(conn: Connection, store: Store, filt: IncidentFilter) -> _Plan:
         conditions.append(OUTAGE.c.kind != Kind.MAINTENANCE.value)
     for number, component in enumerate(filt.components):
         conditions.append(_component_condition(store.dialect, number, component))
+    for number, watch in enumerate(filt.watch):
+        conditions.append(_watch_condition(conn, store.dialect, number, watch))
     terms = search_terms(filt.text)
     sqlite = store.dialect == "sqlite"
     member_conditions: list[ColumnElement[bool]] = []
@@ -482,6 +489,46 @@ def _component_condition(dialect: str, number: int, name: str) -> ColumnElement[
     pattern = "%" + _like_escape(name.strip().lower()) + "%"
     clause = text(sql.format(p=p, i=i)).bindparams(**{p: pattern, i: name.strip()})
     return and_(clause)
+
+
+_WATCH_SQL = {
+    # The outage names no component, or one of them is watched (by name or id).
+    "sqlite": (
+        "(json_array_length(outage.components) = 0 OR EXISTS (SELECT 1 FROM "
+        "json_each(outage.components) AS c WHERE json_extract(c.value, '$.name') IN :{n} "
+        "OR json_extract(c.value, '$.id') IN :{n}))"
+    ),
+    "postgresql": (
+        "(json_array_length(outage.components) = 0 OR EXISTS (SELECT 1 FROM "
+        "json_array_elements(outage.components) AS c WHERE c.value ->> 'name' IN :{n} "
+        "OR c.value ->> 'id' IN :{n}))"
+    ),
+}
+
+
+def _watch_condition(
+    conn: Connection, dialect: str, number: int, watch: VendorWatch
+) -> ColumnElement[bool]:
+    """Outages of other vendors, or of ``watch.vendor`` touching a watched component.
+
+    The rule (:mod:`incident_feed.decide.watch`, globs) is applied in Python to the vendor's
+    distinct stored components, and the names and ids it keeps become the SQL condition.
+    """
+    vendor = func.lower(OUTAGE.c.vendor) == watch.vendor.lower()
+    kept: set[str] = set()
+    for (components,) in conn.execute(select(OUTAGE.c.components).where(vendor)):
+        for item in components or []:
+            if not isinstance(item, Mapping):
+                continue
+            name, ident = str(item.get("name") or ""), item.get("id")
+            if watch.watches(name, str(ident) if ident is not None else None):
+                kept |= {name} | ({str(ident)} if ident is not None else set())
+    sql = _WATCH_SQL["postgresql" if dialect == "postgresql" else "sqlite"]
+    names = f"watched_{number}"
+    clause = text(sql.format(n=names)).bindparams(
+        bindparam(names, value=sorted(kept) or [""], expanding=True)
+    )
+    return or_(~vendor, and_(clause))
 
 
 def _like_escape(text: str) -> str:

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from incident_feed.decide.stats import Outage
+from incident_feed.decide.watch import VendorWatch
 from incident_feed.enums import Kind
 from incident_feed.store.database import Store
 
@@ -17,13 +18,18 @@ def load_outages(
     since: dt.datetime | None,
     until: dt.datetime | None = None,
     vendors: Sequence[str] = (),
+    watch: tuple[VendorWatch, ...] = (),
 ) -> list[Outage]:
     """The period's outages (not maintenance), each read whole: the same outages, with the same
     threads, that ``incidents`` and ``show`` print."""
     from incident_feed.store.queries import IncidentFilter, Listing, outage_details
 
     filt = IncidentFilter(
-        vendors=tuple(vendors), kinds=(Kind.INCIDENT.value,), since=since, until=until
+        vendors=tuple(vendors),
+        kinds=(Kind.INCIDENT.value,),
+        since=since,
+        until=until,
+        watch=watch,
     )
     rows = Listing(store, filt).all()
     outages = []

@@ -4,6 +4,7 @@ blocking collection."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -406,3 +407,23 @@ def test_command_gets_json_on_stdin_without_a_shell(tmp_path: Path, recorder: Pa
     done = subprocess.run([sys.executable, str(recorder), str(out)], input=b'{"ok": 1}', check=True)
     assert done.returncode == 0
     assert out.exists() and not (tmp_path / "pwned").exists()
+
+
+def test_a_team_watching_webhooks_is_told_about_webhooks_only(rig: Rig) -> None:
+    rig.notifier = Notifier.from_config(
+        dataclasses.replace(
+            rig.config,
+            sources=tuple(
+                dataclasses.replace(s, components=("web*",)) for s in rig.config.sources
+            ),
+        ),
+        rig.store, clock=lambda: NOW, delays=(0.05, 0.1),
+        environ={"TEST_HOOK_URL": rig.server.url(HOOK)},
+    )  # fmt: skip
+    assert rig.cycle() == []  # the baseline
+    rig.serve(progress(A, 4), progress(B, 2))  # A: Git Operations, API, Issues; B: Webhooks
+    events = rig.cycle()
+    assert [(e.kind, e.incident["id"]) for e in events] == [("new", "github-8qy34dmg4kdm")]
+    assert [m["incident"]["id"] for m in _lines(rig.out)] == ["github-8qy34dmg4kdm"]
+    rig.serve(A, progress(B, 2))  # A resolves: still not a component the team watches
+    assert rig.cycle() == []

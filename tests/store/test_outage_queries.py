@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from incident_feed.decide.watch import VendorWatch
 from incident_feed.enums import Impact, Kind, Phase
 from incident_feed.normalize.drafts import Component, IncidentDraft, Stamp, UpdateDraft
 from incident_feed.store.database import Store
@@ -95,3 +96,26 @@ def test_vendor_summaries_count_outages_as_the_listing_does(any_store: Store) ->
     [summary] = vendor_summaries(any_store, at(20))
     listed = Listing(any_store, IncidentFilter(now=at(20), active_only=True)).count()
     assert (summary.active, summary.total) == (listed, 3) == (1, 3)
+
+
+def test_component_watching_keeps_a_vendors_outages_on_watched_components(any_store: Store) -> None:
+    any_store.apply("acme-status", "statuspage", [
+        draft("A", "API errors", [update("a1", at(2), "investigating")], components=["API"]),
+        draft("B", "Sora slow", [update("b1", at(3), "investigating")], components=["Sora"]),
+        draft("C", "Login and Sora", [update("c1", at(4), "investigating")], components=["Login", "Sora"]),
+        draft("D", "Something", [update("d1", at(4), "investigating")]),
+    ], at(5))  # fmt: skip
+    now = at(5)
+    api = VendorWatch("acme", ((("API*",), ()),))  # vendor names match in any case
+    assert titles(any_store, IncidentFilter(now=now, watch=(api,))) == [
+        "API errors", "Something",  # an outage naming no component is kept
+    ]  # fmt: skip
+    no_sora = VendorWatch("Acme", (((), ("sora",)),))
+    assert titles(any_store, IncidentFilter(now=now, watch=(no_sora,))) == [
+        "API errors", "Login and Sora", "Something",  # Login is watched
+    ]  # fmt: skip
+    other = VendorWatch("Globex", ((("API",), ()),))  # another vendor's rule changes nothing here
+    assert len(titles(any_store, IncidentFilter(now=now, watch=(other,)))) == 4
+    nothing = VendorWatch("Acme", ((("Billing",), ()),))
+    assert titles(any_store, IncidentFilter(now=now, watch=(nothing,))) == ["Something"]
+    assert Listing(any_store, IncidentFilter(now=now, watch=(api,))).count() == 2

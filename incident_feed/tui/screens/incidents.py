@@ -16,6 +16,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
+from incident_feed.decide.watch import vendor_watches
 from incident_feed.errors import IncidentFeedError
 from incident_feed.store.queries import IncidentFilter, Listing, count_incidents
 from incident_feed.tui.filtering import describe, parse_filter
@@ -94,6 +95,9 @@ class IncidentsScreen(Screen[None]):
         yield Footer(show_command_palette=False)  # 80 columns hold the keys; ctrl+p is in help
 
     def on_mount(self) -> None:
+        # Component watching: the config's components / exclude_components, under every filter.
+        watch = vendor_watches(self.feed.config.sources)
+        self.filter = dataclasses.replace(self.filter, watch=watch)
         self.query_one(CollectPanel).display = False
         self.query_one("#filter-problems").display = False
         self.query_one("#empty-state").display = False
@@ -124,7 +128,7 @@ class IncidentsScreen(Screen[None]):
         page, capacity = sized_for(table.size.height or self.app.size.height)
         fresh = RowWindow(listing.after, listing.before, page=page, capacity=capacity)
         try:
-            stored = count_incidents(store, IncidentFilter())
+            stored = count_incidents(store, IncidentFilter(watch=self.filter.watch))
             if first is not None:
                 fresh.load_from(first, window.start if window else 0)
             else:
@@ -133,7 +137,7 @@ class IncidentsScreen(Screen[None]):
             self._show_error(str(exc))
             return
         matching: int | None = None
-        if self.filter == IncidentFilter():
+        if self.filter == IncidentFilter(watch=self.filter.watch):
             matching = stored
         elif fresh.at_top and fresh.at_bottom:
             matching = len(fresh.rows)  # it all fits in the window: no count needed
