@@ -71,8 +71,8 @@ KEY_BINDING_IDS = frozenset(
         # one incident
         "update-down", "update-up", "update-first", "update-last", "back", "open-link",
         "open-page", "toggle-details", "export-markdown", "copy-markdown",
-        # sources, help
-        "sources-down", "sources-up", "close-help",
+        # sources, down now, help
+        "sources-down", "sources-up", "show-status", "status-down", "status-up", "close-help",
     }
 )  # fmt: skip
 _KEY_MODIFIERS = frozenset({"ctrl", "alt", "shift", "super", "meta", "hyper"})

@@ -12,35 +12,10 @@ from incident_feed.clock import display_zone, format_duration, format_stamp, utc
 from incident_feed.config import Config
 
 
-def vendor_states_now(store: Any, config: Config, vendors: list[str] | None = None) -> list[Any]:
-    """Every configured vendor's state (or those named), worst first: the one read of the
-    ``status`` command and the TUI's status view."""
-    from incident_feed.decide.status import SourceWatch, vendor_states
-    from incident_feed.decide.watch import vendor_watches
-    from incident_feed.store.page_status import read_page_statuses
-    from incident_feed.store.queries import IncidentFilter, Listing
-
-    names = [v.name for v in config.vendors] or sorted({s.vendor for s in config.sources})
-    for source in config.sources:
-        if source.vendor.casefold() not in {n.casefold() for n in names}:
-            names.append(source.vendor)
-    if vendors:
-        wanted = {v.casefold() for v in vendors}
-        slugs = {v.name.casefold(): v.slug for v in config.vendors}
-        names = [n for n in names if n.casefold() in wanted or slugs.get(n.casefold()) in wanted]
-    watches = [
-        SourceWatch(s.name, s.vendor, s.components, s.exclude_components)
-        for s in config.sources
-        if s.active
-    ]
-    watch = vendor_watches(config.sources)
-    filt = IncidentFilter(vendors=tuple(names), active_only=True, watch=watch)
-    active = Listing(store, filt).all()
-    return vendor_states(names, watches, read_page_statuses(store), active)
-
-
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
     """Each followed vendor's current state and its active outages, worst first."""
+    from incident_feed.store.status import vendor_states_now
+
     store = open_store(args, config)
     states = vendor_states_now(store, config, args.vendor or None)
     if args.json:

@@ -40,6 +40,7 @@ from incident_feed.tui.screens.help import HelpScreen
 from incident_feed.tui.screens.incident import IncidentScreen
 from incident_feed.tui.screens.incidents import IncidentsScreen
 from incident_feed.tui.screens.sources import SourcesScreen
+from incident_feed.tui.screens.status import StatusScreen
 from incident_feed.tui.widgets.collect_panel import CollectPanel
 from incident_feed.tui.widgets.filter_bar import FilterBar
 from incident_feed.tui.widgets.incident_table import IncidentTable
@@ -73,6 +74,14 @@ class IncidentFeedApp(App[None]):
             "Sources",
             tooltip="Vendors and sources: health, last errors",
             id="show-sources",
+        ),
+        Binding(
+            "w",
+            "show_status",
+            "Down now",
+            show=False,  # the footer is full at 80 columns; help (?) lists it
+            tooltip="What is down now: each vendor's page state and active outages",
+            id="show-status",
         ),
     ]
 
@@ -173,6 +182,10 @@ class IncidentFeedApp(App[None]):
         if not isinstance(self.screen, SourcesScreen):
             self.push_screen(SourcesScreen())
 
+    def action_show_status(self) -> None:
+        if not isinstance(self.screen, StatusScreen):
+            self.push_screen(StatusScreen())
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
@@ -182,6 +195,7 @@ class IncidentFeedApp(App[None]):
             ("Filter bar", FilterBar.BINDINGS),
             ("One incident", [*UpdateThread.BINDINGS, *IncidentScreen.BINDINGS]),
             ("Sources", SourcesScreen.BINDINGS),
+            ("Down now", StatusScreen.BINDINGS),
         ]
         self.push_screen(HelpScreen(sections, self.keymap))
 
