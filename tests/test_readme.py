@@ -33,7 +33,10 @@ def test_the_readme_config_example_is_a_valid_config() -> None:
     from incident_feed.config import parse_config
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    [block] = re.findall(r"```toml\n(follow = .*?)```", readme, re.DOTALL)
+    block, watching = re.findall(r"```toml\n(follow = .*?)```", readme, re.DOTALL)
+    watched = parse_config(tomllib.loads(watching), Path("README.md"))
+    assert watched.source("openai-status").exclude_components == ("*Sora*",)
+    assert watched.source("github-status").components[0] == "Git Operations"
     config = parse_config(tomllib.loads(block), Path("README.md"))
     assert config.followed == ("github", "cloudflare", "openai")
     assert config.source("github-x").active  # the override switched it on
