@@ -1,10 +1,11 @@
 """``make demo``: the product on the real payloads the repo ships, no network needed.
 
 Imports GitHub's incident history (Statuspage API files), GitHub's Atom history snapshots,
-Google Cloud's incidents.json, Slack's status history, and the OpenAI outage of 2024-12-11 (the
+Google Cloud's incidents.json, Slack's status history, the OpenAI outage of 2024-12-11 (the
 status-page incident and the vendor's posts on Mastodon and Bluesky, derived from real payload
-shapes: see cassettes/social/README.md) into a throwaway SQLite database, then shows the
-incidents: the TUI on a terminal, a list otherwise.
+shapes: see cassettes/social/README.md) and OpenAI's incident.io widget summary (its components,
+for ``status``) into a throwaway SQLite database, then shows the incidents: the TUI on a
+terminal, a list otherwise.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ def demo_imports() -> list[list[str]]:
          str(DEMO / "openai-seed-mastodon.json")],
         ["import", "--kind", "bluesky", "--vendor", "OpenAI", "--source", "openai-bluesky",
          str(DEMO / "openai-seed-bluesky.json")],
+        # OpenAI's page through incident.io's widget API: its 34 components for `status`.
+        ["import", "--kind", "incidentio", "--vendor", "OpenAI", "--source", "openai-status",
+         str(DEMO / "openai-widget-summary.json")],
     ]  # fmt: skip
 
 
@@ -65,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nExplore: .venv/bin/incident-feed --db {db}              (the TUI)")
     print(f"         .venv/bin/incident-feed --db {db} show openai-ctrsv3lwd797")
     print(f"         .venv/bin/incident-feed --db {db} stats --since 2010-01-01")
+    print(f"         .venv/bin/incident-feed --db {db} status openai")
     print(f"         .venv/bin/incident-feed --db {db} export github-nlmpksjb2ll7")
     return 0
 

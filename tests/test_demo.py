@@ -10,6 +10,7 @@ import pytest
 from incident_feed import demo
 from incident_feed.store.database import IncidentQuery, Store
 from incident_feed.store.links import channels_for
+from incident_feed.store.page_status import read_page_statuses
 
 
 def test_demo_imports_every_family_and_links_the_seed(
@@ -24,6 +25,10 @@ def test_demo_imports_every_family_and_links_the_seed(
         assert vendors == {"GitHub", "Google Cloud", "Slack", "OpenAI"}
         records = store.records_for(["openai-ctrsv3lwd797"])["openai-ctrsv3lwd797"]
         assert [r["source_kind"] for r in records] == ["statuspage"]
+        (openai_page,) = [
+            row for row in read_page_statuses(store).values() if row["vendor"] == "OpenAI"
+        ]
+        assert len(openai_page["components"]) == 34  # the widget summary: `status openai`
         links = channels_for(store, ["openai-ctrsv3lwd797"])["openai-ctrsv3lwd797"].links
         assert sorted(link["incident_id"].split("-")[1] for link in links) == [
             "bluesky",
