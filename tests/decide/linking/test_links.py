@@ -30,7 +30,7 @@ STATUS_ID = "openai-ctrsv3lwd797"
 
 
 def store_posts(store: Store, drafts: list) -> None:  # type: ignore[type-arg]
-    threaded = thread_posts(store, SOCIAL.name, SOCIAL.vendor, drafts)
+    threaded = thread_posts(store, SOCIAL.name, SOCIAL.vendor, drafts).drafts
     stats = store.apply(SOCIAL.name, SOCIAL.kind, threaded, NOW)
     link_changed(store, SOCIAL.vendor, stats.changed_ids, NOW)
 
@@ -118,7 +118,7 @@ def test_time_alone_links_only_when_close(store: Store) -> None:
 def test_another_vendors_incident_is_never_a_candidate(store: Store) -> None:
     store_status(store)
     other = post("1", "2024-12-11T23:12:00", FIRST + " ChatGPT API Sora", vendor="Anthropic")
-    threaded = thread_posts(store, "anthropic-mastodon", "Anthropic", [other])
+    threaded = thread_posts(store, "anthropic-mastodon", "Anthropic", [other]).drafts
     stats = store.apply("anthropic-mastodon", "mastodon", threaded, NOW)
     assert link_changed(store, "Anthropic", stats.changed_ids, NOW) == 0
 
@@ -271,7 +271,7 @@ def test_a_hand_link_made_while_linking_plans_wins(
     drafts = seed_status_drafts()
     other = another_incident(drafts[0], "otherinc001", "Another incident")
     store.apply(STATUS.name, STATUS.kind, [*drafts, other], NOW)
-    threaded = thread_posts(store, SOCIAL.name, SOCIAL.vendor, seed_posts())
+    threaded = thread_posts(store, SOCIAL.name, SOCIAL.vendor, seed_posts()).drafts
     stats = store.apply(SOCIAL.name, SOCIAL.kind, threaded, NOW)
     real_plan = links.plan_links
 
