@@ -32,7 +32,7 @@ def register(commands: Any) -> None:
     """Add ``stats``, ``link`` and ``unlink`` to the subcommands."""
     stats = commands.add_parser(
         "stats",
-        help="per vendor: incidents, median time to identify/remediate/resolve, announcement lag",
+        help="per vendor: incidents, median time to identify/remediate/resolve, lag per channel",
     )
     stats.add_argument("--since", type=moment, help=f"default: 90 days ago; {MOMENT_HELP}")
     stats.add_argument("--until", type=moment, help=f"started before; {MOMENT_HELP}")
@@ -81,29 +81,34 @@ def cmd_stats(args: argparse.Namespace, config: Config) -> int:
         print()
         return EXIT_OK
     until = args.until or now
-    print(f"{since:%Y-%m-%d} to {until:%Y-%m-%d} (UTC); lag = first status update - first post")
+    print(
+        f"{since:%Y-%m-%d} to {until:%Y-%m-%d} (UTC); "
+        "lag = post time - the status-page update it matches, median per channel"
+    )
     if not rows:
         print("No incidents in this period.")
         return EXIT_OK
     header = (
         f"{'Vendor':<18} {'Incidents':>9} {'Identify':>15} {'Remediate':>15} {'Resolve':>15}"
-        f"  {'Lag':>15}  Social first"
+        "  Lag per channel"
     )
     print(header)
     unknown = 0
     for row in rows:
         data = row.as_json()
-        both = data["with_both_channels"]
         unknown += row.resolve_unknown
+        lags = ", ".join(
+            f"{channel} {_median(lag['median_s'], lag['n'], signed=True)}"
+            for channel, lag in data["lag"].items()
+        )
         print(
             f"{clean_line(row.vendor)[:18]:<18} {row.outages:>9} "
             f"{_median(data['median_time_to_identify_s'], data['time_to_identify_n']):>15} "
             f"{_median(data['median_time_to_remediate_s'], data['time_to_remediate_n']):>15} "
             f"{_median(data['median_time_to_resolve_s'], data['time_to_resolve_n']):>15}  "
-            f"{_median(data['median_announcement_lag_s'], both, signed=True):>15}  "
-            + (f"{data['social_first']} of {both}" if both else "-")
+            + (lags or "-")
         )
-    print("n: how many incidents each median rests on.")
+    print("n: how many incidents (phase times) or posts (lag) each median rests on.")
     if unknown:
         print(
             f"{unknown} resolved incident{'s were' if unknown != 1 else ' was'} opened and closed "
