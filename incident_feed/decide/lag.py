@@ -70,9 +70,11 @@ def _order(update: Row) -> tuple[dt.datetime, int]:
     return (update["at"], update["id"])
 
 
-def format_lag(seconds: float) -> str:
-    """``3m after the status page``, ``2m before the status page``, ``with the status page``."""
+def format_lag(seconds: float, *, short: bool = False) -> str:
+    """``3m after the status page``, ``2m before the status page``, ``with the status page``;
+    ``short`` (a narrow screen): ``3m after page``."""
+    page = "page" if short else "the status page"
     if seconds == 0:
-        return "with the status page"
+        return f"with {page}"
     side = "after" if seconds > 0 else "before"
-    return f"{format_duration(dt.timedelta(seconds=abs(seconds)))} {side} the status page"
+    return f"{format_duration(dt.timedelta(seconds=abs(seconds)))} {side} {page}"

@@ -72,3 +72,4 @@ def test_format_lag() -> None:
     assert format_lag(180) == "3m after the status page"
     assert format_lag(-1680) == "28m before the status page"
     assert format_lag(0) == "with the status page"
+    assert format_lag(-300, short=True) == "5m before page"

@@ -53,7 +53,7 @@ def render_update(
     if update["label"]:
         head.append(f"  “{fmt.one_line(update['label'])}”", style="italic dim")
     if lag is not None:
-        head.append(f"  {format_lag(lag)}", style="#e0af68")
+        head.append(f"  {format_lag(lag, short=True)}", style="#e0af68")
     parts = [head, fmt.highlighted(update["text"], update["evidence"])]
     why = Text(
         f"why {fmt.one_line(update['phase'])}: {fmt.one_line(update['evidence'])}",
