@@ -20,7 +20,7 @@ from typing import Any
 
 from incident_feed.errors import ConfigError
 from incident_feed.files import read_regular_file
-from incident_feed.kinds import SOCIAL_KINDS, SOURCE_ROLES, slugify
+from incident_feed.kinds import ACCOUNT_KINDS, SOCIAL_KINDS, SOURCE_ROLES, slugify
 from incident_feed.paths import catalogue_dir
 
 __all__ = [
@@ -313,7 +313,7 @@ def _source(table: Mapping[str, Any], slug: str, first_page: bool, at: str) -> C
         raise ConfigError(f"{at}.name: {name!r} must be lower-case letters, digits and -")
     at = f"{at} ({name})"
     url = _text(table, "url", at, limit=2000)
-    if kind not in SOCIAL_KINDS and not _HTTPS.match(url):
+    if kind not in ACCOUNT_KINDS and not _HTTPS.match(url):
         raise ConfigError(f"{at}.url: {_shown(url)} is not an https:// URL")
     grade = _grade(table, at)
     evidence = _text(table, "evidence", at, limit=1000)

@@ -19,6 +19,7 @@ from incident_feed.catalogue import Followed, load_catalogue, resolve_follow
 from incident_feed.errors import ConfigError
 
 # Re-exported (``import X as X``): callers import them from here as before.
+from incident_feed.kinds import ACCOUNT_KINDS as ACCOUNT_KINDS
 from incident_feed.kinds import SOCIAL_KINDS as SOCIAL_KINDS
 from incident_feed.kinds import SOURCE_KINDS as SOURCE_KINDS
 from incident_feed.kinds import SOURCE_ROLES as SOURCE_ROLES
@@ -485,7 +486,7 @@ def _source(raw: Mapping[str, Any], where: str, at: str) -> SourceConfig:
             "`sources`; keep secrets out of this file and in an environment variable "
             "(as x sources do with token_env)"
         )
-    if kind in SOCIAL_KINDS:
+    if kind in ACCOUNT_KINDS:
         try:
             parse_account(kind, url)
         except ValueError as exc:

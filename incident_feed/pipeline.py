@@ -25,6 +25,7 @@ from typing import Any
 
 from incident_feed.clock import Clock, utc_now
 from incident_feed.config import SOCIAL_KINDS, Config, SourceConfig
+from incident_feed.decide.threads import held_post
 from incident_feed.errors import IncidentFeedError, RateLimited, SourceError
 from incident_feed.normalize.drafts import (
     MAX_ITEMS,
@@ -33,6 +34,7 @@ from incident_feed.normalize.drafts import (
     ItemProblem,
     PageStatus,
     Seen,
+    SetAside,
     one_per_record,
     unstorable,
 )
@@ -129,6 +131,7 @@ def ingest(
     result = Ingested()
     context = Context(source.name, source.kind, source.vendor, clock(), max_items)
     spans: list[Seen | None] = []
+    set_aside: list[SetAside] = []
     for document in documents:
         try:
             parsed = collector.parse(document, context)
@@ -157,15 +160,23 @@ def ingest(
                 )
             result.problems += parsed.problems
             result.ignored += parsed.ignored
+            set_aside += parsed.set_aside
             spans.append(parsed.seen)
             result.status = parsed.status or result.status
         if on_document is not None:
             on_document(document)
     drafts = one_per_record(drafts)  # a summary repeats the incidents incidents.json lists
     if source.kind in SOCIAL_KINDS:
-        drafts = thread_posts(store, source.name, source.vendor, drafts)
+        planned = thread_posts(
+            store, source.name, source.vendor, drafts, brand=source.role == "brand"
+        )
+        drafts = planned.drafts
+        set_aside += [held_post(draft) for draft in planned.held]
+        result.ignored += len(planned.held)
     for start in range(0, len(drafts), APPLY_BATCH):
         _apply(store, source, drafts[start : start + APPLY_BATCH], origin, context.now, result)
+    if source.kind in SOCIAL_KINDS:
+        _keep_set_aside(store, source.name, set_aside, drafts, context.now)
     known = [span for span in spans if span is not None]
     if mark_deleted and known and len(known) == len(spans) and not result.errors:
         seen = functools.reduce(operator.or_, known)  # the pages are contiguous: one span
@@ -209,6 +220,20 @@ def _apply(
                 f"{redact_url(url or source.name)}: cannot store it: {_internal(exc)}"
             )
             result.failed.add(url or source.name)
+
+
+def _keep_set_aside(
+    store: Store,
+    source_name: str,
+    set_aside: list[SetAside],
+    drafts: list[IncidentDraft],
+    now: dt.datetime,
+) -> None:
+    """Keep the posts that are no incident updates; forget those that now are (an edit)."""
+    from incident_feed.store.posts import forget_set_aside, keep_set_aside
+
+    keep_set_aside(store, source_name, set_aside, now)
+    forget_set_aside(store, source_name, (d.native_id for d in drafts))
 
 
 def _internal(exc: BaseException) -> str:

@@ -26,6 +26,7 @@ PURE = (
     "incident_feed.normalize.statusio",
     "incident_feed.normalize.text",
     "incident_feed.normalize.times",
+    "incident_feed.decide.lag",
     "incident_feed.decide.links",
     "incident_feed.decide.merge",
     "incident_feed.decide.phase_times",

@@ -10,7 +10,8 @@ from typing import Any
 
 from incident_feed.catalogue import CATEGORIES, CatalogueVendor, load_catalogue
 from incident_feed.cli.common import EXIT_OK, EXIT_USAGE, safe
-from incident_feed.config import SOCIAL_KINDS, Config, parse_account
+from incident_feed.config import ACCOUNT_KINDS, SOCIAL_KINDS, Config, parse_account
+from incident_feed.kinds import social_channel
 
 # Column widths of the text table (longer values are cut).
 _WIDTHS = {"vendor": 26, "slug": 22, "category": 13, "kinds": 34}
@@ -84,7 +85,7 @@ def vendor_json(vendor: CatalogueVendor, followed: bool) -> dict[str, Any]:
     accounts shown but not collected (``source`` null)."""
     social: list[dict[str, Any]] = [
         {
-            "platform": source.kind,
+            "platform": social_channel(source.kind, source.url),
             "account": _account(source.kind, source.url),
             "role": source.role,
             "grade": source.grade,
@@ -125,7 +126,10 @@ def vendor_json(vendor: CatalogueVendor, followed: bool) -> dict[str, Any]:
 
 
 def _account(kind: str, url: str) -> str:
-    """A social source's account as people write it (its URL when the form is not known)."""
+    """A social source's account as people write it (its URL when the form is not known, and
+    for an account feed)."""
+    if kind not in ACCOUNT_KINDS:
+        return url
     try:
         return parse_account(kind, url).label
     except ValueError:

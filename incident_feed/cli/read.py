@@ -17,6 +17,7 @@ from incident_feed.cli.common import (
 )
 from incident_feed.clock import UNKNOWN_SPAN, display_zone, format_span, format_stamp, utc_now
 from incident_feed.config import Config
+from incident_feed.decide.lag import format_lag
 from incident_feed.outputs.json_contract import incident_json, outage_json
 from incident_feed.redact import redact_url
 
@@ -182,6 +183,7 @@ def cmd_show(args: argparse.Namespace, config: Config) -> int:
     if vendor and vendor.downdetector:
         print(f"  crowd reports: {safe(vendor.downdetector)}")
     print()
+    lags = detail.lags()
     for update in detail.updates:
         flags = f" [{update['time_flags']}]" if update["time_flags"] else ""
         gone = " [deleted upstream]" if update.get("deleted_at") else ""
@@ -191,6 +193,8 @@ def cmd_show(args: argparse.Namespace, config: Config) -> int:
             f"{format_stamp(update['at'], zone)}{flags}  {update['phase'].upper()}"
             f"  ({channel}: {safe(update['source_name'])}){gone}{where}"
         )
+        if (lag := lags.get(update["id"])) is not None:
+            print(f"  lag: {lag.channel} post {format_lag(lag.seconds)}")
         print(f"  why: {safe(update['evidence'])}")
         for line in safe_block(update["text"]).splitlines():
             print(f"  {line}")

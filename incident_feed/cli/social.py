@@ -1,5 +1,6 @@
-"""The ``stats``, ``link`` and ``unlink`` commands: announcement lag and the links between
-social threads and status-page incidents. Argument parsing and printing only; the work is in
+"""The ``stats``, ``link``, ``unlink`` and ``posts`` commands: phase times and lag per channel,
+the links between social threads and status-page incidents, and a social source's posts (the
+ones set aside as no incident updates on demand). Argument parsing and printing only; the work is in
 :mod:`incident_feed.decide.stats` and :mod:`incident_feed.decide.links`.
 """
 
@@ -11,8 +12,16 @@ import json
 import sys
 from typing import Any
 
-from incident_feed.cli.common import EXIT_FAILED, EXIT_OK, moment, open_store
-from incident_feed.clock import MOMENT_HELP, format_duration, utc_now
+from incident_feed.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    moment,
+    open_store,
+    positive_int,
+    safe,
+    safe_block,
+)
+from incident_feed.clock import MOMENT_HELP, display_zone, format_duration, format_stamp, utc_now
 from incident_feed.config import Config
 from incident_feed.normalize.text import clean_line
 
@@ -23,7 +32,7 @@ def register(commands: Any) -> None:
     """Add ``stats``, ``link`` and ``unlink`` to the subcommands."""
     stats = commands.add_parser(
         "stats",
-        help="per vendor: incidents, median time to identify/remediate/resolve, announcement lag",
+        help="per vendor: incidents, median time to identify/remediate/resolve, lag per channel",
     )
     stats.add_argument("--since", type=moment, help=f"default: 90 days ago; {MOMENT_HELP}")
     stats.add_argument("--until", type=moment, help=f"started before; {MOMENT_HELP}")
@@ -48,6 +57,16 @@ def register(commands: Any) -> None:
     unlink.add_argument("other", metavar="OTHER_ID", nargs="?", help="default: every link")
     unlink.set_defaults(handler=cmd_unlink)
 
+    posts = commands.add_parser(
+        "posts",
+        help="a social source's posts set aside as no incident updates (--all: every post)",
+    )
+    posts.add_argument("source", metavar="SOURCE", help="the social source's name")
+    posts.add_argument("--all", action="store_true", help="the posts that are incident updates too")
+    posts.add_argument("--limit", type=positive_int, default=50, help="default 50")
+    posts.add_argument("--json", action="store_true")
+    posts.set_defaults(handler=cmd_posts)
+
 
 def cmd_stats(args: argparse.Namespace, config: Config) -> int:
     from incident_feed.decide.stats import summarize
@@ -65,29 +84,34 @@ def cmd_stats(args: argparse.Namespace, config: Config) -> int:
         print()
         return EXIT_OK
     until = args.until or now
-    print(f"{since:%Y-%m-%d} to {until:%Y-%m-%d} (UTC); lag = first status update - first post")
+    print(
+        f"{since:%Y-%m-%d} to {until:%Y-%m-%d} (UTC); "
+        "lag = post time - the status-page update it matches, median per channel"
+    )
     if not rows:
         print("No incidents in this period.")
         return EXIT_OK
     header = (
         f"{'Vendor':<18} {'Incidents':>9} {'Identify':>15} {'Remediate':>15} {'Resolve':>15}"
-        f"  {'Lag':>15}  Social first"
+        "  Lag per channel"
     )
     print(header)
     unknown = 0
     for row in rows:
         data = row.as_json()
-        both = data["with_both_channels"]
         unknown += row.resolve_unknown
+        lags = ", ".join(
+            f"{channel} {_median(lag['median_s'], lag['n'], signed=True)}"
+            for channel, lag in data["lag"].items()
+        )
         print(
             f"{clean_line(row.vendor)[:18]:<18} {row.outages:>9} "
             f"{_median(data['median_time_to_identify_s'], data['time_to_identify_n']):>15} "
             f"{_median(data['median_time_to_remediate_s'], data['time_to_remediate_n']):>15} "
             f"{_median(data['median_time_to_resolve_s'], data['time_to_resolve_n']):>15}  "
-            f"{_median(data['median_announcement_lag_s'], both, signed=True):>15}  "
-            + (f"{data['social_first']} of {both}" if both else "-")
+            + (lags or "-")
         )
-    print("n: how many incidents each median rests on.")
+    print("n: how many incidents (phase times) or posts (lag) each median rests on.")
     if unknown:
         print(
             f"{unknown} resolved incident{'s were' if unknown != 1 else ' was'} opened and closed "
@@ -114,6 +138,52 @@ def cmd_unlink(args: argparse.Namespace, config: Config) -> int:
         print(f"incident-feed: {args.incident} has no such link", file=sys.stderr)
         return EXIT_FAILED
     print(f"undid {undone} link{'s' if undone != 1 else ''} of {args.incident}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_posts(args: argparse.Namespace, config: Config) -> int:
+    from incident_feed.store.posts import has_posts, source_posts
+
+    store = open_store(args, config)
+    posts = source_posts(store, args.source, include_updates=args.all, limit=args.limit)
+    if not posts and not has_posts(store, args.source):
+        known = {s.name for s in config.sources}
+        hint = "" if args.source in known else " (no such source in the config either)"
+        print(f"incident-feed: nothing stored for source {safe(args.source)!r}{hint}",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_FAILED
+    if args.json:
+        items = [
+            {
+                "native_id": p.native_id,
+                "at": p.at.isoformat(),
+                "text": p.text,
+                "url": p.url,
+                "phase": p.phase,
+                "reason": p.reason,
+                "evidence": p.evidence,
+                "incident": p.incident_id,
+                "deleted_upstream": p.deleted,
+            }
+            for p in posts
+        ]
+        json.dump(items, sys.stdout, indent=2, ensure_ascii=False)
+        print()
+        return EXIT_OK
+    zone = display_zone(config.settings.timezone)
+    what = "posts" if args.all else "posts set aside as no incident updates"
+    print(f"{safe(args.source)}: {len(posts)} {what}, newest first")
+    for post in posts:
+        incident = f" -> {safe(post.incident_id)}" if post.incident_id else ""
+        gone = " [deleted upstream]" if post.deleted else ""
+        reading = f" {post.phase.upper()}" if post.phase else ""
+        print(f"{format_stamp(post.at, zone)}{reading}  {safe(post.reason)}{incident}{gone}")
+        if post.evidence:
+            print(f"  why: {safe(post.evidence)}")
+        if post.url:
+            print(f"  {safe(post.url)}")
+        for line in safe_block(post.text).splitlines():
+            print(f"  {line}")
     return EXIT_OK
 
 

@@ -3,9 +3,9 @@ far their social posts run ahead of (or behind) their status page.
 
 An *outage* is a status-page incident together with the social threads linked to it and the
 incidents grouped with it; an unlinked social thread is an outage of its own. Phase times come
-from the outage's whole thread (see :mod:`incident_feed.decide.phase_times`); the
-announcement lag is the first status-page update minus the first social post (positive: social
-was first).
+from the outage's whole thread (see :mod:`incident_feed.decide.phase_times`); the lag of each
+social post is its time minus the status-page update it matches (:mod:`incident_feed.decide.lag`:
+positive, the post came after the status page), and its median is given per channel.
 
 Every median says how many outages it rests on (``time_to_*_n``): an outage that was never
 identified, is still open, or was opened and closed by one update (its time to resolve is
@@ -14,7 +14,6 @@ unknown, counted in ``time_to_resolve_unknown``) is left out of that median.
 
 from __future__ import annotations
 
-import datetime as dt
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,13 +27,12 @@ Row = Mapping[Any, Any]
 
 @dataclass(slots=True)
 class Outage:
-    """One outage: its incidents' rows and updates, and when each channel first spoke."""
+    """One outage: its incidents' rows and updates, and its social posts' lags."""
 
     vendor: str
     incidents: list[Row]
     updates: list[Row]
-    first_social_at: dt.datetime | None = None
-    first_status_at: dt.datetime | None = None
+    lags: list[tuple[str, float]] = field(default_factory=list)  # (channel, seconds) per post
     # The outage's summary (decide.outages.summarize): its start and resolution. None: taken
     # from the members (an outage built without the store).
     summary: Row | None = None
@@ -49,7 +47,7 @@ class VendorStats:
     identify: list[float] = field(default_factory=list)
     remediate: list[float] = field(default_factory=list)
     resolve: list[float] = field(default_factory=list)
-    lags: list[float] = field(default_factory=list)
+    lags: dict[str, list[float]] = field(default_factory=dict)  # channel -> post lags
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -63,9 +61,14 @@ class VendorStats:
             "median_time_to_resolve_s": _median(self.resolve),
             "time_to_resolve_n": len(self.resolve),
             "time_to_resolve_unknown": self.resolve_unknown,
-            "median_announcement_lag_s": _median(self.lags),
-            "with_both_channels": len(self.lags),
-            "social_first": sum(1 for lag in self.lags if lag > 0),
+            "lag": {
+                channel: {
+                    "median_s": _median(values),
+                    "n": len(values),
+                    "posts_first": sum(1 for value in values if value < 0),
+                }
+                for channel, values in sorted(self.lags.items())
+            },
         }
 
 
@@ -91,6 +94,6 @@ def summarize(outages: Sequence[Outage]) -> list[VendorStats]:
             stats.resolve.append(times.resolve.total_seconds())
         elif times.resolve_unknown:
             stats.resolve_unknown += 1
-        if outage.first_social_at is not None and outage.first_status_at is not None:
-            stats.lags.append((outage.first_status_at - outage.first_social_at).total_seconds())
+        for channel, seconds in outage.lags:
+            stats.lags.setdefault(channel, []).append(seconds)
     return [by_vendor[v] for v in sorted(by_vendor, key=str.lower)]

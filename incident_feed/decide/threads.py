@@ -8,7 +8,12 @@ drafts of one account are gathered into threads:
 - a post that is not a reply but reads as a follow-up (remediating, monitoring, resolved, in
   progress, verifying, completed) joins the account's most recent open thread when that
   thread moved within :data:`FOLLOW_UP_WINDOW`;
-- anything else starts a new thread.
+- anything else starts a new thread; on a brand account (``role = "brand"``, mostly news) only
+  when the classifier was confident the post is an incident update: a post that would open a
+  thread without that confidence is held back (kept as "not an incident", never a thread).
+
+A feed of posts without reply ids (``account-feed``) is threaded by the second rule alone:
+consecutive incident posts within the window continue a thread, a resolution closes it.
 
 :func:`plan_threads` is pure: :func:`incident_feed.store.threads.thread_posts` reads what it
 needs from the store and calls it.
@@ -24,10 +29,11 @@ from typing import Any
 from incident_feed.config import slugify
 from incident_feed.decide.merge import incident_id_for
 from incident_feed.enums import FINAL_PHASES, Kind, Phase
-from incident_feed.normalize.drafts import IncidentDraft
+from incident_feed.normalize.drafts import IncidentDraft, SetAside
 from incident_feed.normalize.social import CONTINUATION, PARENT_UNSEEN
 
 FOLLOW_UP_WINDOW = dt.timedelta(hours=12)
+HELD = "brand account: not read confidently enough as an incident update to open a thread"
 # Phases a post can open a thread with; a post in a later phase is a follow-up when it can be.
 OPENING_PHASES = frozenset({Phase.INVESTIGATING, Phase.IDENTIFIED, Phase.SCHEDULED})
 
@@ -43,24 +49,39 @@ class Thread:
     last_at: dt.datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """Threaded drafts, and (brand accounts) the posts held back from opening a thread."""
+
+    drafts: list[IncidentDraft]
+    held: list[IncidentDraft]
+
+
 def plan_threads(
     drafts: Sequence[IncidentDraft],
     parents: Mapping[str, Thread],
     open_threads: Sequence[Thread],
-) -> list[IncidentDraft]:
+    *,
+    brand: bool = False,
+) -> Planned:
     """The drafts with each post's ``key``, ``title`` and ``kind`` set to its thread's.
 
     ``parents`` maps stored posts' native ids to their threads; ``open_threads`` are the
-    account's unresolved threads, oldest first.
+    account's unresolved threads, oldest first. With ``brand``, a post that would open a thread
+    is held back unless :attr:`IncidentDraft.confident`.
     """
     known: dict[str, Thread] = dict(parents)
     open_: list[Thread] = list(open_threads)
     out: list[IncidentDraft] = []
+    held: list[IncidentDraft] = []
     for draft in sorted(drafts, key=posted_at):
         at, phase = posted_at(draft), _phase(draft)
         thread = known.get(draft.reply_to) if draft.reply_to else None
         if thread is None and draft.reply_to is None and phase not in OPENING_PHASES:
             thread = _follow_up_target(open_, at)
+        if thread is None and brand and not draft.confident:
+            held.append(draft)
+            continue
         if thread is None:
             thread = Thread(draft.key, draft.title, draft.kind, phase, at)
         else:
@@ -84,7 +105,24 @@ def plan_threads(
                 known[native] = moved
         known[draft.native_id] = moved
         out.append(draft)
-    return out
+    return Planned(out, held)
+
+
+def held_post(draft: IncidentDraft) -> SetAside:
+    """A post :func:`plan_threads` held back, as the set-aside post it is kept as."""
+    update = draft.updates[-1] if draft.updates else None
+    stamp = update.stamp if update is not None else draft.started
+    if stamp is None:
+        raise ValueError(f"post {draft.native_id!r} has no time")
+    return SetAside(
+        native_id=draft.native_id,
+        stamp=stamp,
+        text=update.text if update is not None else draft.title,
+        reason=HELD,
+        url=draft.url,
+        phase=update.phase if update is not None else None,
+        evidence=update.evidence if update is not None else "",
+    )
 
 
 def _follow_up_target(open_threads: Sequence[Thread], at: dt.datetime) -> Thread | None:

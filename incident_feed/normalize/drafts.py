@@ -84,6 +84,10 @@ class IncidentDraft:
     # Social posts only: the native id of the post this one replies to, when the account replies
     # to itself (a thread continues). ``pipeline`` rewrites ``key`` to the thread root's key.
     reply_to: str | None = None
+    # Social posts only: the classifier is confident the post is an incident update
+    # (:func:`incident_feed.normalize.social.confident`). A brand account's post opens a thread
+    # only when it is; a continuation of an open thread is read either way.
+    confident: bool = True
 
 
 def one_per_record(drafts: list[IncidentDraft]) -> list[IncidentDraft]:
@@ -209,6 +213,20 @@ class PageStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class SetAside:
+    """A social post read fine that is not an incident update: kept (``posts SOURCE``) so a
+    reader can check what the classifier left out, never listed as an outage or notified."""
+
+    native_id: str
+    stamp: Stamp
+    text: str
+    reason: str  # why it is no incident update: a repost, a reply to another account, ...
+    url: str | None = None
+    phase: Phase | None = None  # the classifier's reading, when it named a phase
+    evidence: str = ""  # what the classifier matched (phrase, rule, confidence), if anything
+
+
+@dataclass(frozen=True, slots=True)
 class ParseResult:
     """Drafts from one document, plus the items that were skipped."""
 
@@ -217,3 +235,4 @@ class ParseResult:
     ignored: int = 0  # items read fine that are not incident updates (social posts: news, replies)
     seen: Seen | None = None  # social timelines: the span of posts the document covers
     status: PageStatus | None = None  # summary documents: the page's current state
+    set_aside: tuple[SetAside, ...] = ()  # social posts: the ignored posts themselves

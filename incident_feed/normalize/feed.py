@@ -148,6 +148,17 @@ def _char_ref(match: re.Match[bytes]) -> bytes:
 
 def parse_feed(body: bytes, headers: Mapping[str, str], context: Context) -> ParseResult:
     """Every entry of one RSS/Atom document; a :class:`PayloadError` when it is not whole."""
+    entries = read_feed(body, headers)
+    problems: list[ItemProblem] = []
+    drafts = collect_items(
+        entries, "entry", lambda e: _entry(e, context), problems, limit=context.max_items
+    )
+    return ParseResult(tuple(drafts), tuple(problems))
+
+
+def read_feed(body: bytes, headers: Mapping[str, str]) -> list[Any]:
+    """The entries of one RSS/Atom document, read safely (see the module docstring); a
+    :class:`PayloadError` when it is not a feed or not whole. The one home of feedparser."""
     body = html_entities_to_references(replace_bad_char_refs(strip_doctype(body)))
     response_headers = {
         key.lower(): value
@@ -168,11 +179,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str], context: Context) -> Par
     malformed = _parse_error(parsed)
     if malformed:
         raise PayloadError(f"{malformed}; nothing in the document was used")
-    problems: list[ItemProblem] = []
-    drafts = collect_items(
-        list(entries), "entry", lambda e: _entry(e, context), problems, limit=context.max_items
-    )
-    return ParseResult(tuple(drafts), tuple(problems))
+    return list(entries)
 
 
 def _parse_error(parsed: Mapping[str, Any]) -> str | None:
@@ -217,7 +224,7 @@ def _entry(entry: Mapping[str, Any], context: Context) -> IncidentDraft:
     key = incident_key(link) or "entry-" + hashlib.sha1(entry_id.encode()).hexdigest()[:16]
     title = clean_line(str(entry.get("title") or ""))
     html = _entry_html(entry)
-    reference = _entry_time(entry, context)
+    reference = entry_time(entry)
     updates = _statuspage_updates(html, reference, key) if "<strong" in html else None
     if updates:
         raw_updates = updates
@@ -251,7 +258,7 @@ def _entry_html(entry: Mapping[str, Any]) -> str:
     return summary if isinstance(summary, str) else ""
 
 
-def _entry_time(entry: Mapping[str, Any], context: Context) -> Stamp:
+def entry_time(entry: Mapping[str, Any]) -> Stamp:
     """The entry's own time: published, else updated, strictly parsed from the raw string."""
     for key in ("published", "updated", "created"):
         raw = entry.get(key)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from incident_feed.enums import FINAL_PHASES, MAINTENANCE_PHASES, Impact, Kind, Phase
@@ -26,10 +26,11 @@ from incident_feed.normalize.drafts import (
     ItemProblem,
     ParseResult,
     Seen,
+    SetAside,
     Stamp,
     UpdateDraft,
 )
-from incident_feed.normalize.phases import classify_post
+from incident_feed.normalize.phases import Classification, classify_post
 from incident_feed.normalize.text import clean_line, clean_text, html_to_text, safe_http_url
 from incident_feed.normalize.times import clamp_future, parse_time
 
@@ -40,6 +41,12 @@ BSKY_LINK = "app.bsky.richtext.facet#link"
 # Evidence of a self-reply without a phase signal; cross-run threading may re-decide its phase.
 CONTINUATION = "no phase signal; thread continuation"
 PARENT_UNSEEN = f"{CONTINUATION} (its parent is not in this page)"
+# How strongly a brand account's post must read as an incident update to open a thread
+# (Classification.strength: from 0.7, a phrase that plainly says so).
+BRAND_STRENGTH = 0.7
+REPOST = "a repost"
+REPLY_TO_OTHER = "a reply to another account"
+NO_SIGNAL_REASON = "no incident phrase"
 _AT_POST = re.compile(
     r"^at://(did:[a-z]+:[A-Za-z0-9._:%-]+)/app\.bsky\.feed\.post/([A-Za-z0-9._~:-]{1,512})$"
 )
@@ -97,14 +104,14 @@ def _mastodon_post(item: Mapping[str, Any], context: Context) -> Post:
         stamp=_stamp(item, "created_at", context),
         text=text,
         url=safe_http_url(item.get("url")) or safe_http_url(item.get("uri")),
-        refs=_unique([*_anchor_refs(content), card_url]),
+        refs=_unique([*anchor_refs(content), card_url]),
         reply_to=parent_id if own_reply else None,
         replies_to_other=parent_id is not None and not own_reply,
         repost=item.get("reblog") is not None,
     )
 
 
-def _anchor_refs(content: str) -> list[str]:
+def anchor_refs(content: str) -> list[str]:
     """http(s) links of a status's HTML, without mention and hashtag links."""
     if "<a" not in content.lower():
         return []
@@ -224,7 +231,7 @@ def parse_x(document: object, context: Context) -> ParseResult:
     originals = _x_originals(items)
     result = _result("tweet", items, lambda item: _x_post(item, originals, context), context)
     # Deleted tweets are not noticed: each run reads only tweets newer than the last one seen.
-    return ParseResult(result.drafts, result.problems, result.ignored)
+    return replace(result, seen=None)
 
 
 def _x_originals(items: list[Any]) -> dict[str, str]:
@@ -289,21 +296,36 @@ def _result(
 ) -> ParseResult:
     problems: list[ItemProblem] = []
     posts: list[Post] = collect_items(items, what, read, problems, limit=context.max_items)
-    drafts, ignored = drafts_from_posts(posts, context)
-    return ParseResult(tuple(drafts), tuple(problems), ignored, _seen(posts, problems))
+    return posts_result(posts, problems, context)
 
 
-def drafts_from_posts(posts: Iterable[Post], context: Context) -> tuple[list[IncidentDraft], int]:
-    """The drafts among ``posts`` (oldest first), and how many posts were ignored."""
+def posts_result(posts: list[Post], problems: list[ItemProblem], context: Context) -> ParseResult:
+    """The parse result of a document's posts: drafts, set-aside posts and the span seen."""
+    drafts, set_aside = drafts_from_posts(posts, context)
+    seen = _seen(posts, problems)
+    return ParseResult(tuple(drafts), tuple(problems), len(set_aside), seen, set_aside=set_aside)
+
+
+def confident(reading: Classification) -> bool:
+    """Whether the classifier is sure enough that a post is an incident update for it to open a
+    thread on a brand account (whose posts are mostly news). The one place that says so."""
+    return reading.phase is not None and reading.strength >= BRAND_STRENGTH
+
+
+def drafts_from_posts(
+    posts: Iterable[Post], context: Context
+) -> tuple[list[IncidentDraft], tuple[SetAside, ...]]:
+    """The drafts among ``posts`` (oldest first), and the posts set aside as no updates."""
     latest: dict[str, Post] = {}
     for post in sorted(posts, key=lambda p: (p.stamp.at, p.url or "")):
         latest[post.native_id] = post  # an edited tweet listed twice: its latest version wins
     drafts: list[IncidentDraft] = []
     decided: dict[str, tuple[Phase, Kind]] = {}
-    ignored = 0
+    set_aside: list[SetAside] = []
     for post in sorted(latest.values(), key=lambda p: (p.stamp.at, p.native_id)):
         if post.repost or post.replies_to_other:
-            ignored += 1
+            reason = REPOST if post.repost else REPLY_TO_OTHER
+            set_aside.append(SetAside(post.native_id, post.stamp, post.text, reason, post.url))
             continue
         reading = classify_post(post.text, in_thread=post.reply_to is not None)
         if reading.phase is not None:
@@ -321,11 +343,17 @@ def drafts_from_posts(posts: Iterable[Post], context: Context) -> tuple[list[Inc
                 phase, kind = Phase.INVESTIGATING, Kind.INCIDENT
                 evidence = PARENT_UNSEEN
         else:
-            ignored += 1
+            marker = f'marker "{reading.phrase}" (rule {reading.rule})' if reading.rule else ""
+            set_aside.append(
+                SetAside(
+                    post.native_id, post.stamp, post.text, NO_SIGNAL_REASON, post.url, None, marker
+                )
+            )
             continue
         decided[post.native_id] = (phase, kind)
-        drafts.append(_draft(post, phase, kind, evidence, context))
-    return drafts, ignored
+        draft = _draft(post, phase, kind, evidence, context)
+        drafts.append(replace(draft, confident=confident(reading)))
+    return drafts, tuple(set_aside)
 
 
 def _draft(post: Post, phase: Phase, kind: Kind, evidence: str, context: Context) -> IncidentDraft:

@@ -92,9 +92,15 @@ def outage_json(detail: IncidentDetail, *, with_updates: bool) -> dict[str, Any]
     out["members"] = [_member_json(detail, member) for member in detail.members]
     out["contract"] = CONTRACT_VERSION
     if with_updates:
+        lags = detail.lags()
         out["updates"] = [
             update_json(u)
-            | {"incident": u["incident_id"], "channel": detail.channel(u["incident_id"])}
+            | {
+                "incident": u["incident_id"],
+                "channel": detail.channel(u["incident_id"]),
+                "platform": detail.platform(u),
+                "lag_s": lags[u["id"]].seconds if u["id"] in lags else None,
+            }
             for u in detail.updates
         ]
     return out

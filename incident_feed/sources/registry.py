@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from incident_feed.errors import ConfigError
+from incident_feed.sources.account_feed import AccountFeedCollector
 from incident_feed.sources.base import Collector
 from incident_feed.sources.bluesky import BlueskyCollector
 from incident_feed.sources.feed import FeedCollector
@@ -26,6 +27,7 @@ COLLECTORS: dict[str, Collector] = {
         MastodonCollector(),
         BlueskyCollector(),
         XCollector(),
+        AccountFeedCollector(),
     )
 }
 

@@ -40,9 +40,11 @@ from sqlalchemy import (
 
 from incident_feed.clock import utc_now
 from incident_feed.config import Config
+from incident_feed.decide.lag import PostLag, post_lags
 from incident_feed.decide.links import ordered_links
 from incident_feed.decide.watch import VendorWatch
 from incident_feed.enums import FINAL_PHASES, Kind, Phase
+from incident_feed.kinds import social_channel
 from incident_feed.store.database import INCIDENT, RECORD, SOURCE, UPDATE, Store
 from incident_feed.store.tables import MEMBER, OUTAGE, RUN
 
@@ -170,6 +172,18 @@ class IncidentDetail:
         """When ``channel`` (``social`` or ``status``) first spoke about the outage."""
         times = [u["at"] for u in self.updates if self.channel(u["incident_id"]) == channel]
         return min(times) if times else None
+
+    def platform(self, update: Mapping[Any, Any]) -> str:
+        """Where an update was published: ``status`` for a status page, else the post's social
+        channel (``mastodon``, ``bluesky``, ``x``, ``feed``; an account feed's from its URL)."""
+        if update["incident_id"] not in self.social:
+            return "status"
+        kinds = {r["source_name"]: r["source_kind"] for r in self.records}
+        return social_channel(kinds.get(update["source_name"], "account-feed"), update["url"])
+
+    def lags(self) -> dict[int, PostLag]:
+        """Each social post's lag behind the status page, by update id (decide.lag)."""
+        return {lag.update_id: lag for lag in post_lags(self.updates, self.social, self.platform)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -703,12 +717,13 @@ def _with_sources(
     ids = [row["id"] for row in rows]
     if ids:
         statement = (
-            select(MEMBER.c.outage_id, RECORD.c.source_kind)
+            select(MEMBER.c.outage_id, RECORD.c.source_kind, RECORD.c.url)
             .join(RECORD, RECORD.c.incident_id == MEMBER.c.incident_id)
             .where(MEMBER.c.outage_id.in_(ids))
         )
-        for outage_id, kind in conn.execute(statement):
-            kinds[outage_id].add(kind)
+        for outage_id, kind, url in conn.execute(statement):
+            # An account feed shows as the platform its posts come from (a post's URL tells).
+            kinds[outage_id].add(social_channel(kind, url) if kind == "account-feed" else kind)
     return [
         IncidentRow(
             id=row["id"],

@@ -39,8 +39,7 @@ def load_outages(
                 vendor=detail.incident["vendor"],
                 incidents=list(detail.members),
                 updates=list(detail.updates),
-                first_social_at=detail.first_at("social"),
-                first_status_at=detail.first_at("status"),
+                lags=[(lag.channel, lag.seconds) for lag in detail.lags().values()],
                 summary=detail.incident,
             )
         )

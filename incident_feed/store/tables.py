@@ -37,6 +37,7 @@ __all__ = [
     "OUTAGE",
     "RECORD",
     "RUN",
+    "SET_ASIDE",
     "SOURCE",
     "UPDATE",
     "UTCDateTime",
@@ -237,6 +238,23 @@ RUN = Table(
     _json("errors"),
 )
 """One collection or import run and what it changed."""
+
+SET_ASIDE = Table(
+    "set_aside_post",
+    metadata,
+    _text("source_name", primary_key=True),
+    _text("native_id", primary_key=True),
+    _time("at", nullable=False),
+    _text("text"),
+    _text("url", nullable=True),
+    _text("reason"),
+    _text("phase", nullable=True),
+    _text("evidence"),
+    _time("first_seen_at", nullable=False),
+    Index("ix_set_aside_post_source_at", "source_name", "at"),
+)
+"""A social post that is not an incident update (a repost, news, a brand account's post read
+without confidence): kept to be shown on demand (``posts SOURCE``), never an incident."""
 
 # The notifier's state (migration 0003): per outage, the phase it last noted; and settings such
 # as when the baseline was taken. Times here are ISO text, as that migration made them.

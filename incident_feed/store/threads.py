@@ -10,6 +10,7 @@ from sqlalchemy import and_, select
 
 from incident_feed.decide.threads import (
     FOLLOW_UP_WINDOW,
+    Planned,
     Thread,
     plan_threads,
     posted_at,
@@ -21,14 +22,19 @@ from incident_feed.store.database import INCIDENT, RECORD, Store
 
 
 def thread_posts(
-    store: Store, source_name: str, vendor: str, drafts: Sequence[IncidentDraft]
-) -> list[IncidentDraft]:
+    store: Store,
+    source_name: str,
+    vendor: str,
+    drafts: Sequence[IncidentDraft],
+    *,
+    brand: bool = False,
+) -> Planned:
     """:func:`plan_threads` with the stored parents and open threads of one source.
 
     Only the source's own records inside the follow-up window are read, never the history.
     """
     if not drafts:
-        return []
+        return Planned([], [])
     batch = {d.native_id for d in drafts}
     wanted = sorted({d.reply_to for d in drafts if d.reply_to and d.reply_to not in batch})
     earliest = min(posted_at(d) for d in drafts) - FOLLOW_UP_WINDOW
@@ -61,4 +67,4 @@ def thread_posts(
         )
         open_threads.update((thread.key, thread) for _, thread in still_open)
     ordered = sorted(open_threads.values(), key=lambda t: t.last_at)
-    return plan_threads(drafts, parents, ordered)
+    return plan_threads(drafts, parents, ordered, brand=brand)

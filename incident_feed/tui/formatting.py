@@ -14,6 +14,7 @@ from rich.text import Text
 
 from incident_feed.clock import format_span, in_zone
 from incident_feed.enums import FINAL_PHASES
+from incident_feed.kinds import social_channel
 
 # C0 except TAB/LF, DEL, C1, and the bidi embeddings/overrides/isolates.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -80,6 +81,11 @@ def phase_label(phase: str) -> str:
 
 def phase_badge(phase: str) -> Text:
     return Text(phase_label(phase), style=PHASE_STYLES.get(phase, "bold reverse"), end="")
+
+
+def badge_kind(kind: str, url: str | None) -> str:
+    """The kind a source's badge shows: an account feed shows its platform (from a post's URL)."""
+    return social_channel(kind, url) if kind == "account-feed" else kind
 
 
 def source_badges(kinds: tuple[str, ...] | list[str]) -> Text:

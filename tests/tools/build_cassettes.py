@@ -676,11 +676,18 @@ Raw copies (`mastodon/test_*.yaml`, `x/test*.yaml`, `bluesky/thread.yaml`) are t
 cassettes and payloads as described in `../README.md`. The other cassettes here are **derived**
 by `tests/tools/social_derive.py` (run through `python -m tests.tools.build_cassettes`): each
 JSON object starts as a copy of a real one and only the fields listed below were changed. Texts
-are the vendors' own words: OpenAI's posts of 2024-12-11 (the seed; times from
-`tests/golden/seed/README.md`) and `tests/data/fixtures/social/posts/vendor-posts.jsonl`. Hosts
+are the vendors' own words: OpenAI's posts of 2024-12-11 (the seed) and
+`tests/data/fixtures/social/posts/vendor-posts.jsonl`. Hosts
 and accounts that are not the vendor's real ones use reserved names (`mastodon.example`,
 `openai.example`); ids are derived from the post times (Mastodon and X ids are time snowflakes).
 Bodies are compact JSON.
+
+**Seed post times are derived, not observed.** The real posts' times were not available: each
+seed post is timed after the status-page update it repeats (times in
+`tests/golden/seed/README.md`) by a delay per channel, so that the lag `show` and `stats` print
+means something: Mastodon {mastodon} minutes, Bluesky {bluesky} minutes (posts 1, 2, 3;
+`SEED_DELAY_MINUTES` in `tests/tools/social_derive.py`). A social post typically follows the
+status page by minutes, each channel a little differently; these figures are ours.
 
 """
 
@@ -886,8 +893,38 @@ def build_social_derived(w: Writer) -> None:
         "tweet) -> its edit: a new id (a snowflake of 09:10Z) with the full text and "
         "`edit_history_tweet_ids` [first id, new id]. The edit is a test derivation."
     )
-    readme = SOCIAL_README_HEAD + "\n".join(notes) + "\n"
+    notes += build_account_feeds(w)
+    delays = {k: ", ".join(map(str, v)) for k, v in sd.SEED_DELAY_MINUTES.items()}
+    readme = SOCIAL_README_HEAD.format(**delays) + "\n".join(notes) + "\n"
     w.write("social/README.md", readme.encode("utf-8"))
+
+
+def build_account_feeds(w: Writer) -> list[str]:
+    """The seed as the account feeds Mastodon and Bluesky serve (kind ``account-feed``)."""
+    bodies = sd.mastodon_bodies(w.fixtures)
+    w.write("social/feeds/openai-seed-mastodon.rss", sd.mastodon_rss(bodies, w.fixtures).encode())
+    w.write("social/feeds/openai-seed-bluesky.rss", sd.bluesky_rss(w.fixtures).encode())
+    return [
+        "- `feeds/openai-seed-mastodon.rss`: derived: `https://mastodon.example/@openai.rss` "
+        "holding the seed statuses of `mastodon/openai-seed.yaml` (their `url` and `content`, "
+        "`created_at` as RFC 822 pubDate) and a product-launch post, newest first, in the shape "
+        "of the real mastodon.social account feed `tests/data/fixtures/social/feeds/"
+        "mastodon-pdxjohnny.rss` (see `tests/data/fixtures/README.md`): channel title, "
+        "description, link, image, lastBuildDate, webfeeds:icon, generator; items with a "
+        "permalink guid, link, pubDate and the status HTML escaped in description.",
+        "- `feeds/openai-seed-bluesky.rss`: derived: `https://bsky.app/profile/openai.example/"
+        "rss` as Bluesky's own generator renders it (bluesky-social/social-app "
+        "`bskyweb/cmd/bskyweb/rss.go` at 89b4abfed1644987c5b8ba479242ca41571d447b, MIT: Go "
+        "encoding/xml, no indentation, pubDate `02 Jan 2006 15:04 -0700`, guid the at:// URI "
+        'with isPermaLink="false", no item title, no description when the profile has none). '
+        "No licensed capture of a real Bluesky profile feed with provenance was found; the "
+        "format is the generator's. That feed lists no replies, so the seed's three posts are "
+        "top-level posts here (rkeys and did as in `bluesky/openai-seed.yaml`), plus the "
+        "product-launch post.",
+        "- Both feeds' product-launch post is @github's real 2021-06-29 launch post (`Meet "
+        "GitHub Copilot ...`, `social/posts/vendor-posts-2.jsonl`), placed in OpenAI's feeds "
+        f"at {sd.LAUNCH_TIME} (ours) as the item that is no incident update.",
+    ]
 
 
 README_HEAD: Final = """\

@@ -24,14 +24,15 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
 import yaml
 
 # -- the seed: OpenAI's posts of 2024-12-11/12 --------------------------------------------------
-# Texts as OpenAI posted them; times are the seed status-page updates' (tests/golden/seed/README.md).
+# Texts as OpenAI posted them; the times here are the seed status-page updates'
+# (tests/golden/seed/README.md). Each post gets its own time from :func:`seed_time`.
 SEED_POSTS: Final = (
     (
         "2024-12-11T23:40:00.000Z",
@@ -41,6 +42,21 @@ SEED_POSTS: Final = (
     ("2024-12-12T01:15:00.000Z", "We are rolling out a remediation."),
     ("2024-12-12T03:38:00.000Z", "This incident has been resolved."),
 )
+# How many minutes each seed post follows the status-page update it repeats, per channel.
+# Derived, not observed: the real posts' times were not available; a social post typically
+# follows the status page by minutes, and each channel a little differently (documented in
+# cassettes/social/README.md). The lag `show` and `stats` print for the seed comes from these.
+SEED_DELAY_MINUTES: Final = {"mastodon": (3, 6, 4), "bluesky": (5, 11, 8)}
+
+
+def seed_time(channel: str, index: int) -> str:
+    """Seed post ``index`` on ``channel``: the status-page update's time plus the channel's
+    delay, in the platforms' millisecond ISO form."""
+    base = datetime.fromisoformat(SEED_POSTS[index][0])
+    moment = base + timedelta(minutes=SEED_DELAY_MINUTES[channel][index])
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
 # The first post as first published in the derived edit story: its first sentence only.
 SEED_FIRST_DRAFT: Final = "We're experiencing an outage right now."
 SEED_EDITED_AT: Final = "2024-12-12T00:05:00.000Z"
@@ -146,7 +162,7 @@ def mastodon_status(
     its reply (a self-reply). Changed: host; id, created_at, uri, url, content, account,
     in_reply_to_id / in_reply_to_account_id (the account itself), mentions (none: a reply to
     oneself mentions nobody), edited_at; the viewer-only fields and ``application`` removed."""
-    when, seed_text = SEED_POSTS[index]
+    when, seed_text = seed_time("mastodon", index), SEED_POSTS[index][1]
     template = bodies["reply"] if reply_to else bodies["status"]
     status = _rehost(copy.deepcopy(template), MASTODON_BASE)
     status_id = mastodon_id(when)
@@ -277,7 +293,8 @@ def bluesky_seed(fixture: Mapping[str, Any]) -> list[dict[str, Any]]:
     fixture's own post reposted by the account (``reason`` #reasonRepost), and a reply by the
     account to that post (another account), whose text is the seed status page's first update.
     """
-    (t1, s1), (t2, s2), (t3, s3) = SEED_POSTS
+    (_, s1), (_, s2), (_, s3) = SEED_POSTS
+    t1, t2, t3 = (seed_time("bluesky", index) for index in range(3))
     p1 = bsky_post(fixture, t1, s1)
     p2 = bsky_post(fixture, t2, s2, parent=p1)
     p3 = bsky_post(fixture, t3, s3, parent=p2)
@@ -455,3 +472,111 @@ def vendor_post_tweets(fixtures: Path) -> list[dict[str, Any]]:
             )
         )
     return tweets
+
+
+# -- account feeds (RSS): the seed as Mastodon's and Bluesky's own feeds render it ---------------
+
+LAUNCH_TIME: Final = "2024-12-11T18:00:00.000Z"  # ours: a product launch earlier the same day
+
+
+def launch_text(fixtures: Path) -> str:
+    """A real product-launch post (@github, 2021-06-29, vendor-posts-2.jsonl): the feeds' item
+    that is no incident update."""
+    path = fixtures / "social/posts/vendor-posts-2.jsonl"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        post = json.loads(line) if line.strip() else {}
+        if post.get("account") == "@github" and post.get("text", "").startswith("Meet GitHub"):
+            return str(post["text"])
+    raise ValueError(f"no @github launch post in {path}")
+
+
+def rfc822(when: str, *, seconds: bool = True, weekday: bool = True) -> str:
+    moment = datetime.fromisoformat(when).astimezone(UTC)
+    day = moment.strftime("%a, ") if weekday else ""
+    clock = "%H:%M:%S" if seconds else "%H:%M"
+    return day + moment.strftime(f"%d %b %Y {clock} +0000")
+
+
+def _xml(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def mastodon_rss(bodies: Mapping[str, Any], fixtures: Path) -> str:
+    """``https://mastodon.example/@openai.rss``: the seed statuses (self-replies included, as
+    Mastodon's account feed lists them) and the launch post, newest first, in the shape of the
+    real mastodon.social feed in tests/data/fixtures/social/feeds/mastodon-pdxjohnny.rss
+    (channel title, description, link, image, lastBuildDate, webfeeds:icon, generator; items
+    with a permalink guid, link, pubDate and the status HTML escaped in description)."""
+    p3, p2, p1 = mastodon_seed(bodies)
+    launch = mastodon_status(bodies, 0, text=launch_text(fixtures))
+    launch_id = mastodon_id(LAUNCH_TIME)
+    launch.update(
+        id=launch_id,
+        created_at=LAUNCH_TIME,
+        url=f"{MASTODON_BASE}/@{MASTODON_USER}/{launch_id}",
+        uri=f"{MASTODON_BASE}/ap/users/{MASTODON_ACCOUNT_ID}/statuses/{launch_id}",
+    )
+    account = mastodon_account(bodies)
+    profile = f"{MASTODON_BASE}/@{MASTODON_USER}"
+    items = "".join(
+        "    <item>\n"
+        f'      <guid isPermaLink="true">{_xml(s["url"])}</guid>\n'
+        f"      <link>{_xml(s['url'])}</link>\n"
+        f"      <pubDate>{rfc822(s['created_at'])}</pubDate>\n"
+        f"      <description>{_xml(s['content'])}</description>\n"
+        "    </item>\n"
+        for s in (p3, p2, p1, launch)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<rss version="2.0" xmlns:webfeeds="http://webfeeds.org/rss/1.0" '
+        'xmlns:media="http://search.yahoo.com/mrss/">\n'
+        "  <channel>\n"
+        f"    <title>{_xml(account['display_name'])}</title>\n"
+        f"    <description>Public posts from @{MASTODON_USER}@mastodon.example</description>\n"
+        f"    <link>{profile}</link>\n"
+        "    <image>\n"
+        f"      <url>{_xml(account['avatar'])}</url>\n"
+        f"      <title>{_xml(account['display_name'])}</title>\n"
+        f"      <link>{profile}</link>\n"
+        "    </image>\n"
+        f"    <lastBuildDate>{rfc822(p3['created_at'])}</lastBuildDate>\n"
+        f"    <webfeeds:icon>{_xml(account['avatar'])}</webfeeds:icon>\n"
+        "    <generator>Mastodon v4.0.2</generator>\n"
+        f"{items}"
+        "  </channel>\n"
+        "</rss>\n"
+    )
+
+
+def _go_xml(text: str) -> str:
+    """Text as Go's encoding/xml writes character data (EscapeText)."""
+    table = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;",
+             "\t": "&#x9;", "\n": "&#xA;", "\r": "&#xD;"}  # fmt: skip
+    return "".join(table.get(c, c) for c in text)
+
+
+def bluesky_rss(fixtures: Path) -> str:
+    """``https://bsky.app/profile/openai.example/rss`` as bluesky-social/social-app's
+    ``bskyweb/cmd/bskyweb/rss.go`` renders it: Go's encoding/xml after echo's XML header, no
+    indentation; channel description (omitted when empty), link, title ``@handle - name``;
+    items with link, description (the post text), pubDate in ``02 Jan 2006 15:04 -0700`` and a
+    guid that is the at:// URI (``isPermaLink="false"``). The feed lists no replies, so the
+    seed's three posts are top-level posts here (the account posting each update as its own
+    post, threaded by time), plus the launch post."""
+    did = bsky_did()
+    posts = [(seed_time("bluesky", i), SEED_POSTS[i][1]) for i in (2, 1, 0)]
+    posts.append((LAUNCH_TIME, launch_text(fixtures)))
+    items = "".join(
+        f"<item><link>https://bsky.app/profile/{BSKY_HANDLE}/post/{bsky_rkey(when)}</link>"
+        f"<description>{_go_xml(text)}</description>"
+        f"<pubDate>{rfc822(when, seconds=False, weekday=False)}</pubDate>"
+        f'<guid isPermaLink="false">at://{did}/app.bsky.feed.post/{bsky_rkey(when)}</guid>'
+        "</item>"
+        for when, text in posts
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<rss version="2.0"><channel><link>https://bsky.app/profile/{BSKY_HANDLE}</link>'
+        f"<title>@{BSKY_HANDLE} - OpenAI</title>{items}</channel></rss>"
+    )

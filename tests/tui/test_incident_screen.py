@@ -197,6 +197,20 @@ async def test_a_linked_thread_reads_across_channels(store: Store, make_app: App
         sources = [i.update_row["source_name"] for i in items]
         assert sources.count("openai-mastodon") == 3 and sources.count("openai-status") == 3
         assert [i.update_row["at"] for i in items] == sorted(i.update_row["at"] for i in items)
+        # Each post's lag behind the status-page update it matches (decide.lag): the posts of
+        # tests/decide/linking/posts.py came 28 and 5 minutes before it, then 2 after.
+        heads = []
+        for item in items:
+            content = item.query_one(Static).content
+            plain = content.plain if isinstance(content, Text) else str(content)
+            heads.append(plain.split("\n")[0])
+        lags = [h.split("  ")[-1] for h in heads if "openai-mastodon" in h]
+        assert lags == [
+            "28m before page",
+            "5m before page",
+            "2m after page",
+        ]
+        assert not any("after page" in h for h in heads if "openai-status" in h)
 
 
 async def test_at_80x24_the_thread_gets_most_of_the_screen(

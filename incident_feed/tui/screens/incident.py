@@ -92,8 +92,11 @@ class IncidentScreen(Screen[None]):
         yield Static(header(detail, now, self.feed.zone), id="incident-header")
         yield IncidentDetails(detail, id="incident-details-section")
         yield PhaseBar(phase_spans(detail.updates, now), id="phase-bar")
-        kinds = {r["source_name"]: r["source_kind"] for r in detail.records}
-        yield UpdateThread(detail.updates, kinds, self.feed.zone, id="update-thread")
+        kinds = {
+            r["source_name"]: fmt.badge_kind(r["source_kind"], r["url"]) for r in detail.records
+        }
+        lags = {update_id: lag.seconds for update_id, lag in detail.lags().items()}
+        yield UpdateThread(detail.updates, kinds, self.feed.zone, lags=lags, id="update-thread")
         yield Footer(show_command_palette=False)  # 80 columns hold the keys; ctrl+p is in help
 
     def on_mount(self) -> None:

@@ -10,14 +10,22 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import ListItem, ListView, Static
 
+from incident_feed.decide.lag import format_lag
 from incident_feed.tui import formatting as fmt
 
 
 class UpdateItem(ListItem):
     """Time, phase, source and label on one line; the text (evidence highlighted); the link."""
 
-    def __init__(self, update: Mapping[Any, Any], source_kind: str, zone: dt.tzinfo | None):
-        super().__init__(Static(render_update(update, source_kind, zone), classes="update-body"))
+    def __init__(
+        self,
+        update: Mapping[Any, Any],
+        source_kind: str,
+        zone: dt.tzinfo | None,
+        lag: float | None = None,
+    ):
+        body = render_update(update, source_kind, zone, lag)
+        super().__init__(Static(body, classes="update-body"))
         self.update_row = update
 
     @property
@@ -26,7 +34,13 @@ class UpdateItem(ListItem):
         return url if isinstance(url, str) else None
 
 
-def render_update(update: Mapping[Any, Any], source_kind: str, zone: dt.tzinfo | None) -> Text:
+def render_update(
+    update: Mapping[Any, Any],
+    source_kind: str,
+    zone: dt.tzinfo | None,
+    lag: float | None = None,
+) -> Text:
+    """One update; ``lag`` (a social post's seconds behind the status page) shown in its head."""
     head = Text(end="", no_wrap=True)
     head.append(fmt.clock_time(update["at"], zone), style="bold")
     if update["time_flags"]:
@@ -38,6 +52,8 @@ def render_update(update: Mapping[Any, Any], source_kind: str, zone: dt.tzinfo |
     head.append(f" {fmt.one_line(update['source_name'])}", style="dim")
     if update["label"]:
         head.append(f"  “{fmt.one_line(update['label'])}”", style="italic dim")
+    if lag is not None:
+        head.append(f"  {format_lag(lag, short=True)}", style="#e0af68")
     parts = [head, fmt.highlighted(update["text"], update["evidence"])]
     why = Text(
         f"why {fmt.one_line(update['phase'])}: {fmt.one_line(update['evidence'])}",
@@ -66,9 +82,14 @@ class UpdateThread(ListView):
         kinds: Mapping[str, str],
         zone: dt.tzinfo | None,
         *,
+        lags: Mapping[int, float] | None = None,
         id: str | None = None,  # noqa: A002
     ) -> None:
-        items = [UpdateItem(u, kinds.get(u["source_name"], "statuspage"), zone) for u in updates]
+        lag = lags or {}
+        items = [
+            UpdateItem(u, kinds.get(u["source_name"], "statuspage"), zone, lag.get(u["id"]))
+            for u in updates
+        ]
         super().__init__(*items, id=id)
 
     def current(self) -> UpdateItem | None:

@@ -93,11 +93,11 @@ def test_stats_prints_per_vendor_figures(
     [row] = [line for line in text.splitlines() if line.startswith("OpenAI")]
     assert row.split() == [
         "OpenAI", "1", "0s", "(n=1)", "1h", "58m", "(n=1)", "4h", "26m", "(n=1)",
-        "+28m", "(n=1)", "1", "of", "1",
+        "mastodon", "-5m", "(n=3)",
     ]  # fmt: skip
-    assert "n: how many incidents each median rests on." in text
+    assert "n: how many incidents (phase times) or posts (lag) each median rests on." in text
     [figures] = json.loads(output(cfg, capsys, "stats", "--since", "2024-12-01", "--json"))
-    assert figures["median_announcement_lag_s"] == 1680.0
+    assert figures["lag"]["mastodon"] == {"median_s": -300.0, "n": 3, "posts_first": 2}
 
 
 def test_unlink_from_the_command_line(cfg: list[str], capsys: pytest.CaptureFixture[str]) -> None:

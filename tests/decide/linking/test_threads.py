@@ -37,7 +37,7 @@ def run(store: Store, *batches: Iterable[IncidentDraft]) -> None:
 
 
 def test_a_reply_chain_is_one_thread() -> None:
-    drafts = plan_threads(seed_posts(), {}, [])
+    drafts = plan_threads(seed_posts(), {}, []).drafts
     assert {d.key for d in drafts} == {"mastodon-113651000000000001"}
     assert {d.title for d in drafts} == {"We're experiencing an outage right now"}
 
@@ -45,26 +45,26 @@ def test_a_reply_chain_is_one_thread() -> None:
 def test_a_reply_to_a_stored_post_joins_its_thread() -> None:
     stored = Thread("mastodon-1", "Outage", Kind.INCIDENT, Phase.IDENTIFIED, at("2024-12-11T23:12"))
     reply = post("2", "2024-12-12T01:10:00", "We are rolling out a fix.", reply_to="1")
-    [drafted] = plan_threads([reply], {"1": stored}, [stored])
+    [drafted] = plan_threads([reply], {"1": stored}, [stored]).drafts
     assert (drafted.key, drafted.title) == ("mastodon-1", "Outage")
 
 
 def test_a_follow_up_that_is_not_a_reply_joins_the_open_thread() -> None:
     first, _, _ = seed_posts()
     resolved = post("9", "2024-12-12T03:40:00", THIRD)
-    assert [d.key for d in plan_threads([first, resolved], {}, [])] == [first.key, first.key]
+    assert [d.key for d in plan_threads([first, resolved], {}, []).drafts] == [first.key, first.key]
 
 
 def test_a_follow_up_long_after_starts_its_own_thread() -> None:
     first, _, _ = seed_posts()
     late = post("9", "2024-12-13T03:40:00", THIRD)
-    assert [d.key for d in plan_threads([first, late], {}, [])] == [first.key, "mastodon-9"]
+    assert [d.key for d in plan_threads([first, late], {}, []).drafts] == [first.key, "mastodon-9"]
 
 
 def test_a_new_announcement_starts_a_new_thread_even_while_one_is_open() -> None:
     first, _, _ = seed_posts()
     other = post("9", "2024-12-12T00:10:00", "We're investigating elevated errors on Sora.")
-    assert [d.key for d in plan_threads([first, other], {}, [])] == [first.key, "mastodon-9"]
+    assert [d.key for d in plan_threads([first, other], {}, []).drafts] == [first.key, "mastodon-9"]
 
 
 def test_threads_continue_across_runs(store: Store) -> None:

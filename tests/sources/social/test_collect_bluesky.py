@@ -50,7 +50,7 @@ def test_first_run_reads_one_page_without_reposts_or_replies_to_others(
     ]
     cursor = decode_cursor(store.source_states()[src.name]["cursor"], "openai.example")
     assert cursor["uri"] == feed[0]["post"]["uri"]
-    assert cursor["at"].startswith("2024-12-12T03:38:00")
+    assert cursor["at"].startswith("2024-12-12T03:46:00")  # post 3: 03:38 + 8 min
 
 
 def test_pages_are_followed_until_a_seen_post(
