@@ -14,6 +14,8 @@ SOURCE_KINDS = (
     "statuspage",
     "incidentio",
     "statusio",
+    "betterstack",
+    "instatus",
     "feed",
     "gcp",
     "slack",
