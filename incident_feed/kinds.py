@@ -21,6 +21,8 @@ SOURCE_KINDS = (
     "statuspage",
     "incidentio",
     "statusio",
+    "betterstack",
+    "instatus",
     "feed",
     "gcp",
     "slack",

@@ -151,6 +151,14 @@ def api_url(base: str, path: str, params: Mapping[str, str | None]) -> str:
     return str(httpx.URL(f"{base.rstrip('/')}{path}", params=query))
 
 
+def page_root(url: str) -> str:
+    """A page's root, scheme and host (and port): ``https://status.example.com/any/path`` ->
+    ``https://status.example.com``. Status platforms serve their documents from the root."""
+    parsed = httpx.URL(url)
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.scheme}://{parsed.host}{port}"
+
+
 def load_json(document: Document) -> object:
     """The JSON in a document, or a :class:`PayloadError` saying what arrived instead."""
     content_type = document.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -29,7 +29,7 @@ import httpx
 from incident_feed.config import SOCIAL_KINDS, SOURCE_KINDS, parse_account
 from incident_feed.errors import FetchError, SourceError
 from incident_feed.normalize.text import clean_line
-from incident_feed.sources.base import peek_json
+from incident_feed.sources.base import page_root, peek_json
 from incident_feed.sources.http import FetchedResponse, Fetcher
 
 MAX_PROBES = 8
@@ -99,7 +99,7 @@ def detect(url: str, fetcher: Fetcher) -> Detection:
     first = probe.get(url, accept="text/html, application/xhtml+xml, application/xml;q=0.9, */*")
     if first is not None and _is_feed(first):
         return Detection("feed", url, (f"{url} answered an RSS/Atom feed",), _feed_title(first))
-    base = _base(str(first.url) if first is not None else url)
+    base = page_root(str(first.url) if first is not None else url)
     for check in _PAGE_CHECKS:
         found_kind = check(base, probe)
         if found_kind is not None:
@@ -136,13 +136,6 @@ def _social(url: str) -> Detection | None:
             continue  # a bare word is not taken as an X user name
         return Detection(kind, url, (f"{url} is a {kind} account ({account.label})",))
     return None
-
-
-def _base(url: str) -> str:
-    """The page's root: scheme and host (status pages serve their APIs from the root)."""
-    parsed = httpx.URL(url)
-    port = f":{parsed.port}" if parsed.port else ""
-    return f"{parsed.scheme}://{parsed.host}{port}"
 
 
 def _statuspage(base: str, probe: _Probe) -> Detection | None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from incident_feed.errors import ConfigError
 from incident_feed.sources.account_feed import AccountFeedCollector
 from incident_feed.sources.base import Collector
+from incident_feed.sources.betterstack import BetterstackCollector
 from incident_feed.sources.bluesky import BlueskyCollector
 from incident_feed.sources.feed import FeedCollector
 from incident_feed.sources.gcp import GcpCollector
 from incident_feed.sources.incidentio import IncidentioCollector
+from incident_feed.sources.instatus import InstatusCollector
 from incident_feed.sources.mastodon import MastodonCollector
 from incident_feed.sources.slack import SlackCollector
 from incident_feed.sources.statusio import StatusioCollector
@@ -23,6 +25,8 @@ COLLECTORS: dict[str, Collector] = {
         GcpCollector(),
         IncidentioCollector(),
         StatusioCollector(),
+        BetterstackCollector(),
+        InstatusCollector(),
         SlackCollector(),
         MastodonCollector(),
         BlueskyCollector(),
