@@ -23,6 +23,7 @@ SOURCE_KINDS = (
     "statusio",
     "betterstack",
     "instatus",
+    "cachet",
     "feed",
     "gcp",
     "slack",

@@ -129,7 +129,9 @@ def ingest(
     drafts: list[IncidentDraft] = []
     origin: dict[str, str] = {}  # draft native id -> the document it came from
     result = Ingested()
-    context = Context(source.name, source.kind, source.vendor, clock(), max_items)
+    context = Context(
+        source.name, source.kind, source.vendor, clock(), max_items, zone=source.timezone
+    )
     spans: list[Seen | None] = []
     set_aside: list[SetAside] = []
     for document in documents:

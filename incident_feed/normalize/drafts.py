@@ -21,6 +21,9 @@ class Context:
     # Items read from one document. None reads every item: `import` does, since the file size
     # cap already bounds the work and an archive must not lose its oldest incidents.
     max_items: int | None = MAX_ITEMS
+    # The page's IANA zone for times without an offset (config ``timezone``; Cachet); None: UTC,
+    # flagged as assumed.
+    zone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

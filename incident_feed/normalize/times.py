@@ -20,6 +20,7 @@ from incident_feed.normalize.drafts import Stamp
 
 UTC = dt.UTC
 ZONE_ASSUMED = "zone_assumed"
+ZONE_CONFIGURED = "zone_configured"  # no offset given: read in the zone the config names
 YEAR_INFERRED = "year_inferred"
 FUTURE_CLAMPED = "future_clamped"
 
@@ -117,6 +118,28 @@ def parse_month_day_time(raw: str, reference: dt.datetime) -> Stamp:
         fitting = [c for c in candidates if c <= reference + dt.timedelta(days=1)]
         chosen = fitting[0] if fitting else candidates[-1]
     return _checked((chosen, tuple(flags)), raw)
+
+
+_LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
+
+
+def parse_local_time(raw: object, zone: str | None) -> Stamp:
+    """A time that may carry no offset (``2016-12-05 19:37:20``, Cachet's): read in ``zone``
+    (an IANA name from the config, flagged ``zone_configured``), or as UTC flagged
+    ``zone_assumed`` when no zone is configured. A time with an offset is read as it says."""
+    if not isinstance(raw, str) or not _LOCAL.match(raw.strip()) or zone is None:
+        return parse_time(raw)
+    from incident_feed.clock import display_zone
+
+    text = raw.strip()
+    try:
+        local = dt.datetime.fromisoformat(text)
+        tz = display_zone(zone)
+    except ValueError as exc:
+        raise TimeParseError(f"{text[:40]!r}: {exc}") from None
+    if tz is None:  # "local" is refused by the config; never the reader's own zone
+        raise TimeParseError(f"{text[:40]!r}: no page zone")
+    return _checked((local.replace(tzinfo=tz), (ZONE_CONFIGURED,)), text)
 
 
 def clamp_future(stamp: Stamp, now: dt.datetime) -> Stamp:

@@ -7,6 +7,7 @@ from incident_feed.sources.account_feed import AccountFeedCollector
 from incident_feed.sources.base import Collector
 from incident_feed.sources.betterstack import BetterstackCollector
 from incident_feed.sources.bluesky import BlueskyCollector
+from incident_feed.sources.cachet import CachetCollector
 from incident_feed.sources.feed import FeedCollector
 from incident_feed.sources.gcp import GcpCollector
 from incident_feed.sources.incidentio import IncidentioCollector
@@ -27,6 +28,7 @@ COLLECTORS: dict[str, Collector] = {
         StatusioCollector(),
         BetterstackCollector(),
         InstatusCollector(),
+        CachetCollector(),
         SlackCollector(),
         MastodonCollector(),
         BlueskyCollector(),
