@@ -24,6 +24,7 @@ SOURCE_KINDS = (
     "betterstack",
     "instatus",
     "cachet",
+    "salesforce",
     "feed",
     "gcp",
     "slack",

@@ -13,6 +13,7 @@ from incident_feed.sources.gcp import GcpCollector
 from incident_feed.sources.incidentio import IncidentioCollector
 from incident_feed.sources.instatus import InstatusCollector
 from incident_feed.sources.mastodon import MastodonCollector
+from incident_feed.sources.salesforce import SalesforceCollector
 from incident_feed.sources.slack import SlackCollector
 from incident_feed.sources.statusio import StatusioCollector
 from incident_feed.sources.statuspage import StatuspageCollector
@@ -29,6 +30,7 @@ COLLECTORS: dict[str, Collector] = {
         BetterstackCollector(),
         InstatusCollector(),
         CachetCollector(),
+        SalesforceCollector(),
         SlackCollector(),
         MastodonCollector(),
         BlueskyCollector(),
