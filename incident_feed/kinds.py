@@ -25,6 +25,7 @@ SOURCE_KINDS = (
     "instatus",
     "cachet",
     "salesforce",
+    "aws",
     "feed",
     "gcp",
     "slack",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from incident_feed.errors import ConfigError
 from incident_feed.sources.account_feed import AccountFeedCollector
+from incident_feed.sources.aws import AwsCollector
 from incident_feed.sources.base import Collector
 from incident_feed.sources.betterstack import BetterstackCollector
 from incident_feed.sources.bluesky import BlueskyCollector
@@ -31,6 +32,7 @@ COLLECTORS: dict[str, Collector] = {
         InstatusCollector(),
         CachetCollector(),
         SalesforceCollector(),
+        AwsCollector(),
         SlackCollector(),
         MastodonCollector(),
         BlueskyCollector(),
