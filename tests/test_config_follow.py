@@ -50,7 +50,7 @@ SMALL = [
                     "source": [
                         {"kind": "feed", "url": "https://beta.example/rss", "grade": "C",
                          "evidence": "e"},
-                        {"kind": "instatus", "url": "https://beta.example", "grade": "B",
+                        {"kind": "statuspal", "url": "https://beta.example", "grade": "B",
                          "evidence": "e"},
                     ],
                 },
@@ -174,7 +174,7 @@ def test_without_follow_nothing_comes_from_the_catalogue(small: Catalogue) -> No
         ({"follow": [{"vendor": "acme", "only": ["x"]}]}, "follow[0].only: unknown key"),
         ({"follow": [{"vendor": "acme", "components": "API"}]}, "follow[0].components: must be a list of non-empty strings"),
         ({"follow": [{"vendor": "acme", "exclude_components": [""]}]}, "follow[0].exclude_components: must be a list"),
-        ({"follow": ["beta"]}, "follow[0] (beta: catalogue source beta-instatus).kind: 'instatus' is not one of"),
+        ({"follow": ["beta"]}, "follow[0] (beta: catalogue source beta-statuspal).kind: 'statuspal' is not one of"),
         ({"source": [{"name": "acme-x", "active": True}]}, "source[0].kind: required"),
         ({"follow": ["acme"], "source": [{"name": "acme-status", "role": "brand"}]}, "source[0].role: only social sources"),
         ({"follow": ["acme"], "source": [{"name": "own", "vendor": "Nobody", "kind": "feed", "url": "https://a.example"}]}, "source[0].vendor: 'Nobody' is not a [[vendor]] name"),
