@@ -27,11 +27,6 @@ from incident_feed.paths import catalogue_dir
 from incident_feed.sources.registry import COLLECTORS
 from tests.conftest import REPO
 
-# Kinds the catalogue uses whose collectors are being built in other branches. Each test for
-# them is a strict xfail: once the collector is in, the test passes, xfail fails, and the kind
-# comes off this list.
-PENDING_KINDS: set[str] = set()
-
 
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -108,17 +103,8 @@ def test_urls_are_https_and_grades_and_categories_valid() -> None:
             assert listed.grade in GRADES and listed.role in ("status", "brand"), vendor.name
 
 
-def _kinds() -> list[Any]:
-    kinds = sorted({s.kind for _, s in sources()})
-    return [
-        pytest.param(
-            kind,
-            marks=pytest.mark.xfail(
-                kind in PENDING_KINDS, strict=True, reason="collector in another branch"
-            ),
-        )
-        for kind in kinds
-    ]
+def _kinds() -> list[str]:
+    return sorted({s.kind for _, s in sources()})
 
 
 @pytest.mark.parametrize("kind", _kinds())
