@@ -28,6 +28,7 @@ import httpx
 
 from incident_feed.config import SOCIAL_KINDS, SOURCE_KINDS, parse_account
 from incident_feed.errors import FetchError, SourceError
+from incident_feed.kinds import social_channel
 from incident_feed.normalize.text import clean_line
 from incident_feed.sources.base import page_root, peek_json
 from incident_feed.sources.http import FetchedResponse, Fetcher
@@ -123,8 +124,18 @@ def detect(url: str, fetcher: Fetcher) -> Detection:
     )
 
 
+_ACCOUNT_FEED = re.compile(
+    r"^https://(?:[^/?#\s]+/@[A-Za-z0-9_]+\.rss|(?:www\.)?bsky\.app/profile/[^/?#\s]+/rss)/?$"
+)
+
+
 def _social(url: str) -> Detection | None:
-    """A social account URL, recognised by its form alone (no request)."""
+    """A social account URL, recognised by its form alone (no request): an account's own feed
+    (``https://instance/@user.rss``, ``https://bsky.app/profile/<handle>/rss``) is an
+    ``account-feed``, an account's page its platform's kind."""
+    if "account-feed" in SOCIAL_KINDS and _ACCOUNT_FEED.match(url):
+        channel = social_channel("account-feed", url)
+        return Detection("account-feed", url, (f"{url} is a {channel} account's own feed",))
     for kind in ("mastodon", "bluesky", "x"):
         if kind not in SOCIAL_KINDS:
             continue

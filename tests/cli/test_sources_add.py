@@ -200,3 +200,19 @@ def test_sources_test_fetches_once_and_stores_nothing(
     report = json.loads(capsys.readouterr().out)
     assert report["incidents"][0]["phase"] == "investigating"
     assert report["errors"] == []
+
+
+@pytest.mark.parametrize(
+    ("url", "channel"),
+    [
+        ("https://hachyderm.io/@tailscale.rss", "mastodon"),
+        ("https://bsky.app/profile/status.example.com/rss", "bluesky"),
+    ],
+)
+def test_an_accounts_own_feed_is_an_account_feed(
+    url: str, channel: str, config_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(config_file, tmp_path, "sources", "add", url, "--vendor", "Example") == 0
+    assert f"is a {channel} account's own feed" in capsys.readouterr().out
+    added = tomllib.loads(config_file.read_text(encoding="utf-8"))["source"][-1]
+    assert (added["kind"], added["url"]) == ("account-feed", url)
