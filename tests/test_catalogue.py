@@ -15,11 +15,13 @@ import pytest
 from incident_feed.catalogue import (
     CATEGORIES,
     GRADES,
+    SNAPSHOT,
     Catalogue,
     CatalogueVendor,
     load_catalogue,
     parse_catalogue,
     read_catalogue,
+    snapshot_text,
 )
 from incident_feed.config import SOCIAL_KINDS, SOURCE_KINDS, parse_account, parse_config
 from incident_feed.errors import ConfigError
@@ -294,3 +296,25 @@ def test_search_and_suggestions() -> None:
     assert found.suggest("githb")[0] == "github"
     assert "aws" in found.suggest("amazon")
     assert found.suggest("zzzzqqq") == []
+
+
+def test_the_shipped_snapshot_is_the_catalogues_files() -> None:
+    """snapshot.json (read instead of parsing TOML) holds exactly the files' documents; after
+    editing a file run ``python -m tests.tools.catalogue_snapshot``."""
+    shipped = (catalogue_dir() / SNAPSHOT).read_text(encoding="utf-8")
+    assert shipped == snapshot_text(catalogue_dir())
+
+
+def test_a_stale_snapshot_is_not_used(tmp_path: Path) -> None:
+    for path in catalogue_dir().glob("*.toml"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    (tmp_path / SNAPSHOT).write_text(snapshot_text(tmp_path), encoding="utf-8")
+    fresh = read_catalogue(tmp_path)
+    assert len(fresh.vendors) == len(load_catalogue().vendors)
+    edited = tmp_path / "ai.toml"
+    edited.write_text(
+        edited.read_text("utf-8").replace('name = "OpenAI"', 'name = "OpenAI Edited"'), "utf-8"
+    )
+    assert any(v.name == "OpenAI Edited" for v in read_catalogue(tmp_path).vendors)
+    (tmp_path / SNAPSHOT).write_text('{"fingerprint": "x", "documents": 5}', encoding="utf-8")
+    assert any(v.name == "OpenAI Edited" for v in read_catalogue(tmp_path).vendors)
