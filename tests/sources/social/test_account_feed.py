@@ -137,6 +137,37 @@ def test_a_second_run_of_an_unchanged_feed_changes_nothing(
     assert len(updates_of(store, source.name)) == 3
 
 
+def test_a_feed_of_statuspage_style_steps_is_one_thread(
+    store: Store, server: LocalServer, make_fetcher: type[Fetcher]
+) -> None:
+    """Investigating -> identified -> monitoring -> resolved as top-level posts, newest first
+    as Mastodon serves them: one thread (an ``identified`` post continues one investigating)."""
+    steps = [
+        ("1", "Wed, 11 Dec 2024 23:20:00 +0000", "We are investigating elevated error rates."),
+        ("2", "Wed, 11 Dec 2024 23:40:00 +0000", "We have identified the issue."),
+        (
+            "3",
+            "Thu, 12 Dec 2024 00:10:00 +0000",
+            "A fix has been implemented and we are monitoring.",
+        ),
+        ("4", "Thu, 12 Dec 2024 01:00:00 +0000", "This incident has been resolved."),
+    ]
+    items = "".join(
+        f'<item><guid isPermaLink="true">https://m.example/@status/{n}</guid>'
+        f"<link>https://m.example/@status/{n}</link><pubDate>{when}</pubDate>"
+        f"<description>&lt;p&gt;{text}&lt;/p&gt;</description></item>"
+        for n, when, text in reversed(steps)
+    )
+    body = f'<rss version="2.0"><channel><title>Status</title>{items}</channel></rss>'
+    url = server.route("/@status.rss", respond(body.encode(), content_type=RSS))
+    outcome = run(store, make_fetcher(), feed_source("status-rss", url), lambda: NOW)
+    assert (outcome.status, outcome.stats.updates_new) == ("ok", 4)
+    [incident] = store.incidents(IncidentQuery(limit=None))
+    assert incident["id"] == "openai-mastodon-1"
+    phases = [u["phase"] for u in store.updates_for([incident["id"]])[incident["id"]]]
+    assert phases == ["investigating", "identified", "monitoring", "resolved"]
+
+
 def test_the_real_mastodon_feed_reads_as_two_posts_that_are_no_incidents() -> None:
     result = parse_account_feed(REAL_MASTODON.read_bytes(), {"content-type": RSS}, context())
     assert (result.drafts, result.problems, result.ignored) == ((), (), 2)
