@@ -9,7 +9,8 @@ drafts of one account are gathered into threads:
   progress, verifying, completed) joins the account's most recent open thread when that
   thread moved within :data:`FOLLOW_UP_WINDOW`; so does an ``identified`` post when that
   thread is still ``investigating`` (the cause found: Statuspage's usual second step; after
-  that, "identified" names a new problem);
+  that, "identified" names a new problem), and a post that says the work goes on ("we are
+  continuing to investigate", :func:`~incident_feed.normalize.social.says_ongoing`);
 - anything else starts a new thread; on a brand account (``role = "brand"``, mostly news) only
   when the classifier was confident the post is an incident update: a post that would open a
   thread without that confidence is held back (kept as "not an incident", never a thread).
@@ -32,7 +33,7 @@ from incident_feed.config import slugify
 from incident_feed.decide.merge import incident_id_for
 from incident_feed.enums import FINAL_PHASES, Kind, Phase
 from incident_feed.normalize.drafts import IncidentDraft, SetAside
-from incident_feed.normalize.social import CONTINUATION, PARENT_UNSEEN
+from incident_feed.normalize.social import CONTINUATION, PARENT_UNSEEN, says_ongoing
 
 FOLLOW_UP_WINDOW = dt.timedelta(hours=12)
 HELD = "brand account: not read confidently enough as an incident update to open a thread"
@@ -80,7 +81,7 @@ def plan_threads(
         at, phase = posted_at(draft), _phase(draft)
         thread = known.get(draft.reply_to) if draft.reply_to else None
         if thread is None and draft.reply_to is None:
-            thread = _follow_up_target(open_, at, phase)
+            thread = _follow_up_target(open_, at, phase, _says_ongoing(draft))
         if thread is None and brand and not draft.confident:
             held.append(draft)
             continue
@@ -128,7 +129,7 @@ def held_post(draft: IncidentDraft) -> SetAside:
 
 
 def _follow_up_target(
-    open_threads: Sequence[Thread], at: dt.datetime, phase: Phase
+    open_threads: Sequence[Thread], at: dt.datetime, phase: Phase, ongoing: bool
 ) -> Thread | None:
     """The open thread a post in ``phase`` (not a reply) continues: the most recent one that
     moved within the window, when the post can follow it; else None (the post opens one)."""
@@ -136,9 +137,15 @@ def _follow_up_target(
     if not recent:
         return None
     latest = max(recent, key=lambda t: t.last_at)
+    if ongoing and phase != Phase.SCHEDULED:
+        return latest
     if phase == Phase.IDENTIFIED:
         return latest if latest.phase == Phase.INVESTIGATING else None
     return latest if phase not in OPENING_PHASES else None
+
+
+def _says_ongoing(draft: IncidentDraft) -> bool:
+    return bool(draft.updates) and says_ongoing(draft.updates[-1].text)
 
 
 def posted_at(draft: IncidentDraft) -> dt.datetime:

@@ -6,6 +6,8 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 
+import pytest
+
 from incident_feed.decide.threads import Thread, key_of, plan_threads
 from incident_feed.enums import Kind, Phase
 from incident_feed.normalize.drafts import Context, IncidentDraft, ParseResult, Seen
@@ -94,6 +96,26 @@ def test_an_identified_post_after_the_cause_was_found_opens_a_thread() -> None:
     # Past the window an investigating thread is not continued either.
     assert [d.key for d in plan_threads([investigating, late], {}, []).drafts] == [
         "mastodon-8", "mastodon-10"
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We are continuing to investigate this issue.",  # Statuspage's usual "Update" step
+        "We are still investigating the cause of the errors.",
+        "Update: we're still looking into this.",
+    ],
+)
+def test_a_post_saying_the_work_goes_on_continues_the_open_thread(text: str) -> None:
+    first = post("1", "2024-12-11T23:20:00", "We are investigating elevated error rates.")
+    update = post("2", "2024-12-11T23:50:00", text)
+    assert update.updates[0].phase is Phase.INVESTIGATING  # an opening phase, read alone
+    assert [d.key for d in plan_threads([first, update], {}, []).drafts] == ["mastodon-1"] * 2
+    # With no open thread in the window it opens one, as any incident post does.
+    late = post("2", "2024-12-13T00:00:00", text)
+    assert [d.key for d in plan_threads([first, late], {}, []).drafts] == [
+        "mastodon-1", "mastodon-2"
     ]  # fmt: skip
 
 
