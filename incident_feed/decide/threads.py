@@ -7,7 +7,10 @@ drafts of one account are gathered into threads:
   batch or stored by an earlier run);
 - a post that is not a reply but reads as a follow-up (remediating, monitoring, resolved, in
   progress, verifying, completed) joins the account's most recent open thread when that
-  thread moved within :data:`FOLLOW_UP_WINDOW`;
+  thread moved within :data:`FOLLOW_UP_WINDOW`; so does an ``identified`` post when that
+  thread is still ``investigating`` (the cause found: Statuspage's usual second step; after
+  that, "identified" names a new problem), and a post that says the work goes on ("we are
+  continuing to investigate", :func:`~incident_feed.normalize.social.says_ongoing`);
 - anything else starts a new thread; on a brand account (``role = "brand"``, mostly news) only
   when the classifier was confident the post is an incident update: a post that would open a
   thread without that confidence is held back (kept as "not an incident", never a thread).
@@ -30,7 +33,7 @@ from incident_feed.config import slugify
 from incident_feed.decide.merge import incident_id_for
 from incident_feed.enums import FINAL_PHASES, Kind, Phase
 from incident_feed.normalize.drafts import IncidentDraft, SetAside
-from incident_feed.normalize.social import CONTINUATION, PARENT_UNSEEN
+from incident_feed.normalize.social import CONTINUATION, PARENT_UNSEEN, says_ongoing
 
 FOLLOW_UP_WINDOW = dt.timedelta(hours=12)
 HELD = "brand account: not read confidently enough as an incident update to open a thread"
@@ -77,8 +80,8 @@ def plan_threads(
     for draft in sorted(drafts, key=posted_at):
         at, phase = posted_at(draft), _phase(draft)
         thread = known.get(draft.reply_to) if draft.reply_to else None
-        if thread is None and draft.reply_to is None and phase not in OPENING_PHASES:
-            thread = _follow_up_target(open_, at)
+        if thread is None and draft.reply_to is None:
+            thread = _follow_up_target(open_, at, phase, _says_ongoing(draft))
         if thread is None and brand and not draft.confident:
             held.append(draft)
             continue
@@ -125,9 +128,24 @@ def held_post(draft: IncidentDraft) -> SetAside:
     )
 
 
-def _follow_up_target(open_threads: Sequence[Thread], at: dt.datetime) -> Thread | None:
+def _follow_up_target(
+    open_threads: Sequence[Thread], at: dt.datetime, phase: Phase, ongoing: bool
+) -> Thread | None:
+    """The open thread a post in ``phase`` (not a reply) continues: the most recent one that
+    moved within the window, when the post can follow it; else None (the post opens one)."""
     recent = [t for t in open_threads if t.last_at <= at and at - t.last_at <= FOLLOW_UP_WINDOW]
-    return max(recent, key=lambda t: t.last_at) if recent else None
+    if not recent:
+        return None
+    latest = max(recent, key=lambda t: t.last_at)
+    if ongoing and phase != Phase.SCHEDULED:
+        return latest
+    if phase == Phase.IDENTIFIED:
+        return latest if latest.phase == Phase.INVESTIGATING else None
+    return latest if phase not in OPENING_PHASES else None
+
+
+def _says_ongoing(draft: IncidentDraft) -> bool:
+    return bool(draft.updates) and says_ongoing(draft.updates[-1].text)
 
 
 def posted_at(draft: IncidentDraft) -> dt.datetime:

@@ -306,6 +306,20 @@ def posts_result(posts: list[Post], problems: list[ItemProblem], context: Contex
     return ParseResult(tuple(drafts), tuple(problems), len(set_aside), seen, set_aside=set_aside)
 
 
+# Wording that says the work goes on ("We are continuing to investigate", "still working on a
+# fix"): Statuspage's usual "Update" step, posted on its own when an account has no reply ids.
+_ONGOING = re.compile(
+    r"\b(?:continu(?:e|es|ing) to|(?:is|are|am|'s|'re) still|still (?:investigating|working|"
+    r"looking|seeing|monitoring))\b",
+    re.IGNORECASE,
+)
+
+
+def says_ongoing(text: str) -> bool:
+    """Whether a post says the work on an incident goes on rather than that one began."""
+    return _ONGOING.search(text) is not None
+
+
 def confident(reading: Classification) -> bool:
     """Whether the classifier is sure enough that a post is an incident update for it to open a
     thread on a brand account (whose posts are mostly news). The one place that says so."""

@@ -917,8 +917,10 @@ def build_account_feeds(w: Writer) -> list[str]:
         "`bskyweb/cmd/bskyweb/rss.go` at 89b4abfed1644987c5b8ba479242ca41571d447b, MIT: Go "
         "encoding/xml, no indentation, pubDate `02 Jan 2006 15:04 -0700`, guid the at:// URI "
         'with isPermaLink="false", no item title, no description when the profile has none). '
-        "No licensed capture of a real Bluesky profile feed with provenance was found; the "
-        "format is the generator's. That feed lists no replies, so the seed's three posts are "
+        "The real bsky.app feed `tests/data/fixtures/social/feeds/bluesky-kaedotcom.rss` (see "
+        "`tests/data/fixtures/README.md`) has the same elements in the same order, plus the "
+        "channel description this profile lacks. That feed lists no replies, so the seed's three "
+        "posts are "
         "top-level posts here (rkeys and did as in `bluesky/openai-seed.yaml`), plus the "
         "product-launch post.",
         "- Both feeds' product-launch post is @github's real 2021-06-29 launch post (`Meet "

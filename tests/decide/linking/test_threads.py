@@ -6,6 +6,8 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 
+import pytest
+
 from incident_feed.decide.threads import Thread, key_of, plan_threads
 from incident_feed.enums import Kind, Phase
 from incident_feed.normalize.drafts import Context, IncidentDraft, ParseResult, Seen
@@ -65,6 +67,56 @@ def test_a_new_announcement_starts_a_new_thread_even_while_one_is_open() -> None
     first, _, _ = seed_posts()
     other = post("9", "2024-12-12T00:10:00", "We're investigating elevated errors on Sora.")
     assert [d.key for d in plan_threads([first, other], {}, []).drafts] == [first.key, "mastodon-9"]
+
+
+def test_an_identified_post_continues_a_thread_still_investigating() -> None:
+    # Statuspage's usual steps posted as top-level posts (an account feed has no reply ids).
+    texts = [
+        ("1", "2024-12-11T23:20:00", "We are investigating elevated error rates on the API."),
+        ("2", "2024-12-11T23:40:00", "We have identified the issue and are working on a fix."),
+        ("3", "2024-12-12T00:10:00", "A fix has been implemented and we are monitoring."),
+        ("4", "2024-12-12T01:00:00", "This incident has been resolved."),
+    ]
+    drafts = plan_threads([post(n, when, text) for n, when, text in texts], {}, []).drafts
+    assert [(d.key, d.updates[-1].phase) for d in drafts] == [
+        ("mastodon-1", Phase.INVESTIGATING),
+        ("mastodon-1", Phase.IDENTIFIED),
+        ("mastodon-1", Phase.MONITORING),
+        ("mastodon-1", Phase.RESOLVED),
+    ]
+
+
+def test_an_identified_post_after_the_cause_was_found_opens_a_thread() -> None:
+    first, _, _ = seed_posts()  # identified already
+    other = post("9", "2024-12-12T00:10:00", "We have identified an issue with logins on Sora.")
+    late = post("10", "2024-12-13T00:10:00", "We have identified an issue with logins on Sora.")
+    investigating = post("8", "2024-12-12T00:00:00", "We are investigating errors on Sora.")
+    assert other.updates[0].phase is Phase.IDENTIFIED
+    assert [d.key for d in plan_threads([first, other], {}, []).drafts] == [first.key, "mastodon-9"]
+    # Past the window an investigating thread is not continued either.
+    assert [d.key for d in plan_threads([investigating, late], {}, []).drafts] == [
+        "mastodon-8", "mastodon-10"
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We are continuing to investigate this issue.",  # Statuspage's usual "Update" step
+        "We are still investigating the cause of the errors.",
+        "Update: we're still looking into this.",
+    ],
+)
+def test_a_post_saying_the_work_goes_on_continues_the_open_thread(text: str) -> None:
+    first = post("1", "2024-12-11T23:20:00", "We are investigating elevated error rates.")
+    update = post("2", "2024-12-11T23:50:00", text)
+    assert update.updates[0].phase is Phase.INVESTIGATING  # an opening phase, read alone
+    assert [d.key for d in plan_threads([first, update], {}, []).drafts] == ["mastodon-1"] * 2
+    # With no open thread in the window it opens one, as any incident post does.
+    late = post("2", "2024-12-13T00:00:00", text)
+    assert [d.key for d in plan_threads([first, late], {}, []).drafts] == [
+        "mastodon-1", "mastodon-2"
+    ]  # fmt: skip
 
 
 def test_threads_continue_across_runs(store: Store) -> None:

@@ -3,8 +3,8 @@
 Issue 14's "done when": the seed's posts served as a Mastodon RSS feed and as a Bluesky RSS feed
 on 127.0.0.1 each become one thread identified -> remediating -> resolved, while a
 product-launch post in the same feed stays out. The feeds are derived by
-tests/tools/social_derive.py (cassettes/social/README.md); the real mastodon.social feed in
-tests/data/fixtures/social/feeds/ checks the format.
+tests/tools/social_derive.py (cassettes/social/README.md); the real mastodon.social and bsky.app
+feeds in tests/data/fixtures/social/feeds/ check the format.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ RSS = "application/rss+xml; charset=utf-8"
 MASTODON_FEED = CASSETTES / "social/feeds/openai-seed-mastodon.rss"
 BLUESKY_FEED = CASSETTES / "social/feeds/openai-seed-bluesky.rss"
 REAL_MASTODON = FIXTURES / "social/feeds/mastodon-pdxjohnny.rss"
+REAL_BLUESKY = FIXTURES / "social/feeds/bluesky-kaedotcom.rss"
+REAL_BLUESKY_URL = "https://bsky.app/profile/kaedotcom.bsky.social/rss"
 SEED_STATUS = Path(__file__).parents[2] / "golden" / "seed" / "openai-2024-12-11.json"
 STATUS_ID = "openai-ctrsv3lwd797"
 LAUNCH = "Meet GitHub Copilot - your AI pair programmer."
@@ -135,6 +137,37 @@ def test_a_second_run_of_an_unchanged_feed_changes_nothing(
     assert len(updates_of(store, source.name)) == 3
 
 
+def test_a_feed_of_statuspage_style_steps_is_one_thread(
+    store: Store, server: LocalServer, make_fetcher: type[Fetcher]
+) -> None:
+    """Investigating -> identified -> monitoring -> resolved as top-level posts, newest first
+    as Mastodon serves them: one thread (an ``identified`` post continues one investigating)."""
+    steps = [
+        ("1", "Wed, 11 Dec 2024 23:20:00 +0000", "We are investigating elevated error rates."),
+        ("2", "Wed, 11 Dec 2024 23:40:00 +0000", "We have identified the issue."),
+        (
+            "3",
+            "Thu, 12 Dec 2024 00:10:00 +0000",
+            "A fix has been implemented and we are monitoring.",
+        ),
+        ("4", "Thu, 12 Dec 2024 01:00:00 +0000", "This incident has been resolved."),
+    ]
+    items = "".join(
+        f'<item><guid isPermaLink="true">https://m.example/@status/{n}</guid>'
+        f"<link>https://m.example/@status/{n}</link><pubDate>{when}</pubDate>"
+        f"<description>&lt;p&gt;{text}&lt;/p&gt;</description></item>"
+        for n, when, text in reversed(steps)
+    )
+    body = f'<rss version="2.0"><channel><title>Status</title>{items}</channel></rss>'
+    url = server.route("/@status.rss", respond(body.encode(), content_type=RSS))
+    outcome = run(store, make_fetcher(), feed_source("status-rss", url), lambda: NOW)
+    assert (outcome.status, outcome.stats.updates_new) == ("ok", 4)
+    [incident] = store.incidents(IncidentQuery(limit=None))
+    assert incident["id"] == "openai-mastodon-1"
+    phases = [u["phase"] for u in store.updates_for([incident["id"]])[incident["id"]]]
+    assert phases == ["investigating", "identified", "monitoring", "resolved"]
+
+
 def test_the_real_mastodon_feed_reads_as_two_posts_that_are_no_incidents() -> None:
     result = parse_account_feed(REAL_MASTODON.read_bytes(), {"content-type": RSS}, context())
     assert (result.drafts, result.problems, result.ignored) == ((), (), 2)
@@ -155,6 +188,37 @@ def test_a_real_feed_item_saying_an_incident_is_a_mastodon_post() -> None:
     assert draft.key == "mastodon-109348722777644811"  # the status id: the API's key too
     assert draft.updates[0].phase.value == "investigating"
     assert "https://github.com/intel/dffml/discussions/1406?sort=new" in draft.updates[0].refs[1]
+
+
+def test_the_real_bluesky_feed_reads_as_one_post_that_is_no_incident() -> None:
+    result = parse_account_feed(
+        REAL_BLUESKY.read_bytes(), {"content-type": "text/xml"}, context(), REAL_BLUESKY_URL
+    )
+    assert (result.drafts, result.problems, result.ignored) == ((), (), 1)
+    [post] = result.set_aside
+    assert post.native_id == (
+        "at://did:plc:mtxycyvfj7hpfhzakyv2pq6d/app.bsky.feed.post/3mcfiov2e7k2r"
+    )
+    assert post.url == "https://bsky.app/profile/kaedotcom.bsky.social/post/3mcfiov2e7k2r"
+    assert post.stamp.at == dt.datetime(2026, 1, 14, 16, 33, tzinfo=dt.UTC)
+    assert post.stamp.flags == ()  # the pubDate carries its offset: not naive
+    # Plain text (&#xA; read as newlines), the generator's embed note kept as it says so.
+    assert post.text == (
+        "But the Starlink hardware must be somehow acquired \u2026\n\n"
+        "[contains quote post or other embedded content]"
+    )
+    assert (post.reason, post.phase) == ("no incident phrase", None)
+
+
+def test_a_real_bluesky_item_saying_an_incident_keys_as_the_api_does() -> None:
+    body = REAL_BLUESKY.read_bytes().replace(
+        "But the Starlink hardware must be somehow acquired \u2026".encode(),
+        b"We are investigating elevated errors on the API.",
+    )
+    [draft] = parse_account_feed(body, {"content-type": "text/xml"}, context()).drafts
+    assert draft.key == "bluesky-3mcfiov2e7k2r"  # the rkey: getAuthorFeed's post gives it too
+    assert draft.updates[0].phase.value == "investigating"
+    assert draft.url == "https://bsky.app/profile/kaedotcom.bsky.social/post/3mcfiov2e7k2r"
 
 
 def element_paths(root: ET.Element) -> set[str]:
@@ -183,6 +247,15 @@ def test_the_derived_mastodon_feed_has_the_real_feeds_shape() -> None:
 def test_the_derived_bluesky_feed_has_the_generators_shape() -> None:
     text = BLUESKY_FEED.read_text(encoding="utf-8")
     root = ET.fromstring(text.encode())
+    real = ET.fromstring(REAL_BLUESKY.read_bytes())
+    # The real feed's elements, less the channel description (the seed profile has none and
+    # rss.go leaves an empty one out); no indentation in either.
+    assert element_paths(root) == element_paths(real) - {"/rss/channel/description"}
+    assert [c.tag for c in real.iterfind("channel/*")] == ["description", "link", "title", "item"]
+    assert [c.tag for c in root.iterfind("channel/*")][:2] == ["link", "title"]
+    assert (
+        "\n<rss" in text and "\n " not in text and REAL_BLUESKY.read_text("utf-8").count("\n") == 1
+    )
     items = list(root.iter("item"))
     assert [child.tag for child in items[0]] == ["link", "description", "pubDate", "guid"]
     assert all(re.fullmatch(r"\d\d \w{3} \d{4} \d\d:\d\d \+0000", i.findtext("pubDate") or "")
