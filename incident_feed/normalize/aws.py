@@ -1,4 +1,5 @@
-"""AWS Service Health Dashboard, legacy ``data.json`` -> incident drafts.
+"""AWS Service Health Dashboard -> incident drafts: the current ``currentevents`` array
+(normalize/aws_current.py) or the legacy ``data.json``, told apart by the document's shape.
 
 ``https://status.aws.amazon.com/data.json`` answers ``{"archive": [...], "current": [...]}``
 (UTF-8 or UTF-16: the collector's JSON reading takes both). An event is ``{service,
@@ -14,7 +15,9 @@ service_name, summary, date, status, description, details}``:
   offset; the date is the event's own date in Pacific time, moved a day on when the clock goes
   back (past midnight).
 
-Events have no id: an event is ``<service>@<date>``, an update ``<event>#<n>``.
+Events have no id: an event is ``<service>@<date>``, an update ``<event>#<n>``. The legacy
+document gives no page state (whether it is still updated is unconfirmed, and a stale empty
+``current`` would say all is well forever): ``status`` stays None.
 """
 
 from __future__ import annotations
@@ -26,6 +29,12 @@ from typing import Any
 
 from incident_feed.enums import Impact, Kind
 from incident_feed.errors import PayloadError
+from incident_feed.normalize.aws_current import (
+    DASHBOARD,
+    SEVERITY,
+    epoch_stamp,
+    parse_current_events,
+)
 from incident_feed.normalize.common import (
     RawUpdate,
     as_list,
@@ -45,9 +54,7 @@ from incident_feed.normalize.drafts import (
 from incident_feed.normalize.text import clean_line, html_to_text
 from incident_feed.normalize.times import TimeParseError, clamp_future, parse_month_day_time
 
-DASHBOARD = "https://health.aws.amazon.com/health/status"
 PACIFIC = "America/Los_Angeles"
-_SEVERITY = {"0": Impact.NONE, "1": Impact.MINOR, "2": Impact.MAJOR, "3": Impact.CRITICAL}
 _DIV = re.compile(r"<div[^>]*>(.*?)</div>", re.S | re.I)
 _STAMP = re.compile(
     r"^\s*<span[^>]*>\s*(?:(?P<mon>[A-Za-z]{3})[a-z]*\.?\s+(?P<day>\d{1,2}),\s*)?"
@@ -58,10 +65,14 @@ MAX_DESCRIPTION = 1_000_000  # characters of one event's HTML
 
 
 def parse_aws(document: object, context: Context) -> ParseResult:
-    """Every event of a ``data.json`` (current and archive)."""
+    """Every event of a ``currentevents`` array, or of a ``data.json`` (current and archive)."""
+    if isinstance(document, list):
+        return parse_current_events(document, context)
     root = as_mapping(document, "document")
     if "archive" not in root and "current" not in root:
-        raise PayloadError("not an AWS data.json (no archive or current list)")
+        raise PayloadError(
+            "not an AWS currentevents array nor a data.json (no archive or current list)"
+        )
     problems: list[ItemProblem] = []
     drafts: list[IncidentDraft] = []
     for key in ("current", "archive"):
@@ -74,10 +85,12 @@ def parse_aws(document: object, context: Context) -> ParseResult:
 
 def _event(item: Mapping[str, Any], context: Context) -> IncidentDraft:
     service = clean_line(text_field(item, "service"))
+    if not service:
+        raise PayloadError("an event needs a service")
     date = text_field(item, "date").strip()
-    if not service or not date.isdigit() or len(date) > 12:
-        raise PayloadError("an event needs a service and an epoch-seconds date")
-    first = dt.datetime.fromtimestamp(int(date), dt.UTC)
+    if not date:
+        raise PayloadError("an event needs an epoch-seconds date")
+    first = epoch_stamp(date, "date", context.now).at
     native_id = f"{service}@{date}"
     summary = clean_line(text_field(item, "summary"))
     tag = _TAG.match(summary)
@@ -98,7 +111,7 @@ def _event(item: Mapping[str, Any], context: Context) -> IncidentDraft:
         vendor=context.vendor,
         kind=Kind.INCIDENT,
         title=title[:300] or name,
-        impact=_SEVERITY.get(text_field(item, "status").strip(), Impact.UNKNOWN),
+        impact=SEVERITY.get(text_field(item, "status").strip(), Impact.UNKNOWN),
         updates=updates,
         url=DASHBOARD,
         status_label="resolved" if resolved_tag else None,

@@ -81,8 +81,9 @@ def test_the_body_may_be_utf_16(encoding: str) -> None:
 
 
 def test_a_quiet_or_foreign_document() -> None:
-    assert parse_aws({"archive": [], "current": []}, CONTEXT).drafts == ()
-    for document in ([], {"events": []}, "x"):
+    quiet = parse_aws({"archive": [], "current": []}, CONTEXT)
+    assert (quiet.drafts, quiet.status) == ((), None)  # the legacy document gives no page state
+    for document in ({"events": []}, "x", 3):
         with pytest.raises(PayloadError):
             parse_aws(document, CONTEXT)
 
@@ -102,3 +103,30 @@ def test_hostile_events_are_skipped_by_name() -> None:
     (kept,) = result.drafts
     assert "\x1b" not in kept.title and "\x07" not in kept.title
     assert "<script>" not in kept.updates[0].text
+
+
+@pytest.mark.parametrize(
+    ("date", "times", "expected"),
+    [
+        # Fall back on 2021-11-07: 1:30 AM happens twice; the abbreviation says which.
+        ("1636259400", ["9:30 PM PDT", "1:30 AM PDT", "1:10 AM PST", "2:05 AM PST"],
+         ["2021-11-07 04:30", "2021-11-07 08:30", "2021-11-07 09:10", "2021-11-07 10:05"]),
+        # Spring forward on 2021-03-14: 1:50 AM PST is followed by 3:05 AM PDT, 15 minutes on.
+        ("1615715400", ["1:50 AM PST", "3:05 AM PDT"],
+         ["2021-03-14 09:50", "2021-03-14 10:05"]),
+    ],
+    ids=["fall-back", "spring-forward"],
+)  # fmt: skip
+def test_pacific_times_across_a_dst_change(
+    date: str, times: list[str], expected: list[str]
+) -> None:
+    good = load()["archive"][0]
+    description = "".join(
+        f'<div><span class="yellowfg"> {time}</span>&nbsp;Update {n}.</div>'
+        for n, time in enumerate(times, 1)
+    )
+    event = {**good, "date": date, "description": description}
+    (draft,) = parse_aws({"archive": [event], "current": []}, CONTEXT).drafts
+    assert [(u.stamp.raw, u.stamp.at) for u in draft.updates] == [
+        (raw, utc(at)) for raw, at in zip(times, expected, strict=True)
+    ]

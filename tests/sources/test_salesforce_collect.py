@@ -42,3 +42,23 @@ def test_incidents_and_maintenances_are_stored(
     assert kinds.count("incident") == 3 and kinds.count("maintenance") == 9
     again = collect_source(store, fetcher, trust, store.source_states()[trust.name], clock)
     assert (again.stats.incidents_new, again.stats.updates_new) == (0, 0)
+
+
+def test_the_catalogue_form_without_an_instance_reads_both_lists(
+    server: LocalServer, fetcher: Fetcher, store: Store, clock: Clock
+) -> None:
+    """The catalogue's ``https://api.status.salesforce.com/v1`` (no query, trailing slash or not)
+    names ``/v1/incidents`` and ``/v1/maintenances``."""
+    server.route(
+        "/v1/incidents", json_reply(FOLDER / "salesforce-trust-incidents-EU48-es-2022-11.json")
+    )
+    server.route(
+        "/v1/maintenances", json_reply(FOLDER / "salesforce-trust-maintenances-EU48-2022-11.json")
+    )
+    for number, url in enumerate((server.url("/v1"), server.url("/v1/")), 1):
+        trust = source(f"salesforce-{number}", "salesforce", url, "Salesforce")
+        outcome = collect_source(store, fetcher, trust, None, clock)
+        assert outcome.status == "ok", outcome.error
+        assert outcome.documents == 2
+    assert [r.target for r in server.requests_to("/v1/incidents")] == ["/v1/incidents"] * 2
+    assert [r.target for r in server.requests_to("/v1/maintenances")] == ["/v1/maintenances"] * 2

@@ -17,8 +17,9 @@ with PyYAML's pure-Python emitter: vcrpy picks libyaml's ``CDumper`` when PyYAML
 and the two emitters fold long strings differently, so pinning one keeps the bytes the same on every
 machine. Each cassette is read back with vcrpy's own loader before it is written. Request headers
 are only ``User-Agent: incident-feed``; request bodies are ``None``. Response bodies are stored
-as plain text (never gzip), with a correct ``Content-Type``, a ``Content-Length`` equal to the
-UTF-8 body size and no ``Content-Encoding``. Verbatim bodies are the fixture file's bytes decoded
+as plain text (never gzip; AWS's currentevents as UTF-16 ``!!binary``, as it is served), with a
+correct ``Content-Type``, a ``Content-Length`` equal to the body's size and no
+``Content-Encoding``. Verbatim bodies are the fixture file's bytes decoded
 as UTF-8; the tool checks that each one survives a YAML round trip unchanged.
 
 Status-page cassettes (``statuspage/``, ``feeds/``) also carry the validators a conditional GET
@@ -78,6 +79,15 @@ Cassettes (path under the output directory -> what it holds, where it came from)
     ``GET https://api.status.io/1.0/status/5b36dc6502d06804c08349f7`` -> GitLab's real status
     document verbatim. Not in the shared fixtures: read from this repository's
     ``tests/data/fixtures/platforms/statusio/`` (its README names the source).
+``aws/data-json-2022-06.yaml``
+    ``GET https://status.aws.amazon.com/data.json`` -> the legacy archive verbatim.
+``aws/currentevents-open.yaml``, ``aws/currentevents-quiet.yaml`` (derived)
+    ``GET https://health.aws.amazon.com/public/currentevents`` -> the derived two-event array
+    of ``tests/data/fixtures/platforms/aws/`` (no real capture exists), or ``[]``, in UTF-16LE
+    with a BOM.
+``salesforce/eu48-2022-11.yaml``
+    ``GET https://api.status.salesforce.com/v1/incidents?instance=EU48`` and ``.../maintenances
+    ?instance=EU48`` -> the real EU48 answers verbatim.
 ``statusio/gitlab-incident-runs.yaml`` (derived)
     That request three times, for three runs: the real document with one open incident added
     (two messages), then with a third message, then the real document again (the incident
@@ -107,6 +117,7 @@ every cassette with its source and derivation.
 from __future__ import annotations
 
 import argparse
+import codecs
 import hashlib
 import html
 import json
@@ -166,6 +177,15 @@ STATUSY: Final = (
     "yash492/statusy `internal/adapter/collector/incidentio/incidentio.go` "
     "(`IncidentsReq{Incidents []Incident}`) at cb0bfcbb6e2e74b6ae171508b8f5ec9fdad1d328"
 )
+AWS_CURRENT: Final = "https://health.aws.amazon.com/public/currentevents"
+AWS_DATA_JSON: Final = "https://status.aws.amazon.com/data.json"
+AWS_LEGACY_FILE: Final = "platforms/aws/aws-shd-data-json-2022-06.json"
+AWS_DERIVED_FILE: Final = "platforms/aws/aws-currentevents-derived.json"
+TRUST_API: Final = "https://api.status.salesforce.com/v1"
+SALESFORCE_INCIDENTS: Final = "platforms/salesforce/salesforce-trust-incidents-EU48-es-2022-11.json"
+SALESFORCE_MAINTENANCES: Final = (
+    "platforms/salesforce/salesforce-trust-maintenances-EU48-2022-11.json"
+)
 BSKY_THREAD: Final = "https://public.api.bsky.app/xrpc/app.bsky.feed.getPostThread"
 
 RECENT_INCIDENTS: Final = 50
@@ -205,6 +225,11 @@ class Reply:
     last_modified: datetime | None = None
     validators: bool = False
     headers: tuple[tuple[str, str], ...] = ()  # extra response headers, e.g. x-rate-limit-*
+    utf16: bool = False  # served as UTF-16LE with a BOM (AWS currentevents), stored as !!binary
+
+    def wire(self) -> str | bytes:
+        """The body as the cassette stores it: text, or the UTF-16 bytes."""
+        return codecs.BOM_UTF16_LE + self.body.encode("utf-16-le") if self.utf16 else self.body
 
 
 @dataclass
@@ -254,7 +279,8 @@ def compact_json(document: Any) -> str:
 
 def response(reply: Reply) -> dict[str, Any]:
     """A response in the shape vcrpy's httpx stub records."""
-    body = reply.body.encode("utf-8")
+    wire = reply.wire()
+    body = wire if isinstance(wire, bytes) else wire.encode("utf-8")
     headers: dict[str, list[str]] = {
         "Content-Type": [reply.content_type],
         "Content-Length": [str(len(body))],
@@ -268,7 +294,7 @@ def response(reply: Reply) -> dict[str, Any]:
     return {
         "status": {"code": 200, "message": "OK"},
         "headers": headers,
-        "body": {"string": reply.body},
+        "body": {"string": wire},
     }
 
 
@@ -285,7 +311,7 @@ def check_round_trip(text: str, replies: Sequence[Reply]) -> None:
     """Refuse to write a cassette whose bodies would not replay byte for byte."""
     loaded = yamlserializer.deserialize(text)
     stored = [i["response"]["body"]["string"] for i in loaded["interactions"]]
-    if stored != [r.body for r in replies]:
+    if stored != [r.wire() for r in replies]:
         raise BuildError("a body did not survive the YAML round trip")
 
 
@@ -615,6 +641,56 @@ def build_statusio(w: Writer) -> None:
         "statusio/LICENSE",
         (REPO_FIXTURES / "platforms/statusio/LICENSE.translate.dokuwiki.org").read_bytes(),
     )
+
+
+def build_aws(w: Writer) -> None:
+    legacy = read_text(w.fixtures / AWS_LEGACY_FILE)
+    w.cassette(
+        "aws/data-json-2022-06.yaml",
+        [Reply(AWS_DATA_JSON, legacy, JSON_TYPE)],
+        f"GET `{AWS_DATA_JSON}` -> `{AWS_LEGACY_FILE}` verbatim (86 archived events "
+        "2021-06-24..2022-06-16, `current` empty). moritalous/cloud-status-history "
+        "`app/public/data.json` at 3abd4d99be02be48868a53528fc0fabffceae37e. Apache-2.0 "
+        "(`LICENSE`).",
+    )
+    derived_path = REPO_FIXTURES / AWS_DERIVED_FILE
+    events: list[Any] = read_json(derived_path)
+    if len(events) != 2:
+        raise BuildError(f"{derived_path}: expected 2 events")
+    utf16 = "application/json; charset=utf-16"
+    w.cassette(
+        "aws/currentevents-open.yaml",
+        [Reply(AWS_CURRENT, read_text(derived_path), utf16, utf16=True)],
+        f"derived: GET `{AWS_CURRENT}` -> `{AWS_DERIVED_FILE}` (ours, in the shape public "
+        "clients read; no real capture was found, see that folder's README) encoded UTF-16LE "
+        "with a BOM (`!!binary`), as the live endpoint serves it: an open EC2 event and a "
+        "resolved Lambda event.",
+    )
+    w.cassette(
+        "aws/currentevents-quiet.yaml",
+        [Reply(AWS_CURRENT, "[]", utf16, utf16=True)],
+        f"derived: GET `{AWS_CURRENT}` -> `[]` (a quiet dashboard) in UTF-16LE with a BOM.",
+    )
+    w.copy("platforms/aws/LICENSE.cloud-status-history", "aws/LICENSE")
+
+
+def build_salesforce(w: Writer) -> None:
+    incidents = read_text(w.fixtures / SALESFORCE_INCIDENTS)
+    maintenances = read_text(w.fixtures / SALESFORCE_MAINTENANCES)
+    w.cassette(
+        "salesforce/eu48-2022-11.yaml",
+        [
+            Reply(f"{TRUST_API}/incidents?instance=EU48", incidents, JSON_TYPE),
+            Reply(f"{TRUST_API}/maintenances?instance=EU48", maintenances, JSON_TYPE),
+        ],
+        f"GET `{TRUST_API}/incidents?instance=EU48` -> `{SALESFORCE_INCIDENTS}` verbatim "
+        "(3 incidents; captured with `&locale=es`, hence the Spanish labels); GET "
+        f"`{TRUST_API}/maintenances?instance=EU48` -> `{SALESFORCE_MAINTENANCES}` verbatim (9 "
+        "maintenances). Both re-serialised by their collector (indent 4). josepadial/MII_CC "
+        "`data/incidencias.json`, `data/cambios.json` at "
+        "ba0bd009dd4e5850807b1bd686824725a221a5af. GPL-3.0 (`LICENSE`).",
+    )
+    w.copy("platforms/salesforce/LICENSE.MII_CC", "salesforce/LICENSE")
 
 
 def build_social(w: Writer) -> None:
@@ -952,6 +1028,8 @@ def build(fixtures: Path, output: Path) -> Built:
     build_slack(w)
     build_incidentio(w)
     build_statusio(w)
+    build_aws(w)
+    build_salesforce(w)
     build_social(w)
     readme = README_HEAD + "\n".join(w.built.readme) + "\n"
     w.write("README.md", readme.encode("utf-8"))
