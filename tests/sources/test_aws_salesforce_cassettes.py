@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -106,3 +107,53 @@ def test_the_trust_api_answers_of_eu48(store: Store, fetcher: Fetcher) -> None:
     assert (outcome.stats.incidents_new, outcome.documents) == (12, 2)
     rows = store.incidents(IncidentQuery(limit=None))
     assert sorted(row["kind"] for row in rows).count("maintenance") == 9
+
+
+def trust_rows(store: Store, fetcher: Fetcher, now: dt.datetime) -> dict[str, Any]:
+    with replay("salesforce/eu48-2022-11.yaml") as cassette:
+        run(store, fetcher, TRUST, now)
+        assert cassette.all_played
+    return {row["title"]: row for row in store.incidents(IncidentQuery(limit=None))}
+
+
+def utc(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
+def test_trust_incidents_are_resolved_at_their_impacts_end(store: Store, fetcher: Fetcher) -> None:
+    rows = trust_rows(store, fetcher, dt.datetime(2022, 11, 6, 12, 0, tzinfo=dt.UTC))
+    slow = rows["Slow data processing (EU48)"]
+    assert (slow["kind"], slow["phase"], slow["impact"]) == ("incident", "resolved", "minor")
+    assert (slow["started_at"], slow["resolved_at"]) == (
+        utc("2022-10-04 12:31"),
+        utc("2022-10-04 12:37"),
+    )
+    (update,) = store.updates_for([slow["id"]])[slow["id"]]
+    assert (update["phase"], update["at"]) == ("investigating", utc("2022-10-04 13:01:42.406"))
+    pages = rows["Page load delays (EU48)"]
+    assert (pages["phase"], pages["resolved_at"]) == ("resolved", utc("2022-10-04 13:18"))
+
+
+def test_trust_maintenances_are_scheduled_running_or_completed_by_their_payload(
+    store: Store, fetcher: Fetcher
+) -> None:
+    """The day after the Winter '23 release: the release itself completed, Health Cloud's
+    feature activation (window ended 10-15 23:00, its impact runs until 10-16 14:43) running."""
+    rows = trust_rows(store, fetcher, dt.datetime(2022, 10, 16, 0, 0, tzinfo=dt.UTC))
+    release = rows["Winter '23 Major Release"]
+    assert (release["kind"], release["phase"]) == ("maintenance", "completed")
+    assert release["resolved_at"] == utc("2022-10-14 23:05")
+    thread = store.updates_for([release["id"]])[release["id"]]
+    assert [(u["phase"], u["at"]) for u in thread] == [
+        ("scheduled", utc("2022-08-14 23:00:51.502")),
+        ("scheduled", utc("2022-10-03 23:03:13.381")),
+        ("scheduled", utc("2022-10-14 22:50:06.279")),
+        ("in_progress", utc("2022-10-14 23:00:13")),
+        ("in_progress", utc("2022-10-14 23:01:25.084")),
+        ("in_progress", utc("2022-10-14 23:19:24.278")),
+    ]
+    health = rows["Health Cloud - Winter '23 - Major Release"]
+    assert (health["phase"], health["resolved_at"]) == ("in_progress", None)
+    assert health["scheduled_until"] == utc("2022-10-15 23:00")
+    ahead = rows["Database Maintenance with Site Switch"]
+    assert (ahead["phase"], ahead["scheduled_for"]) == ("scheduled", utc("2022-12-18 03:00"))
