@@ -10,6 +10,8 @@ the address policy, limits and deadline hold) and looks for a mark only that pla
 - Instatus: ``/summary.json`` with ``page.status`` such as ``UP`` or ``HASISSUES``;
 - Cachet: ``/api/v1/ping`` answering ``Pong!``;
 - status.io: its public API URL (``api.status.io/1.0/status/<page id>``);
+- Salesforce Trust: an instance's page (``status.salesforce.com/instances/EU48``) or the Trust
+  API's URL (``api.status.salesforce.com/v1...``), by its form (no request);
 - an RSS or Atom feed: the URL itself, or an HTML page's ``<link rel="alternate">``;
 - social accounts by the form of their URL (``https://instance/@user``, ``bsky.app/profile/``,
   ``x.com/``).
@@ -32,9 +34,19 @@ from incident_feed.kinds import social_channel
 from incident_feed.normalize.text import clean_line
 from incident_feed.sources.base import page_root, peek_json
 from incident_feed.sources.http import FetchedResponse, Fetcher
+from incident_feed.sources.salesforce import TRUST_API, trust_base
 
 MAX_PROBES = 8
 _STATUSIO = re.compile(r"^https://api\.status\.io/1\.0/status/[0-9a-f]{24}/?$", re.IGNORECASE)
+_TRUST_PAGE = re.compile(
+    r"^https://status\.salesforce\.com/instances/(?P<instance>[A-Za-z]{1,8}[0-9]{1,5}[A-Za-z]?)"
+    r"(?:/[A-Za-z]*)?/?(?:[?#].*)?$",
+    re.IGNORECASE,
+)
+_TRUST_API = re.compile(
+    r"^https://api\.status\.salesforce\.com/v1(?:/incidents|/maintenances)?/?(?:\?[^#\s]*)?$",
+    re.IGNORECASE,
+)
 _INSTATUS_STATES = frozenset({"UP", "HASISSUES", "UNDERMAINTENANCE", "ALLUP", "MAJOROUTAGE"})
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+xml")
 _TITLE_TAIL = re.compile(r"\s*[-|:\u2013\u2014]?\s*(status( page)?|system status)\s*$", re.I)
@@ -86,6 +98,9 @@ def detect(url: str, fetcher: Fetcher) -> Detection:
     social = _social(url)
     if social is not None:
         return social
+    trust = _salesforce(url)
+    if trust is not None:
+        return trust
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as exc:
@@ -127,6 +142,23 @@ def detect(url: str, fetcher: Fetcher) -> Detection:
 _ACCOUNT_FEED = re.compile(
     r"^https://(?:[^/?#\s]+/@[A-Za-z0-9_]+\.rss|(?:www\.)?bsky\.app/profile/[^/?#\s]+/rss)/?$"
 )
+
+
+def _salesforce(url: str) -> Detection | None:
+    """A Salesforce Trust instance page or API URL, told by its form: the API URL with the
+    instance in its query (the collector adds ``/incidents`` and ``/maintenances``)."""
+    if "salesforce" not in SOURCE_KINDS:
+        return None
+    page = _TRUST_PAGE.match(url)
+    if page is not None:
+        instance = page["instance"].upper()
+        api = f"{TRUST_API}?instance={instance}"
+        reason = f"{url} is Salesforce Trust's page of instance {instance}; its API is {api}"
+        return Detection("salesforce", api, (reason,), "Salesforce")
+    if _TRUST_API.match(url):
+        api = trust_base(url)
+        return Detection("salesforce", api, (f"{url} is Salesforce Trust's API",), "Salesforce")
+    return None
 
 
 def _social(url: str) -> Detection | None:
