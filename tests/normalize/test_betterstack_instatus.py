@@ -163,6 +163,62 @@ def test_instatus_summary_with_an_incident_and_a_maintenance() -> None:
     assert maintenance.scheduled_until == dt.datetime(2022, 6, 11, 19, 55, 54, tzinfo=UTC)
 
 
+def test_instatus_documented_summary_without_ids_is_read() -> None:
+    # Instatus's own example (instatus.com/help/api/public-data): no id, no updatedAt, and
+    # times as JavaScript's Date.toString(). The item's url names it.
+    result = parse_instatus(load("instatus/instatus-summary-doc-example.json"), IS)
+    assert result.problems == ()
+    incident, maintenance = result.drafts
+    assert (incident.native_id, incident.kind, incident.impact) == (
+        "cl4a8n3070721qtmzvts760c4",
+        Kind.INCIDENT,
+        Impact.MAJOR,
+    )
+    assert incident.title == "We're facing an issue with our API"
+    assert incident.started is not None
+    assert incident.started.at == dt.datetime(2022, 6, 11, 18, 55, 50, tzinfo=UTC)
+    assert incident.started.flags == ()
+    (update,) = incident.updates
+    assert (update.native_id, update.phase, update.stamp.at) == (
+        "cl4a8n3070721qtmzvts760c4@investigating",
+        Phase.INVESTIGATING,
+        dt.datetime(2022, 6, 11, 18, 55, 50, tzinfo=UTC),
+    )
+    assert incident.url == (
+        "https://testing-widget.instatus.com/incident/cl4a8n3070721qtmzvts760c4"
+    )
+    assert (maintenance.native_id, maintenance.kind) == (
+        "cl4a8nlv50918qtmzdlw60ivu",
+        Kind.MAINTENANCE,
+    )
+    assert (maintenance.scheduled_for, maintenance.scheduled_until) == (
+        dt.datetime(2022, 6, 11, 18, 55, 54, tzinfo=UTC),
+        dt.datetime(2022, 6, 11, 19, 55, 54, tzinfo=UTC),
+    )
+    assert result.status is not None
+    assert result.status.indicator is Impact.MAJOR
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        None,
+        "javascript:alert(1)//incident/cl4a8n3070721qtmzvts760c4",
+        "https://status.example.com/incident/",
+        "https://status.example.com/incident/x",
+        "https://status.example.com/incident/a%2Fb..%2F",
+    ],
+)
+def test_instatus_item_without_id_or_usable_url_is_skipped(url: object) -> None:
+    document = load("instatus/instatus-summary-doc-example.json")
+    document["activeIncidents"][0]["url"] = url
+    result = parse_instatus(document, IS)
+    assert [d.kind for d in result.drafts] == [Kind.MAINTENANCE]
+    assert [(p.item, p.message) for p in result.problems] == [
+        ("activeIncidents[0]", "missing 'id'")
+    ]
+
+
 def test_instatus_quiet_page_is_a_state_and_no_drafts() -> None:
     result = parse_instatus(load("instatus/instatus-summary-wistia-up.json"), IS)
     assert result.drafts == () and result.problems == ()
