@@ -59,7 +59,8 @@ def test_better_stack_reports_become_incidents_and_maintenances() -> None:
         "resolved",
         None,
     )
-    assert resolved.url == "https://status.betterstack.com/incidents/1050825"
+    # Better Stack links a report as <page>/incident/<id> (its RSS feed: .../incident/766659).
+    assert resolved.url == "https://status.betterstack.com/incident/1050825"
     assert [c.name for c in resolved.components] == ["Telemetry Europe"]
     assert resolved.started is not None
     assert resolved.started.at == dt.datetime(2026, 9, 4, 13, 50, tzinfo=UTC)
@@ -84,6 +85,35 @@ def test_better_stack_update_with_every_resource_resolved_resolves() -> None:
     (draft,) = [d for d in result.drafts if d.native_id == "1050825"]
     assert [u.phase for u in draft.updates] == [Phase.RESOLVED]
     assert draft.url is None
+
+
+def test_better_stack_automatic_report_is_an_incident() -> None:
+    # Better Stack's API documents report_type manual, automatic (a monitor opened it) or
+    # maintenance.
+    document = index()
+    for item in document["included"]:
+        if item["id"] == "1061234":
+            item["attributes"]["report_type"] = "automatic"
+    result = parse_betterstack(document, BS)
+    (draft,) = [d for d in result.drafts if d.native_id == "1061234"]
+    assert (draft.kind, draft.impact) == (Kind.INCIDENT, Impact.MINOR)
+    assert [u.phase for u in draft.updates] == [Phase.INVESTIGATING, Phase.REMEDIATING]
+
+
+def test_better_stack_wrong_types_in_the_page_give_an_unknown_state_not_a_crash() -> None:
+    document = index()
+    document["data"]["attributes"] = "operational"
+    for item in document["included"]:
+        if item["type"] == "status_page_resource":
+            item["attributes"]["public_name"] = ["x"] if item["id"] == "4018902" else "ok"
+            item["attributes"]["status_page_section_id"] = {"id": 1}
+    result = parse_betterstack(document, BS)
+    assert result.status is not None
+    assert (result.status.indicator, result.status.description) == (Impact.UNKNOWN, "Unknown")
+    assert [(c.name, c.group) for c in result.status.components] == [("ok", None), ("ok", None)]
+    assert len(result.drafts) == 3
+    with pytest.raises(PayloadError, match="included is dict"):
+        parse_betterstack({**index(), "included": {"type": "status_report"}}, BS)
 
 
 @pytest.mark.parametrize(
