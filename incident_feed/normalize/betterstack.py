@@ -232,7 +232,7 @@ def _report(
         text = clean_text(text_field(fields, "message"))
         raw_updates.append((update_id, stamp, label, text, {"components": _components(touched)}))
     final = "completed" if kind is Kind.MAINTENANCE else "resolved"
-    url = safe_http_url(f"{page_url.rstrip('/')}/incidents/{native_id}") if page_url else None
+    url = safe_http_url(f"{page_url.rstrip('/')}/incident/{native_id}") if page_url else None
     return IncidentDraft(
         key=native_id,
         native_id=native_id,

@@ -7,8 +7,10 @@ HASISSUES or UNDERMAINTENANCE. An incident is ``{id, name, started, status, impa
 updatedAt}`` (status INVESTIGATING, IDENTIFIED, MONITORING, RESOLVED; impact OPERATIONAL,
 DEGRADEDPERFORMANCE, PARTIALOUTAGE, MAJOROUTAGE); a maintenance is ``{id, name, start,
 duration, status, url, updatedAt}`` (status NOTSTARTEDYET, INPROGRESS, COMPLETED; ``duration``
-in minutes, a string; no end). ``components.json`` is ``{"components": [{id, name, status,
-group}]}`` (component status as an incident's impact, plus UNDERMAINTENANCE).
+in minutes, a string; no end). Instatus's own documentation shows items without ``id`` or
+``updatedAt`` and times as JavaScript's ``Date.toString()``; the item's ``url`` then names it.
+``components.json`` is ``{"components": [{id, name, status, group}]}`` (component status as an
+incident's impact, plus UNDERMAINTENANCE).
 
 The summary lists items without their updates: each state an item is seen in becomes one
 update, ``<id>@<state>`` timed at the item's ``updatedAt`` (its start when it has none), so a
@@ -18,8 +20,10 @@ thread grows by one update per state change across runs.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from incident_feed.enums import ComponentState, Impact, Kind
 from incident_feed.errors import PayloadError
@@ -71,6 +75,8 @@ MAX_DURATION = 60 * 24 * 366  # minutes: a maintenance longer than a year is not
 MAX_COMPONENTS = 2000
 MAX_NAME = 200
 _WORST = (Impact.MAJOR, Impact.MINOR)
+# An id as Instatus writes them (a cuid: 25 letters and digits), never a word of the path.
+_URL_ID = re.compile(r"^(?=[A-Za-z_-]*[0-9])[A-Za-z0-9_-]{8,200}$")
 
 
 def parse_instatus(document: object, context: Context, *, components: object = None) -> ParseResult:
@@ -146,10 +152,21 @@ def _components(document: object, problems: list[ItemProblem]) -> tuple[Componen
     return tuple(out)
 
 
+def _native_id(item: Mapping[str, Any]) -> str:
+    """The item's ``id``; without one (Instatus's documented summary lists none), the last
+    segment of its ``url`` (``.../incident/<id>``), which names it as steadily."""
+    if item.get("id") is None:
+        url = safe_http_url(item.get("url"))
+        tail = urlsplit(url).path.rstrip("/").rpartition("/")[2] if url else ""
+        if _URL_ID.match(tail):
+            return tail
+    return id_field(item)
+
+
 def _draft(
     item: Mapping[str, Any], kind: Kind, context: Context, page_url: str | None
 ) -> IncidentDraft:
-    native_id = id_field(item)
+    native_id = _native_id(item)
     now = context.now
     code = clean_line(text_field(item, "status")).upper()
     label = LABELS.get(code)

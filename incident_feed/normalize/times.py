@@ -46,6 +46,12 @@ _ISO = re.compile(
 )
 _RFC822_ZONE = re.compile(r"\s([A-Za-z]{1,5})$")
 _TWITTER = re.compile(r"^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2} [+-]\d{4} \d{4}$")
+# JavaScript's Date.prototype.toString(), as Instatus documents its summary.json times:
+# "Sat Jun 11 2022 18:55:50 GMT+0000 (Coordinated Universal Time)"; the zone's name is optional.
+_JS_DATE = re.compile(
+    r"^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<mon>[A-Z][a-z]{2}) (?P<day>\d{2}) (?P<year>\d{4}) "
+    r"(?P<time>\d{2}:\d{2}:\d{2}) GMT(?P<offset>[+-]\d{4})(?: \([A-Za-z .,'-]{1,60}\))?$"
+)
 _MONTH_DAY_TIME = re.compile(
     r"^(?P<mon>[A-Za-z]{3})[a-z]*\.?\s+(?P<day>\d{1,2}),?\s+(?:(?P<year>\d{4}),?\s+)?"
     r"(?P<h>\d{1,2}):(?P<m>\d{2})\s*(?P<ampm>[AaPp][Mm])?\s*(?P<zone>[A-Za-z]{1,5})?$"
@@ -57,11 +63,12 @@ class TimeParseError(ValueError):
 
 
 def parse_time(raw: object) -> Stamp:
-    """Parse an ISO 8601 / RFC 3339, RFC 822 or X v1.1 time string strictly to UTC."""
+    """Parse an ISO 8601 / RFC 3339, RFC 822, X v1.1 or JavaScript ``Date.toString()`` time
+    string strictly to UTC."""
     if not isinstance(raw, str) or not raw.strip():
         raise TimeParseError(f"missing or non-text time {raw!r:.60}")
     text = raw.strip()
-    if len(text) > 64:
+    if len(text) > 100:
         raise TimeParseError(f"time string too long ({len(text)} characters)")
     if _ISO.match(text):
         return _checked(_parse_iso(text), text)
@@ -71,6 +78,8 @@ def parse_time(raw: object) -> Stamp:
         except ValueError as exc:
             raise TimeParseError(f"unreadable time {text!r}: {exc}") from None
         return _checked((value, ()), text)
+    if match := _JS_DATE.match(text):
+        return _checked(_parse_js_date(match, text), text)
     return _checked(_parse_rfc822(text), text)
 
 
@@ -165,6 +174,21 @@ def _parse_iso(text: str) -> tuple[dt.datetime, tuple[str, ...]]:
         raise TimeParseError(f"unreadable time {text!r}: {exc}") from None
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC), (ZONE_ASSUMED,)
+    return value, ()
+
+
+def _parse_js_date(match: re.Match[str], text: str) -> tuple[dt.datetime, tuple[str, ...]]:
+    """The fields of a :data:`_JS_DATE` match; the zone's name in brackets is not read."""
+    month = _MONTHS.get(match["mon"].lower())
+    if month is None:
+        raise TimeParseError(f"unknown month in {text!r}")
+    try:
+        value = dt.datetime.strptime(
+            f"{match['year']}-{month:02d}-{match['day']} {match['time']} {match['offset']}",
+            "%Y-%m-%d %H:%M:%S %z",
+        )
+    except ValueError as exc:
+        raise TimeParseError(f"impossible date in {text!r}: {exc}") from None
     return value, ()
 
 

@@ -59,7 +59,8 @@ def test_better_stack_reports_become_incidents_and_maintenances() -> None:
         "resolved",
         None,
     )
-    assert resolved.url == "https://status.betterstack.com/incidents/1050825"
+    # Better Stack links a report as <page>/incident/<id> (its RSS feed: .../incident/766659).
+    assert resolved.url == "https://status.betterstack.com/incident/1050825"
     assert [c.name for c in resolved.components] == ["Telemetry Europe"]
     assert resolved.started is not None
     assert resolved.started.at == dt.datetime(2026, 9, 4, 13, 50, tzinfo=UTC)
@@ -84,6 +85,35 @@ def test_better_stack_update_with_every_resource_resolved_resolves() -> None:
     (draft,) = [d for d in result.drafts if d.native_id == "1050825"]
     assert [u.phase for u in draft.updates] == [Phase.RESOLVED]
     assert draft.url is None
+
+
+def test_better_stack_automatic_report_is_an_incident() -> None:
+    # Better Stack's API documents report_type manual, automatic (a monitor opened it) or
+    # maintenance.
+    document = index()
+    for item in document["included"]:
+        if item["id"] == "1061234":
+            item["attributes"]["report_type"] = "automatic"
+    result = parse_betterstack(document, BS)
+    (draft,) = [d for d in result.drafts if d.native_id == "1061234"]
+    assert (draft.kind, draft.impact) == (Kind.INCIDENT, Impact.MINOR)
+    assert [u.phase for u in draft.updates] == [Phase.INVESTIGATING, Phase.REMEDIATING]
+
+
+def test_better_stack_wrong_types_in_the_page_give_an_unknown_state_not_a_crash() -> None:
+    document = index()
+    document["data"]["attributes"] = "operational"
+    for item in document["included"]:
+        if item["type"] == "status_page_resource":
+            item["attributes"]["public_name"] = ["x"] if item["id"] == "4018902" else "ok"
+            item["attributes"]["status_page_section_id"] = {"id": 1}
+    result = parse_betterstack(document, BS)
+    assert result.status is not None
+    assert (result.status.indicator, result.status.description) == (Impact.UNKNOWN, "Unknown")
+    assert [(c.name, c.group) for c in result.status.components] == [("ok", None), ("ok", None)]
+    assert len(result.drafts) == 3
+    with pytest.raises(PayloadError, match="included is dict"):
+        parse_betterstack({**index(), "included": {"type": "status_report"}}, BS)
 
 
 @pytest.mark.parametrize(
@@ -161,6 +191,62 @@ def test_instatus_summary_with_an_incident_and_a_maintenance() -> None:
     assert [u.phase for u in maintenance.updates] == [Phase.SCHEDULED]
     assert maintenance.scheduled_for == dt.datetime(2022, 6, 11, 18, 55, 54, tzinfo=UTC)
     assert maintenance.scheduled_until == dt.datetime(2022, 6, 11, 19, 55, 54, tzinfo=UTC)
+
+
+def test_instatus_documented_summary_without_ids_is_read() -> None:
+    # Instatus's own example (instatus.com/help/api/public-data): no id, no updatedAt, and
+    # times as JavaScript's Date.toString(). The item's url names it.
+    result = parse_instatus(load("instatus/instatus-summary-doc-example.json"), IS)
+    assert result.problems == ()
+    incident, maintenance = result.drafts
+    assert (incident.native_id, incident.kind, incident.impact) == (
+        "cl4a8n3070721qtmzvts760c4",
+        Kind.INCIDENT,
+        Impact.MAJOR,
+    )
+    assert incident.title == "We're facing an issue with our API"
+    assert incident.started is not None
+    assert incident.started.at == dt.datetime(2022, 6, 11, 18, 55, 50, tzinfo=UTC)
+    assert incident.started.flags == ()
+    (update,) = incident.updates
+    assert (update.native_id, update.phase, update.stamp.at) == (
+        "cl4a8n3070721qtmzvts760c4@investigating",
+        Phase.INVESTIGATING,
+        dt.datetime(2022, 6, 11, 18, 55, 50, tzinfo=UTC),
+    )
+    assert incident.url == (
+        "https://testing-widget.instatus.com/incident/cl4a8n3070721qtmzvts760c4"
+    )
+    assert (maintenance.native_id, maintenance.kind) == (
+        "cl4a8nlv50918qtmzdlw60ivu",
+        Kind.MAINTENANCE,
+    )
+    assert (maintenance.scheduled_for, maintenance.scheduled_until) == (
+        dt.datetime(2022, 6, 11, 18, 55, 54, tzinfo=UTC),
+        dt.datetime(2022, 6, 11, 19, 55, 54, tzinfo=UTC),
+    )
+    assert result.status is not None
+    assert result.status.indicator is Impact.MAJOR
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        None,
+        "javascript:alert(1)//incident/cl4a8n3070721qtmzvts760c4",
+        "https://status.example.com/incident/",
+        "https://status.example.com/incident/x",
+        "https://status.example.com/incident/a%2Fb..%2F",
+    ],
+)
+def test_instatus_item_without_id_or_usable_url_is_skipped(url: object) -> None:
+    document = load("instatus/instatus-summary-doc-example.json")
+    document["activeIncidents"][0]["url"] = url
+    result = parse_instatus(document, IS)
+    assert [d.kind for d in result.drafts] == [Kind.MAINTENANCE]
+    assert [(p.item, p.message) for p in result.problems] == [
+        ("activeIncidents[0]", "missing 'id'")
+    ]
 
 
 def test_instatus_quiet_page_is_a_state_and_no_drafts() -> None:

@@ -103,3 +103,89 @@ def test_hostile_items_are_skipped_by_name_and_the_rest_kept() -> None:
     assert [d.key for d in result.drafts] == ["5"]
     assert len(result.problems) == 4
     assert all(p.item for p in result.problems)
+
+
+def test_a_2_4_schedule_is_a_completed_maintenance() -> None:
+    # The Go client's /api/v1/schedules answer: status 2 (Complete), times in the page's zone.
+    result = parse_cachet(
+        load("schedules-2.4-go-client.json"),
+        context("Europe/Berlin"),
+        page_url="https://status.example.com",
+    )
+    assert result.problems == ()
+    (draft,) = result.drafts
+    assert (draft.key, draft.kind, draft.impact, draft.title) == (
+        "schedule-1", Kind.MAINTENANCE, Impact.MAINTENANCE, "Schedule Name",
+    )  # fmt: skip
+    # 12:30 and 13:00 in Berlin (CEST) on 2015-08-01: 10:30 and 11:00 UTC.
+    assert draft.scheduled_for == dt.datetime(2015, 8, 1, 10, 30, tzinfo=dt.UTC)
+    (update,) = draft.updates
+    assert (update.native_id, update.phase, update.label, update.text) == (
+        "schedule-1@completed", Phase.COMPLETED, "completed", "Schedule Message",
+    )  # fmt: skip
+    assert update.stamp.at == dt.datetime(2015, 8, 1, 11, 0, tzinfo=dt.UTC)
+    assert update.stamp.flags == ("zone_configured",)
+    assert draft.resolved is not None
+    assert draft.resolved.at == dt.datetime(2015, 8, 1, 11, 0, tzinfo=dt.UTC)
+    assert draft.url == "https://status.example.com/schedules/1"
+
+
+def test_an_open_schedule_ignores_the_completed_at_cachet_writes_as_now() -> None:
+    document = load("schedules-2.4-go-client.json")
+    item = document["data"][0]
+    names = load("components-doc-example.json")
+    # Upcoming, announced (created) 2026-11-30, planned for 2026-12-10; Cachet's presenter writes
+    # completed_at as the current time when the schedule has none.
+    upcoming = {**item, "id": 7, "status": 0, "scheduled_at": "2026-12-10 02:00:00",
+                "created_at": "2026-11-30 09:00:00", "completed_at": "2026-12-04 00:00:00",
+                "components": [{"id": 3, "schedule_id": 7, "component_id": 1}]}  # fmt: skip
+    running = {**upcoming, "id": 8, "status": 1, "scheduled_at": "2026-12-03 22:00:00"}
+    document["data"] = [upcoming, running]
+    result = parse_cachet(document, context("UTC"), names)
+    first, second = result.drafts
+    assert (first.status_label, first.resolved) == ("scheduled", None)
+    assert first.scheduled_for == dt.datetime(2026, 12, 10, 2, 0, tzinfo=dt.UTC)
+    assert [(u.phase, u.stamp.at) for u in first.updates] == [
+        (Phase.SCHEDULED, dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC))
+    ]
+    assert [(c.name, c.id) for c in first.components] == [("Example", "1")]
+    assert (second.status_label, second.resolved) == ("in_progress", None)
+    assert [(u.native_id, u.phase, u.stamp.at) for u in second.updates] == [
+        ("schedule-8@in_progress", Phase.IN_PROGRESS, dt.datetime(2026, 12, 3, 22, tzinfo=dt.UTC))
+    ]
+
+
+def test_hostile_schedules_are_skipped_by_name() -> None:
+    document = load("schedules-2.4-go-client.json")
+    good = document["data"][0]
+    document["data"] = [
+        {**good, "id": 2, "status": 7},
+        {**good, "id": 3, "scheduled_at": None},
+        {**good, "id": 4, "components": "all"},
+        {**good, "id": 5, "scheduled_at": "2015-02-30 12:00:00"},
+        {**good, "id": 6, "components": [None, {"component_id": "x"}, {"component_id": 10**40}]},
+    ]
+    result = parse_cachet(document, context("UTC"))
+    assert [(d.key, d.components) for d in result.drafts] == [("schedule-6", ())]
+    assert sorted(p.item for p in result.problems) == [
+        "schedule 2", "schedule 3", "schedule 4", "schedule 5",
+    ]  # fmt: skip
+    messages = {p.item: p.message for p in result.problems}
+    assert messages["schedule 2"] == "unknown schedule status '7'"
+    assert messages["schedule 3"] == "schedule 3 has no scheduled_at"
+
+
+def test_a_status_written_as_a_string_and_a_second_page_of_components() -> None:
+    # WWW-Cachet's replay of a 2016 Cachet: "status": "1", a string.
+    document = load("components-www-cachet.json")
+    result = parse_cachet(document, context())
+    assert result.status is not None
+    assert [(c.name, c.state) for c in result.status.components] == [
+        ("Test Component", ComponentState.OPERATIONAL)
+    ]
+    assert result.problems == ()
+    document["meta"]["pagination"]["total"] = 130
+    result = parse_cachet(document, context())
+    assert [(p.item, p.message) for p in result.problems] == [
+        ("components", "1 of 130 components read (one page)")
+    ]

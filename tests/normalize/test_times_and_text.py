@@ -39,6 +39,18 @@ UTC = dt.UTC
         ("Wed, 02 Oct 2002 08:00:00 CEST", dt.datetime(2002, 10, 2, 6, 0, tzinfo=UTC), ()),
         ("Wed, 02 Oct 2002 08:00:00", dt.datetime(2002, 10, 2, 8, 0, tzinfo=UTC), (ZONE_ASSUMED,)),
         ("2020-01-01T00:00:00", dt.datetime(2020, 1, 1, tzinfo=UTC), (ZONE_ASSUMED,)),
+        # JavaScript's Date.toString(), as Instatus's summary.json documentation shows its times.
+        (
+            "Sat Jun 11 2022 18:55:50 GMT+0000 (Coordinated Universal Time)",
+            dt.datetime(2022, 6, 11, 18, 55, 50, tzinfo=UTC),
+            (),
+        ),
+        (
+            "Sat Jun 11 2022 20:55:50 GMT+0200 (Central European Summer Time)",
+            dt.datetime(2022, 6, 11, 18, 55, 50, tzinfo=UTC),
+            (),
+        ),
+        ("Sun Jan 02 2022 01:00:00 GMT-0500", dt.datetime(2022, 1, 2, 6, 0, tzinfo=UTC), ()),
     ],
 )
 def test_parse_time(raw: str, expected: dt.datetime, flags: tuple[str, ...]) -> None:
@@ -50,7 +62,10 @@ def test_parse_time(raw: str, expected: dt.datetime, flags: tuple[str, ...]) -> 
 @pytest.mark.parametrize(
     "raw",
     ["2025-13-45T99:00:00Z", "Wed, 02 Oct 2002 08:00:00 +9900", "Wed, 02 Oct 2002 08:00:00 XYZ",
-     "yesterday", "", "1970-01-01T00:00:00Z", None, 1700000000],
+     "yesterday", "", "1970-01-01T00:00:00Z", None, 1700000000,
+     "Fri Jun 31 2022 18:55:50 GMT+0000 (Coordinated Universal Time)",
+     "Sat Jun 11 2022 18:55:50 GMT+9900", "Sat Jun 11 2022 25:55:50 GMT+0000 (UTC)",
+     "Sat Jun 11 22 18:55:50 GMT+0000"],
 )  # fmt: skip
 def test_unreadable_times_are_errors_never_now(raw: object) -> None:
     with pytest.raises(TimeParseError):
