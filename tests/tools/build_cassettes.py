@@ -92,6 +92,24 @@ Cassettes (path under the output directory -> what it holds, where it came from)
     That request three times, for three runs: the real document with one open incident added
     (two messages), then with a third message, then the real document again (the incident
     gone, as status.io lists only what is open). See ``STATUSIO_INCIDENT`` for what is ours.
+``betterstack/status-betterstack-runs.yaml`` (derived)
+    ``GET https://status.betterstack.com/index.json`` twice: the derived index of
+    ``tests/data/fixtures/platforms/betterstack/`` verbatim, then the same with its open report
+    resolved (see :func:`betterstack_resolved`).
+``instatus/wistia-up.yaml``
+    ``GET https://status.wistia.com/summary.json`` and ``.../v3/components.json``: the quoted
+    live answers, verbatim (a quiet page).
+``instatus/wistia-runs.yaml`` (derived)
+    Those two requests three times: the derived HASISSUES summary (an incident, a maintenance),
+    then the same moved on (monitoring, in progress; :func:`instatus_moved_on`), then the quiet
+    summary; the components answer each time.
+``instatus/instatus-doc-example.yaml``
+    ``GET https://instat.us/summary.json`` -> Instatus's documented example (the fixture, verbatim);
+    ``.../v3/components.json`` answered 404 (the documentation shows no answer for it).
+``cachet/api-2.4.yaml``, ``cachet/api-2.3.yaml``
+    The three GETs of a Cachet run (components, schedules, incidents) on
+    ``https://cachet.example.com``, answered with the Cachet fixtures verbatim (2.3: the
+    WWW-Cachet components, a 404 for ``/schedules``, the 2.3 incidents).
 ``social/mastodon/*.yaml``, ``social/x/test_client_*.yaml``
     The Mastodon.py and tweepy (X API v2) vcrpy YAML cassettes, copied byte for byte (the tweepy
     bodies stay gzip ``!!binary`` with ``content-encoding: gzip``; vcrpy and httpx decode them).
@@ -188,6 +206,19 @@ SALESFORCE_MAINTENANCES: Final = (
 )
 BSKY_THREAD: Final = "https://public.api.bsky.app/xrpc/app.bsky.feed.getPostThread"
 
+PLATFORMS: Final = REPO_FIXTURES / "platforms"
+BETTERSTACK_PAGE: Final = "https://status.betterstack.com"
+BETTERSTACK_INDEX: Final = "betterstack/betterstack-index-derived.json"
+WISTIA_PAGE: Final = "https://status.wistia.com"
+INSTATUS_DOC_PAGE: Final = "https://instat.us"
+CACHET_PAGE: Final = "https://cachet.example.com"
+CACHET_QUERY: Final = "sort=id&order=desc&per_page=50"
+HTTP_REASONS: Final = {200: "OK", 404: "Not Found"}
+NOTE_QUOTE: Final = (
+    "quoted in a public research note (stored file id 68951616455 of the search index; its "
+    "repository, and so its licence, is not reported)"
+)
+
 RECENT_INCIDENTS: Final = 50
 FEED_SEQUENCE: Final = ("2026-03-04", "2026-03-05", "2026-03-06")
 SUMMARY_FILE: Final = "statuspage/githubstatus-summary/summary-2022-11-25.json"
@@ -226,6 +257,7 @@ class Reply:
     validators: bool = False
     headers: tuple[tuple[str, str], ...] = ()  # extra response headers, e.g. x-rate-limit-*
     utf16: bool = False  # served as UTF-16LE with a BOM (AWS currentevents), stored as !!binary
+    status: int = 200
 
     def wire(self) -> str | bytes:
         """The body as the cassette stores it: text, or the UTF-16 bytes."""
@@ -292,7 +324,7 @@ def response(reply: Reply) -> dict[str, Any]:
     for name, value in reply.headers:
         headers[name] = [value]
     return {
-        "status": {"code": 200, "message": "OK"},
+        "status": {"code": reply.status, "message": HTTP_REASONS[reply.status]},
         "headers": headers,
         "body": {"string": wire},
     }
@@ -693,6 +725,148 @@ def build_salesforce(w: Writer) -> None:
     w.copy("platforms/salesforce/LICENSE.MII_CC", "salesforce/LICENSE")
 
 
+def betterstack_resolved(document: dict[str, Any]) -> dict[str, Any]:
+    """The derived index one run later: report 1061234 resolved by a third update (ours) whose
+    resource is back to ``resolved``; the page and the resource operational again."""
+    later = json.loads(json.dumps(document))
+    later["data"]["attributes"]["aggregate_state"] = "operational"
+    for item in later["included"]:
+        if item["type"] == "status_page_resource" and item["id"] == "4188758":
+            item["attributes"]["status"] = "operational"
+        if item["type"] == "status_report" and item["id"] == "1061234":
+            item["attributes"]["aggregate_state"] = "resolved"
+            item["attributes"]["affected_resources"][0]["status"] = "resolved"
+            refs = item["relationships"]["status_updates"]["data"]
+            refs.append({"id": "5720003", "type": "status_update"})
+    later["included"].append(
+        {
+            "type": "status_update",
+            "id": "5720003",
+            "attributes": {
+                "message": "Log search in the Europe region is back to normal speed.",
+                "published_at": "2026-09-06T09:25:00.000Z",
+                "affected_resources": [
+                    {"status_page_resource_id": "4188758", "status": "resolved"}
+                ],
+            },
+        }
+    )
+    return later
+
+
+def build_betterstack(w: Writer) -> None:
+    path = PLATFORMS / BETTERSTACK_INDEX
+    document: dict[str, Any] = read_json(path)
+    uri = f"{BETTERSTACK_PAGE}/index.json"
+    w.cassette(
+        "betterstack/status-betterstack-runs.yaml",
+        [
+            Reply(uri, read_text(path), JSON_TYPE),
+            Reply(uri, compact_json(betterstack_resolved(document)), JSON_TYPE),
+        ],
+        f"derived, two runs of GET `{uri}`: (1) `{BETTERSTACK_INDEX}` verbatim, itself derived "
+        f"(the trimmed live sample of status.betterstack.com {NOTE_QUOTE}, plus an open incident "
+        "and a maintenance of ours; Better Stack's documentation of the endpoint: "
+        "betterstack.com/docs/uptime/status-pages/subscribing-to-status-updates/"
+        "subscribing-to-api; see `tests/data/fixtures/platforms/README.md`); (2) the same one "
+        "run later, compact JSON: report 1061234 `resolved` by a third update of ours "
+        "(5720003), its resource and the page operational. No real capture with a licence "
+        "exists.",
+    )
+
+
+def instatus_moved_on(document: dict[str, Any]) -> dict[str, Any]:
+    """The derived HASISSUES summary one run later: the incident monitoring, the maintenance
+    in progress (the times are ours)."""
+    later = json.loads(json.dumps(document))
+    (incident,) = later["activeIncidents"]
+    incident.update(status="MONITORING", updatedAt="2022-06-11T19:40:00Z")
+    (maintenance,) = later["activeMaintenances"]
+    maintenance.update(status="INPROGRESS", updatedAt="2022-06-11T18:56:30Z")
+    return later
+
+
+def build_instatus(w: Writer) -> None:
+    folder = PLATFORMS / "instatus"
+    up = folder / "instatus-summary-wistia-up.json"
+    components = folder / "instatus-components-wistia.json"
+    issues = folder / "instatus-summary-hasissues-derived.json"
+    summary_uri = f"{WISTIA_PAGE}/summary.json"
+    components_uri = f"{WISTIA_PAGE}/v3/components.json"
+    quiet = [
+        Reply(summary_uri, read_text(up), JSON_TYPE),
+        Reply(components_uri, read_text(components), JSON_TYPE),
+    ]
+    w.cassette(
+        "instatus/wistia-up.yaml",
+        quiet,
+        f"GET `{summary_uri}` and `{components_uri}` -> `platforms/instatus/{up.name}` and "
+        f"`{components.name}` verbatim: Wistia's live answers (quiet, one component) {NOTE_QUOTE}.",
+    )
+    w.cassette(
+        "instatus/wistia-runs.yaml",
+        [
+            Reply(summary_uri, read_text(issues), JSON_TYPE),
+            quiet[1],
+            Reply(summary_uri, compact_json(instatus_moved_on(read_json(issues))), JSON_TYPE),
+            quiet[1],
+            *quiet,
+        ],
+        f"derived, three runs of those two GETs: (1) `{issues.name}` (derived from Instatus's "
+        "documented example, see `tests/data/fixtures/platforms/README.md`); (2) the same one run "
+        "later, compact JSON: the incident `MONITORING` (`updatedAt` 19:40Z), the maintenance "
+        "`INPROGRESS` (18:56:30Z), times ours; (3) the quiet summary verbatim (the items left it); "
+        "the components answer verbatim each time.",
+    )
+    doc = folder / "instatus-summary-doc-example.json"
+    w.cassette(
+        "instatus/instatus-doc-example.yaml",
+        [
+            Reply(f"{INSTATUS_DOC_PAGE}/summary.json", read_text(doc), JSON_TYPE),
+            Reply(f"{INSTATUS_DOC_PAGE}/v3/components.json", "", JSON_TYPE, status=404),
+        ],
+        f"GET `{INSTATUS_DOC_PAGE}/summary.json` -> `platforms/instatus/{doc.name}` verbatim, "
+        "the example of Instatus's documentation (instatus.com/help/api/public-data; no ids, "
+        "JavaScript Date.toString() times); GET `.../v3/components.json` answered 404 with an "
+        "empty body (ours: the documentation shows no answer for it).",
+    )
+
+
+def build_cachet(w: Writer) -> None:
+    folder = PLATFORMS / "cachet"
+    components = f"{CACHET_PAGE}/api/v1/components?per_page=100"
+    schedules = f"{CACHET_PAGE}/api/v1/schedules?{CACHET_QUERY}"
+    incidents = f"{CACHET_PAGE}/api/v1/incidents?{CACHET_QUERY}"
+    w.cassette(
+        "cachet/api-2.4.yaml",
+        [
+            Reply(components, read_text(folder / "components-doc-example.json"), JSON_TYPE),
+            Reply(schedules, read_text(folder / "schedules-2.4-go-client.json"), JSON_TYPE),
+            Reply(incidents, read_text(folder / "incidents-2.4-doc-example.json"), JSON_TYPE),
+        ],
+        f"a Cachet 2.4 run on `{CACHET_PAGE}` (the host is ours): GET `/api/v1/components"
+        "?per_page=100` -> `components-doc-example.json` (gavD/cachet-node README, MIT), GET "
+        f"`/api/v1/schedules?{CACHET_QUERY}` -> `schedules-2.4-go-client.json` and GET "
+        f"`/api/v1/incidents?{CACHET_QUERY}` -> `incidents-2.4-doc-example.json` "
+        "(andygrunwald/cachet tests, MIT), each verbatim; see "
+        "`tests/data/fixtures/platforms/cachet/README.md` (`LICENSE.*`).",
+    )
+    w.cassette(
+        "cachet/api-2.3.yaml",
+        [
+            Reply(components, read_text(folder / "components-www-cachet.json"), JSON_TYPE),
+            Reply(schedules, '{"errors":[{"status":404}]}', JSON_TYPE, status=404),
+            Reply(incidents, read_text(folder / "incidents-2.3-doc-example.json"), JSON_TYPE),
+        ],
+        f"a Cachet 2.3 run on `{CACHET_PAGE}`: components -> `components-www-cachet.json` "
+        "(WWW-Cachet's test, Perl's terms), `/api/v1/schedules` answered 404 (2.3 has no such "
+        "route; the body is ours), incidents -> `incidents-2.3-doc-example.json` (gavD/cachet-node "
+        "README, MIT), verbatim.",
+    )
+    for name in ("LICENSE.cachet-node", "LICENSE.andygrunwald-cachet", "LICENSE.WWW-Cachet"):
+        w.write(f"cachet/{name}", (folder / name).read_bytes())
+
+
 def build_social(w: Writer) -> None:
     mastodon = w.fixtures / "social" / "mastodon"
     for path in sorted(mastodon.glob("*.yaml")):
@@ -1030,6 +1204,9 @@ def build(fixtures: Path, output: Path) -> Built:
     build_statusio(w)
     build_aws(w)
     build_salesforce(w)
+    build_betterstack(w)
+    build_instatus(w)
+    build_cachet(w)
     build_social(w)
     readme = README_HEAD + "\n".join(w.built.readme) + "\n"
     w.write("README.md", readme.encode("utf-8"))
