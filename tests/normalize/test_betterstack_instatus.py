@@ -87,6 +87,18 @@ def test_better_stack_update_with_every_resource_resolved_resolves() -> None:
     assert draft.url is None
 
 
+def test_better_stack_quiet_page_is_a_state_and_no_drafts() -> None:
+    document = index()
+    document["data"]["attributes"]["aggregate_state"] = "operational"
+    document["included"] = [
+        i for i in document["included"] if i["type"] not in ("status_report", "status_update")
+    ]
+    result = parse_betterstack(document, BS)
+    assert (result.drafts, result.problems) == ((), ())
+    assert result.status is not None
+    assert (result.status.indicator, len(result.status.components)) == (Impact.NONE, 3)
+
+
 def test_better_stack_automatic_report_is_an_incident() -> None:
     # Better Stack's API documents report_type manual, automatic (a monitor opened it) or
     # maintenance.

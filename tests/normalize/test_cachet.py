@@ -189,3 +189,11 @@ def test_a_status_written_as_a_string_and_a_second_page_of_components() -> None:
     assert [(p.item, p.message) for p in result.problems] == [
         ("components", "1 of 130 components read (one page)")
     ]
+
+
+def test_a_quiet_page_is_no_incident_and_no_problem() -> None:
+    quiet = load("incidents-2.4-doc-example.json")
+    quiet["data"] = []
+    quiet["meta"]["pagination"].update(total=0, count=0)
+    result = parse_cachet(quiet, context("UTC"), load("components-doc-example.json"))
+    assert (result.drafts, result.problems, result.status) == ((), (), None)
