@@ -96,13 +96,11 @@ Cassettes (path under the output directory -> what it holds, where it came from)
     ``GET https://status.betterstack.com/index.json`` twice: the derived index of
     ``tests/data/fixtures/platforms/betterstack/`` verbatim, then the same with its open report
     resolved (see :func:`betterstack_resolved`).
-``instatus/wistia-up.yaml``
-    ``GET https://status.wistia.com/summary.json`` and ``.../v3/components.json``: the quoted
-    live answers, verbatim (a quiet page).
 ``instatus/wistia-runs.yaml`` (derived)
-    Those two requests three times: the derived HASISSUES summary (an incident, a maintenance),
-    then the same moved on (monitoring, in progress; :func:`instatus_moved_on`), then the quiet
-    summary; the components answer each time.
+    ``GET https://status.wistia.com/summary.json`` and ``.../v3/components.json`` three times:
+    the derived HASISSUES summary (an incident, a maintenance), then the same moved on
+    (monitoring, in progress; :func:`instatus_moved_on`), then Wistia's quiet summary; its
+    components answer each time.
 ``instatus/instatus-doc-example.yaml``
     ``GET https://instat.us/summary.json`` -> Instatus's documented example (the fixture, verbatim);
     ``.../v3/components.json`` answered 404 (the documentation shows no answer for it).
@@ -798,12 +796,6 @@ def build_instatus(w: Writer) -> None:
         Reply(components_uri, read_text(components), JSON_TYPE),
     ]
     w.cassette(
-        "instatus/wistia-up.yaml",
-        quiet,
-        f"GET `{summary_uri}` and `{components_uri}` -> `platforms/instatus/{up.name}` and "
-        f"`{components.name}` verbatim: Wistia's live answers (quiet, one component) {NOTE_QUOTE}.",
-    )
-    w.cassette(
         "instatus/wistia-runs.yaml",
         [
             Reply(summary_uri, read_text(issues), JSON_TYPE),
@@ -812,11 +804,12 @@ def build_instatus(w: Writer) -> None:
             quiet[1],
             *quiet,
         ],
-        f"derived, three runs of those two GETs: (1) `{issues.name}` (derived from Instatus's "
+        f"derived, three runs of GET `{summary_uri}` and `{components_uri}`: (1) `{issues.name}` (derived from Instatus's "
         "documented example, see `tests/data/fixtures/platforms/README.md`); (2) the same one run "
         "later, compact JSON: the incident `MONITORING` (`updatedAt` 19:40Z), the maintenance "
         "`INPROGRESS` (18:56:30Z), times ours; (3) the quiet summary verbatim (the items left it); "
-        "the components answer verbatim each time.",
+        f"the components answer verbatim each time. The quiet summary (`{up.name}`) and the "
+        f"components (`{components.name}`) are Wistia's live answers {NOTE_QUOTE}.",
     )
     doc = folder / "instatus-summary-doc-example.json"
     w.cassette(
