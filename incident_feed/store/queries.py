@@ -42,11 +42,11 @@ from incident_feed.clock import utc_now
 from incident_feed.config import Config
 from incident_feed.decide.lag import PostLag, post_lags
 from incident_feed.decide.links import ordered_links
-from incident_feed.decide.watch import VendorWatch
+from incident_feed.decide.watch import VendorWatch, page_components
 from incident_feed.enums import FINAL_PHASES, Kind, Phase
 from incident_feed.kinds import social_channel
 from incident_feed.store.database import INCIDENT, RECORD, SOURCE, UPDATE, Store
-from incident_feed.store.tables import MEMBER, OUTAGE, RUN
+from incident_feed.store.tables import MEMBER, OUTAGE, PAGE_STATUS, RUN
 
 __all__ = [
     "DataVersion",
@@ -506,18 +506,20 @@ def _component_condition(dialect: str, number: int, name: str) -> ColumnElement[
 
 
 _WATCH_SQL = {
-    # The outage names no component, or one of them is watched (by name or id).
+    # The outage names no component, or one of them is watched: its name and id, joined by a
+    # unit separator (a control character, never in a cleaned name), are among the kept pairs.
     "sqlite": (
         "(json_array_length(outage.components) = 0 OR EXISTS (SELECT 1 FROM "
-        "json_each(outage.components) AS c WHERE json_extract(c.value, '$.name') IN :{n} "
-        "OR json_extract(c.value, '$.id') IN :{n}))"
+        "json_each(outage.components) AS c WHERE coalesce(json_extract(c.value, '$.name'), '') "
+        "|| char(31) || coalesce(json_extract(c.value, '$.id'), '') IN :{n}))"
     ),
     "postgresql": (
         "(json_array_length(outage.components) = 0 OR EXISTS (SELECT 1 FROM "
-        "json_array_elements(outage.components) AS c WHERE c.value ->> 'name' IN :{n} "
-        "OR c.value ->> 'id' IN :{n}))"
+        "json_array_elements(outage.components) AS c WHERE coalesce(c.value ->> 'name', '') "
+        "|| chr(31) || coalesce(c.value ->> 'id', '') IN :{n}))"
     ),
 }
+_PAIR = "\x1f"
 
 
 def _watch_condition(
@@ -526,21 +528,38 @@ def _watch_condition(
     """Outages of other vendors, or of ``watch.vendor`` touching a watched component.
 
     The rule (:mod:`incident_feed.decide.watch`, globs) is applied in Python to the vendor's
-    distinct stored components, and the names and ids it keeps become the SQL condition.
+    distinct stored components, with the names and groups its page state gives their ids; the
+    (name, id) pairs it keeps become the SQL condition, so a "Login" kept under one group does
+    not keep another group's "Login".
     """
     vendor = func.lower(OUTAGE.c.vendor) == watch.vendor.lower()
+    page_rows = (
+        conn.execute(
+            select(PAGE_STATUS.c.vendor, PAGE_STATUS.c.components).where(
+                func.lower(PAGE_STATUS.c.vendor) == watch.vendor.lower()
+            )
+        )
+        .mappings()
+        .all()
+    )
+    page = page_components(page_rows).get(watch.vendor.casefold(), {})
+    seen: set[tuple[str, str | None]] = set()
     kept: set[str] = set()
     for (components,) in conn.execute(select(OUTAGE.c.components).where(vendor)):
         for item in components or []:
             if not isinstance(item, Mapping):
                 continue
-            name, ident = str(item.get("name") or ""), item.get("id")
-            if watch.watches(name, str(ident) if ident is not None else None):
-                kept |= {name} | ({str(ident)} if ident is not None else set())
+            name = str(item.get("name") or "")
+            ident = str(item["id"]) if item.get("id") is not None else None
+            if (name, ident) in seen:
+                continue
+            seen.add((name, ident))
+            if watch.watches(name, ident, page):
+                kept.add(f"{name}{_PAIR}{ident or ''}")
     sql = _WATCH_SQL["postgresql" if dialect == "postgresql" else "sqlite"]
     names = f"watched_{number}"
     clause = text(sql.format(n=names)).bindparams(
-        bindparam(names, value=sorted(kept) or [""], expanding=True)
+        bindparam(names, value=sorted(kept) or [_PAIR], expanding=True)
     )
     return or_(~vendor, and_(clause))
 
