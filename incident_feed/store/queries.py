@@ -456,8 +456,8 @@ def _plan(conn: Connection, store: Store, filt: IncidentFilter) -> _Plan:
         conditions.append(OUTAGE.c.kind != Kind.MAINTENANCE.value)
     for number, component in enumerate(filt.components):
         conditions.append(_component_condition(store.dialect, number, component))
-    for number, watch in enumerate(filt.watch):
-        conditions.append(_watch_condition(conn, store.dialect, number, watch))
+    if filt.watch:
+        conditions += _watch_conditions(conn, store.dialect, filt.watch)
     terms = search_terms(filt.text)
     sqlite = store.dialect == "sqlite"
     member_conditions: list[ColumnElement[bool]] = []
@@ -522,46 +522,51 @@ _WATCH_SQL = {
 _PAIR = "\x1f"
 
 
-def _watch_condition(
-    conn: Connection, dialect: str, number: int, watch: VendorWatch
-) -> ColumnElement[bool]:
-    """Outages of other vendors, or of ``watch.vendor`` touching a watched component.
+def _watch_conditions(
+    conn: Connection, dialect: str, watches: tuple[VendorWatch, ...]
+) -> list[ColumnElement[bool]]:
+    """For each watch: outages of other vendors, or of ``watch.vendor`` touching a watched
+    component.
 
-    The rule (:mod:`incident_feed.decide.watch`, globs) is applied in Python to the vendor's
-    distinct stored components, with the names and groups its page state gives their ids; the
-    (name, id) pairs it keeps become the SQL condition, so a "Login" kept under one group does
-    not keep another group's "Login".
+    The rule (:mod:`incident_feed.decide.watch`, globs) is applied in Python to each watched
+    vendor's distinct stored components, with the names and groups its page state gives their
+    ids; the (name, id) pairs it keeps become the SQL condition, so a "Login" kept under one
+    group does not keep another group's "Login". One read of the outages serves every watch.
     """
-    vendor = func.lower(OUTAGE.c.vendor) == watch.vendor.lower()
-    page_rows = (
-        conn.execute(
-            select(PAGE_STATUS.c.vendor, PAGE_STATUS.c.components).where(
-                func.lower(PAGE_STATUS.c.vendor) == watch.vendor.lower()
-            )
+    by_vendor = {watch.vendor.lower(): watch for watch in watches}
+    page_rows = conn.execute(
+        select(PAGE_STATUS.c.vendor, PAGE_STATUS.c.components).where(
+            func.lower(PAGE_STATUS.c.vendor).in_(list(by_vendor))
         )
-        .mappings()
-        .all()
+    ).mappings()
+    pages = page_components(page_rows.all())
+    seen: dict[str, set[tuple[str, str | None]]] = {vendor: set() for vendor in by_vendor}
+    stored = select(func.lower(OUTAGE.c.vendor), OUTAGE.c.components).where(
+        func.lower(OUTAGE.c.vendor).in_(list(by_vendor))
     )
-    page = page_components(page_rows).get(watch.vendor.casefold(), {})
-    seen: set[tuple[str, str | None]] = set()
-    kept: set[str] = set()
-    for (components,) in conn.execute(select(OUTAGE.c.components).where(vendor)):
-        for item in components or []:
-            if not isinstance(item, Mapping):
-                continue
-            name = str(item.get("name") or "")
-            ident = str(item["id"]) if item.get("id") is not None else None
-            if (name, ident) in seen:
-                continue
-            seen.add((name, ident))
-            if watch.watches(name, ident, page):
-                kept.add(f"{name}{_PAIR}{ident or ''}")
+    for vendor, components in conn.execute(stored):
+        pairs = seen.get(vendor)
+        if pairs is None or not isinstance(components, list):
+            continue
+        for item in components:
+            if isinstance(item, Mapping):
+                ident = str(item["id"]) if item.get("id") is not None else None
+                pairs.add((str(item.get("name") or ""), ident))
     sql = _WATCH_SQL["postgresql" if dialect == "postgresql" else "sqlite"]
-    names = f"watched_{number}"
-    clause = text(sql.format(n=names)).bindparams(
-        bindparam(names, value=sorted(kept) or [_PAIR], expanding=True)
-    )
-    return or_(~vendor, and_(clause))
+    conditions: list[ColumnElement[bool]] = []
+    for number, (vendor, watch) in enumerate(by_vendor.items()):
+        page = pages.get(watch.vendor.casefold(), {})
+        kept = sorted(
+            f"{name}{_PAIR}{ident or ''}"
+            for name, ident in seen[vendor]
+            if watch.watches(name, ident, page)
+        )
+        names = f"watched_{number}"
+        clause = text(sql.format(n=names)).bindparams(
+            bindparam(names, value=kept or [_PAIR], expanding=True)
+        )
+        conditions.append(or_(func.lower(OUTAGE.c.vendor) != vendor, and_(clause)))
+    return conditions
 
 
 def _like_escape(text: str) -> str:
