@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from incident_feed.clock import Clock, utc_now
 from incident_feed.config import SOCIAL_KINDS, Config, SourceConfig
@@ -45,8 +45,15 @@ from incident_feed.sources.http import Fetcher, Validators
 from incident_feed.sources.registry import collector_for
 from incident_feed.store.database import ApplyStats, Store
 from incident_feed.store.links import link_changed
-from incident_feed.store.page_status import record_page_status
+from incident_feed.store.page_status import (
+    confirm_page_status,
+    record_page_status,
+    write_page_status,
+)
 from incident_feed.store.threads import thread_posts
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 log = logging.getLogger("incident_feed.collect")
 APPLY_BATCH = 1000
@@ -175,8 +182,19 @@ def ingest(
         drafts = planned.drafts
         set_aside += [held_post(draft) for draft in planned.held]
         result.ignored += len(planned.held)
-    for start in range(0, len(drafts), APPLY_BATCH):
-        _apply(store, source, drafts[start : start + APPLY_BATCH], origin, context.now, result)
+    # The page state is stored in the last batch's transaction, and only when every document
+    # so far was read and stored whole: a run with an error keeps the previous state.
+    status = result.status if not result.errors else None
+    batches = [drafts[start : start + APPLY_BATCH] for start in range(0, len(drafts), APPLY_BATCH)]
+    for number, batch in enumerate(batches or [[]], start=1):
+        also = None
+        if status is not None and number >= len(batches) and not result.errors:
+            also = functools.partial(
+                write_page_status,
+                source_name=source.name, vendor=source.vendor, status=status, now=context.now,
+            )  # fmt: skip
+        if _apply(store, source, batch, origin, context.now, result, also=also) and also:
+            status = None  # stored with its batch
     if source.kind in SOCIAL_KINDS:
         _keep_set_aside(store, source.name, set_aside, drafts, context.now)
     known = [span for span in spans if span is not None]
@@ -185,8 +203,8 @@ def ingest(
         result.deleted = store.mark_deleted(source.name, seen, context.now)
     if result.stats.changed_ids:
         link_changed(store, source.vendor, result.stats.changed_ids, context.now)
-    if result.status is not None and not result.errors:
-        record_page_status(store, source.name, source.vendor, result.status, context.now)
+    if status is not None and not result.errors:  # its batch was stored document by document
+        record_page_status(store, source.name, source.vendor, status, context.now)
     return result
 
 
@@ -197,13 +215,16 @@ def _apply(
     origin: Mapping[str, str],
     now: dt.datetime,
     result: Ingested,
-) -> None:
-    """Store one batch in one transaction; when a value in it cannot be stored, store it again
-    document by document, so only the documents holding bad values fail (each one named).
-    A database that fails (locked, gone, full) is not a document's fault: that still raises."""
+    *,
+    also: Callable[[Connection], None] | None = None,
+) -> bool:
+    """Store one batch in one transaction (with ``also``); when a value in it cannot be stored,
+    store it again document by document (without ``also``), so only the documents holding bad
+    values fail (each one named). A database that fails (locked, gone, full) is not a
+    document's fault: that still raises. True when the batch was stored in one transaction."""
     try:
-        result.stats.add(store.apply(source.name, source.kind, batch, now))
-        return
+        result.stats.add(store.apply(source.name, source.kind, batch, now, also=also))
+        return True
     except IncidentFeedError:
         raise
     except Exception:
@@ -222,6 +243,7 @@ def _apply(
                 f"{redact_url(url or source.name)}: cannot store it: {_internal(exc)}"
             )
             result.failed.add(url or source.name)
+    return False
 
 
 def _keep_set_aside(
@@ -325,6 +347,9 @@ def store_source(store: Store, result: FetchResult, clock: Clock) -> SourceOutco
             else:
                 kept = {url: v.as_json() for url, v in fetched.validators.items()}
                 cursor = fetched.cursor
+                if ingested.status is None and fetched.not_modified and not fetched.notes:
+                    # Its summary unchanged (304): the stored page state still holds now.
+                    confirm_page_status(store, source.name, clock())
     if outcome.error and not outcome.error.startswith(source.name):
         outcome.error = f"{source.name}: {outcome.error}"
     if outcome.error:

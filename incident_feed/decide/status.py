@@ -4,7 +4,7 @@ active outages, worst first. Pure."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +45,7 @@ class VendorState:
     components: list[ComponentNow] = field(default_factory=list)  # watched, worst first
     outages: list[Any] = field(default_factory=list)  # store.queries.IncidentRow
     has_summary: bool = False
+    collected: bool = False  # one of its sources was collected once (a page state or not)
 
     @property
     def down(self) -> list[ComponentNow]:
@@ -72,19 +73,24 @@ def vendor_states(
     sources: Sequence[SourceWatch],
     statuses: Mapping[str, Mapping[str, Any]],
     outages: Sequence[Any],
+    collected: Collection[str] = (),
 ) -> list[VendorState]:
     """Each of ``vendors`` with its state, worst first (then by name).
 
-    ``statuses`` are stored page states by source name; ``outages`` the active outage rows.
-    Only components the source watches count; a page read at different times gives the oldest.
+    ``statuses`` are stored page states by source name; ``outages`` the active outage rows;
+    ``collected`` the names of sources collected at least once. Only components the source
+    watches count; a page read at different times gives the oldest.
     """
     states = {name.casefold(): VendorState(name) for name in vendors}
     for source in sources:
         state = states.get(source.vendor.casefold())
-        row = statuses.get(source.name)
-        if state is None or row is None:
+        if state is None:
             continue
-        _add_page(state, source, row)
+        state.collected = state.collected or source.name in collected
+        row = statuses.get(source.name)
+        if row is not None:
+            state.collected = True
+            _add_page(state, source, row)
     for outage in outages:
         state = states.get(str(outage.vendor).casefold())
         if state is not None:

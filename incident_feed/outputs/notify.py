@@ -37,7 +37,13 @@ import httpx
 
 from incident_feed.clock import Clock, format_duration, utc_now
 from incident_feed.config import Config, NotifyConfig
-from incident_feed.decide.watch import VendorWatch, outage_kept, vendor_watches
+from incident_feed.decide.watch import (
+    PageComponents,
+    VendorWatch,
+    outage_kept,
+    page_components,
+    vendor_watches,
+)
 from incident_feed.enums import FINAL_PHASES, IMPACT_ORDER, Impact, Kind, Phase
 from incident_feed.outputs.json_contract import incident_json, update_json
 from incident_feed.outputs.markdown import inline
@@ -440,7 +446,9 @@ class Notifier:
                 for e in events
             ]
         # Outside the components the team watches: noted above all the same, never sent.
-        events = [e for e in events if self._watched(e.incident)]
+        if events and self.watch:
+            pages = self._page_components()
+            events = [e for e in events if self._watched(e.incident, pages)]
         for event in events:
             for target in self.targets:
                 if matches(target, event):
@@ -454,8 +462,15 @@ class Notifier:
             )
         return events
 
-    def _watched(self, outage: Mapping[str, Any]) -> bool:
-        return outage_kept(self.watch, str(outage["vendor"]), outage.get("components") or [])
+    def _watched(self, outage: Mapping[str, Any], pages: Mapping[str, PageComponents]) -> bool:
+        components = outage.get("components") or []
+        return outage_kept(self.watch, str(outage["vendor"]), components, pages)
+
+    def _page_components(self) -> dict[str, dict[str, tuple[str, str | None]]]:
+        """Each vendor's page components (names and groups by id), as the listing reads them."""
+        from incident_feed.store.page_status import read_page_statuses
+
+        return page_components(read_page_statuses(self.store).values())
 
     def close(self, timeout: float = 15.0) -> None:
         self.dispatcher.close(timeout)

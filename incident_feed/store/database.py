@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,13 +191,20 @@ class Store:
         source_kind: str,
         drafts: Sequence[IncidentDraft],
         now: dt.datetime,
+        *,
+        also: Callable[[Connection], None] | None = None,
     ) -> ApplyStats:
-        """Store one source's drafts in one transaction; unchanged data writes nothing."""
+        """Store one source's drafts in one transaction; unchanged data writes nothing.
+        ``also`` writes more in the same transaction, after the drafts (a collection's page
+        state), so both are stored or neither."""
         from incident_feed.decide.merge import incident_id_for, plan_incident
         from incident_feed.store.outages import refresh_outages
 
         stats = ApplyStats()
         if not drafts:
+            if also is not None:
+                with self.write() as conn:
+                    also(conn)
             return stats
         with self.write() as conn:
             known = self._record_map(conn, source_name, [d.native_id for d in drafts])
@@ -246,6 +253,8 @@ class Store:
             self._insert_ignore(conn, RECORD, new_records, ["source_name", "native_id"])
             touched = {*stats.changed_ids, *(r["incident_id"] for r in new_records)}
             refresh_outages(conn, touched)
+            if also is not None:
+                also(conn)
             stats.updates_new += len(new_updates)
             stats.updates_changed += len(changed_updates)
         return stats

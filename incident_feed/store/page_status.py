@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, select, update
 
 from incident_feed.normalize.drafts import PageStatus
 from incident_feed.store.tables import PAGE_STATUS
@@ -15,10 +15,11 @@ if TYPE_CHECKING:
     from incident_feed.store.database import Store
 
 
-def record_page_status(
-    store: Store, source_name: str, vendor: str, status: PageStatus, now: dt.datetime
+def write_page_status(
+    conn: Connection, source_name: str, vendor: str, status: PageStatus, now: dt.datetime
 ) -> None:
-    """Replace the source's stored state with ``status`` (read at ``now``)."""
+    """Replace the source's stored state with ``status`` (read at ``now``), inside the caller's
+    transaction (a collection writes it with the drafts of the same documents)."""
     row = {
         "source_name": source_name,
         "vendor": vendor,
@@ -31,9 +32,28 @@ def record_page_status(
             for c in status.components
         ],
     }
+    conn.execute(delete(PAGE_STATUS).where(PAGE_STATUS.c.source_name == source_name))
+    conn.execute(PAGE_STATUS.insert().values(**row))
+
+
+def record_page_status(
+    store: Store, source_name: str, vendor: str, status: PageStatus, now: dt.datetime
+) -> None:
+    """:func:`write_page_status` in a transaction of its own."""
     with store.write() as conn:
-        conn.execute(delete(PAGE_STATUS).where(PAGE_STATUS.c.source_name == source_name))
-        conn.execute(PAGE_STATUS.insert().values(**row))
+        write_page_status(conn, source_name, vendor, status, now)
+
+
+def confirm_page_status(store: Store, source_name: str, now: dt.datetime) -> bool:
+    """The page said its summary is unchanged (304): the stored state still holds at ``now``.
+    False when no state is stored for the source."""
+    with store.write() as conn:
+        done = conn.execute(
+            update(PAGE_STATUS)
+            .where(PAGE_STATUS.c.source_name == source_name, PAGE_STATUS.c.fetched_at < now)
+            .values(fetched_at=now)
+        )
+    return bool(done.rowcount)
 
 
 def read_page_statuses(store: Store) -> dict[str, Mapping[str, Any]]:

@@ -42,11 +42,11 @@ from incident_feed.clock import utc_now
 from incident_feed.config import Config
 from incident_feed.decide.lag import PostLag, post_lags
 from incident_feed.decide.links import ordered_links
-from incident_feed.decide.watch import VendorWatch
+from incident_feed.decide.watch import VendorWatch, page_components
 from incident_feed.enums import FINAL_PHASES, Kind, Phase
 from incident_feed.kinds import social_channel
 from incident_feed.store.database import INCIDENT, RECORD, SOURCE, UPDATE, Store
-from incident_feed.store.tables import MEMBER, OUTAGE, RUN
+from incident_feed.store.tables import MEMBER, OUTAGE, PAGE_STATUS, RUN
 
 __all__ = [
     "DataVersion",
@@ -456,8 +456,8 @@ def _plan(conn: Connection, store: Store, filt: IncidentFilter) -> _Plan:
         conditions.append(OUTAGE.c.kind != Kind.MAINTENANCE.value)
     for number, component in enumerate(filt.components):
         conditions.append(_component_condition(store.dialect, number, component))
-    for number, watch in enumerate(filt.watch):
-        conditions.append(_watch_condition(conn, store.dialect, number, watch))
+    if filt.watch:
+        conditions += _watch_conditions(conn, store.dialect, filt.watch)
     terms = search_terms(filt.text)
     sqlite = store.dialect == "sqlite"
     member_conditions: list[ColumnElement[bool]] = []
@@ -506,43 +506,67 @@ def _component_condition(dialect: str, number: int, name: str) -> ColumnElement[
 
 
 _WATCH_SQL = {
-    # The outage names no component, or one of them is watched (by name or id).
+    # The outage names no component, or one of them is watched: its name and id, joined by a
+    # unit separator (a control character, never in a cleaned name), are among the kept pairs.
     "sqlite": (
         "(json_array_length(outage.components) = 0 OR EXISTS (SELECT 1 FROM "
-        "json_each(outage.components) AS c WHERE json_extract(c.value, '$.name') IN :{n} "
-        "OR json_extract(c.value, '$.id') IN :{n}))"
+        "json_each(outage.components) AS c WHERE coalesce(json_extract(c.value, '$.name'), '') "
+        "|| char(31) || coalesce(json_extract(c.value, '$.id'), '') IN :{n}))"
     ),
     "postgresql": (
         "(json_array_length(outage.components) = 0 OR EXISTS (SELECT 1 FROM "
-        "json_array_elements(outage.components) AS c WHERE c.value ->> 'name' IN :{n} "
-        "OR c.value ->> 'id' IN :{n}))"
+        "json_array_elements(outage.components) AS c WHERE coalesce(c.value ->> 'name', '') "
+        "|| chr(31) || coalesce(c.value ->> 'id', '') IN :{n}))"
     ),
 }
+_PAIR = "\x1f"
 
 
-def _watch_condition(
-    conn: Connection, dialect: str, number: int, watch: VendorWatch
-) -> ColumnElement[bool]:
-    """Outages of other vendors, or of ``watch.vendor`` touching a watched component.
+def _watch_conditions(
+    conn: Connection, dialect: str, watches: tuple[VendorWatch, ...]
+) -> list[ColumnElement[bool]]:
+    """For each watch: outages of other vendors, or of ``watch.vendor`` touching a watched
+    component.
 
-    The rule (:mod:`incident_feed.decide.watch`, globs) is applied in Python to the vendor's
-    distinct stored components, and the names and ids it keeps become the SQL condition.
+    The rule (:mod:`incident_feed.decide.watch`, globs) is applied in Python to each watched
+    vendor's distinct stored components, with the names and groups its page state gives their
+    ids; the (name, id) pairs it keeps become the SQL condition, so a "Login" kept under one
+    group does not keep another group's "Login". One read of the outages serves every watch.
     """
-    vendor = func.lower(OUTAGE.c.vendor) == watch.vendor.lower()
-    kept: set[str] = set()
-    for (components,) in conn.execute(select(OUTAGE.c.components).where(vendor)):
-        for item in components or []:
-            if not isinstance(item, Mapping):
-                continue
-            name, ident = str(item.get("name") or ""), item.get("id")
-            if watch.watches(name, str(ident) if ident is not None else None):
-                kept |= {name} | ({str(ident)} if ident is not None else set())
-    sql = _WATCH_SQL["postgresql" if dialect == "postgresql" else "sqlite"]
-    names = f"watched_{number}"
-    clause = text(sql.format(n=names)).bindparams(
-        bindparam(names, value=sorted(kept) or [""], expanding=True)
+    by_vendor = {watch.vendor.lower(): watch for watch in watches}
+    page_rows = conn.execute(
+        select(PAGE_STATUS.c.vendor, PAGE_STATUS.c.components).where(
+            func.lower(PAGE_STATUS.c.vendor).in_(list(by_vendor))
+        )
+    ).mappings()
+    pages = page_components(page_rows.all())
+    seen: dict[str, set[tuple[str, str | None]]] = {vendor: set() for vendor in by_vendor}
+    stored = select(func.lower(OUTAGE.c.vendor), OUTAGE.c.components).where(
+        func.lower(OUTAGE.c.vendor).in_(list(by_vendor))
     )
-    return or_(~vendor, and_(clause))
+    for vendor, components in conn.execute(stored):
+        pairs = seen.get(vendor)
+        if pairs is None or not isinstance(components, list):
+            continue
+        for item in components:
+            if isinstance(item, Mapping):
+                ident = str(item["id"]) if item.get("id") is not None else None
+                pairs.add((str(item.get("name") or ""), ident))
+    sql = _WATCH_SQL["postgresql" if dialect == "postgresql" else "sqlite"]
+    conditions: list[ColumnElement[bool]] = []
+    for number, (vendor, watch) in enumerate(by_vendor.items()):
+        page = pages.get(watch.vendor.casefold(), {})
+        kept = sorted(
+            f"{name}{_PAIR}{ident or ''}"
+            for name, ident in seen[vendor]
+            if watch.watches(name, ident, page)
+        )
+        names = f"watched_{number}"
+        clause = text(sql.format(n=names)).bindparams(
+            bindparam(names, value=kept or [_PAIR], expanding=True)
+        )
+        conditions.append(or_(func.lower(OUTAGE.c.vendor) != vendor, and_(clause)))
+    return conditions
 
 
 def _like_escape(text: str) -> str:

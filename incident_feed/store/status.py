@@ -31,4 +31,5 @@ def vendor_states_now(
     watch = vendor_watches(config.sources)
     filt = IncidentFilter(vendors=tuple(names), active_only=True, watch=watch)
     active = Listing(store, filt).all()
-    return vendor_states(names, watches, read_page_statuses(store), active)
+    collected = {name for name, row in store.source_states().items() if row["last_success_at"]}
+    return vendor_states(names, watches, read_page_statuses(store), active, collected)

@@ -35,6 +35,7 @@ CASES: list[tuple[str, str, Path, str]] = [
     ("gcp", "Google Cloud", FIXTURES / "gcp/incidents-low_severity_incident.json", "gcp/low_severity_incident"),
     ("gcp", "Google Cloud", FIXTURES / "gcp/incidents-missing_available_status.json", "gcp/missing_available_status"),
     ("slack", "Slack", FIXTURES / "slack/history.json", "slack/history"),
+    ("slack", "Slack", FIXTURES / "slack/current-ok.json", "slack/current-ok"),
     ("statuspage", "OpenAI", GOLDEN / "seed/openai-2024-12-11.json", "seed/openai-2024-12-11"),
     ("incidentio", "OpenAI", INCIDENTIO / "openai-proxy-incident-01M1KWEDH417T2CF44YYHZDFCR-resolved.json", "incidentio/incident-01M1KWEDH417T2CF44YYHZDFCR"),
     ("incidentio", "OpenAI", INCIDENTIO_SUMMARY, "incidentio/summary-quiet-2026-09-03"),

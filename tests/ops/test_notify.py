@@ -19,10 +19,13 @@ from typing import Any
 import pytest
 
 from incident_feed.config import Config, NotifyConfig
+from incident_feed.enums import ComponentState, Impact
+from incident_feed.normalize.drafts import ComponentStatus, PageStatus
 from incident_feed.outputs.notify import Event, Notifier, matches, plan_events, webhook_payload
 from incident_feed.schedule import Watcher
 from incident_feed.sources.http import Fetcher, make_client
 from incident_feed.store.database import Store
+from incident_feed.store.page_status import record_page_status
 from tests.ops.local_server import LocalServer, Reply, Request, Switch, conditional, respond
 from tests.ops.payloads import document, incident, local_config, progress, shifted, toml_config
 
@@ -427,3 +430,28 @@ def test_a_team_watching_webhooks_is_told_about_webhooks_only(rig: Rig) -> None:
     assert [m["incident"]["id"] for m in _lines(rig.out)] == ["github-8qy34dmg4kdm"]
     rig.serve(A, progress(B, 2))  # A resolves: still not a component the team watches
     assert rig.cycle() == []
+
+
+def test_a_pattern_on_a_group_reaches_the_outages_through_the_page_state(rig: Rig) -> None:
+    # GitHub's page lists its components ungrouped; this page state (derived: the real ids and
+    # names, a group "Integrations" added for Webhooks) is what a grouped page's summary gives.
+    grouped = PageStatus(Impact.NONE, "All Systems Operational", (
+        ComponentStatus("Webhooks", ComponentState.OPERATIONAL, "4230lsnqdsld", "Integrations"),
+        ComponentStatus("Git Operations", ComponentState.OPERATIONAL, "8l4ygp009s5s", "Git"),
+    ), None)  # fmt: skip
+    record_page_status(rig.store, "github-status", "GitHub", grouped, NOW)
+    rig.notifier = Notifier.from_config(
+        dataclasses.replace(
+            rig.config,
+            sources=tuple(
+                dataclasses.replace(s, components=("integrations / *",))
+                for s in rig.config.sources
+            ),
+        ),
+        rig.store, clock=lambda: NOW, delays=(0.05, 0.1),
+        environ={"TEST_HOOK_URL": rig.server.url(HOOK)},
+    )  # fmt: skip
+    assert rig.cycle() == []  # the baseline
+    rig.serve(progress(A, 4), progress(B, 2))  # A: Git Operations, API, Issues; B: Webhooks
+    events = rig.cycle()
+    assert [(e.kind, e.incident["id"]) for e in events] == [("new", "github-8qy34dmg4kdm")]

@@ -263,7 +263,7 @@ def test_gcp_incidents_collect(
     assert_no_duplicates(store, "gcp")
 
 
-@pytest.mark.vcr("gcp/incidents-full.yaml", "slack/history.yaml")
+@pytest.mark.vcr("gcp/incidents-full.yaml", "slack/history.yaml", "slack/current-ok.yaml")
 def test_gcp_and_slack_in_one_run(store: Store, fetcher: Fetcher, clock: Clock, vcr: Any) -> None:
     config = make_config(
         {"name": "gcp", "vendor": "Google Cloud", "kind": "gcp", "url": GCP_URL},
@@ -289,6 +289,30 @@ def test_gcp_and_slack_in_one_run(store: Store, fetcher: Fetcher, clock: Clock, 
     assert update["text"].startswith("Technical Summary:")
     (run_row,) = store.last_runs(1)
     assert (run_row["sources_ok"], run_row["sources_failed"]) == (2, 0)
+    # /current said "ok": Slack's page state, with no service named (Slack lists none then).
+    state = read_page_statuses(store)["slack"]
+    assert (state["indicator"], state["description"], state["components"]) == (
+        "none", "No active incidents", [],
+    )  # fmt: skip
+    assert state["updated_at"] == dt.datetime(2018, 9, 8, 1, 34, 15, tzinfo=dt.UTC)
+    assert "gcp" not in read_page_statuses(store)  # its incidents.json gives no page state
+
+
+@pytest.mark.vcr("slack/history.yaml", "slack/current-active.yaml")
+def test_slack_current_during_an_incident_gives_its_state_and_the_incident_once(
+    store: Store, fetcher: Fetcher, clock: Clock, vcr: Any
+) -> None:
+    slack = source("slack", "slack", SLACK_URL, vendor="Slack")
+    outcome = run(store, fetcher, slack, clock)
+    assert vcr.all_played and outcome.documents == 2
+    assert (outcome.stats.incidents_new, outcome.stats.updates_new) == (1, 1)  # listed twice
+    assert_no_duplicates(store, "slack")
+    state = read_page_statuses(store)["slack"]
+    assert (state["indicator"], state["description"]) == ("minor", "1 active incident")
+    assert state["components"] == [
+        {"name": "Apps/Integrations/APIs", "state": "partial_outage", "id": None, "group": None}
+    ]
+    assert state["updated_at"] == dt.datetime(2019, 4, 9, 14, 35, 46, tzinfo=dt.UTC)
 
 
 def test_a_request_missing_from_the_cassette_fails_the_source_not_the_run(

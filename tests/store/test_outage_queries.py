@@ -4,12 +4,21 @@ the sources screen's per-vendor counts as the listing counts them."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from incident_feed.decide.watch import VendorWatch
-from incident_feed.enums import Impact, Kind, Phase
-from incident_feed.normalize.drafts import Component, IncidentDraft, Stamp, UpdateDraft
+from incident_feed.enums import ComponentState, Impact, Kind, Phase
+from incident_feed.normalize.drafts import (
+    Component,
+    ComponentStatus,
+    IncidentDraft,
+    PageStatus,
+    Stamp,
+    UpdateDraft,
+)
 from incident_feed.store.database import Store
+from incident_feed.store.page_status import record_page_status
 from incident_feed.store.queries import IncidentFilter, Listing, vendor_summaries
 
 
@@ -119,3 +128,31 @@ def test_component_watching_keeps_a_vendors_outages_on_watched_components(any_st
     nothing = VendorWatch("Acme", ((("Billing",), ()),))
     assert titles(any_store, IncidentFilter(now=now, watch=(nothing,))) == ["Something"]
     assert Listing(any_store, IncidentFilter(now=now, watch=(api,))).count() == 2
+
+
+def test_watching_reads_an_outages_components_by_the_names_and_groups_its_page_gives_them(
+    any_store: Store,
+) -> None:
+    # A Statuspage page with two components named "Login" in two groups: incidents name them
+    # by name and id only; the page's state gives their groups.
+    def logins(key: str, title: str, ident: str) -> IncidentDraft:
+        return dataclasses.replace(
+            draft(key, title, [update(f"{key}1", at(2), "investigating")]),
+            components=(Component("Login", ident),),
+        )
+
+    any_store.apply("acme-status", "statuspage", [
+        logins("A", "API login errors", "cmp-a"), logins("B", "ChatGPT login errors", "cmp-b"),
+    ], at(3))  # fmt: skip
+    page = PageStatus(Impact.MINOR, "Partial outage", (
+        ComponentStatus("Login", ComponentState.PARTIAL_OUTAGE, "cmp-a", "APIs"),
+        ComponentStatus("Login", ComponentState.OPERATIONAL, "cmp-b", "ChatGPT"),
+    ), None)  # fmt: skip
+    record_page_status(any_store, "acme-status", "ACME", page, at(3))  # vendor in another case
+    now = at(3)
+    apis = VendorWatch("Acme", ((("APIs / *",), ()),))
+    assert titles(any_store, IncidentFilter(now=now, watch=(apis,))) == ["API login errors"]
+    not_chatgpt = VendorWatch("Acme", ((("login",), ("chatgpt / *",)),))
+    assert titles(any_store, IncidentFilter(now=now, watch=(not_chatgpt,))) == ["API login errors"]
+    by_id = VendorWatch("Acme", ((("CMP-B",), ()),))
+    assert titles(any_store, IncidentFilter(now=now, watch=(by_id,))) == ["ChatGPT login errors"]

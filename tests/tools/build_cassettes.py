@@ -62,6 +62,9 @@ Cassettes (path under the output directory -> what it holds, where it came from)
 ``slack/history.yaml``, ``slack/current-ok.yaml``
     ``GET https://status.slack.com/api/v2.0.0/history`` -> ``slack/history.json`` and
     ``GET https://status.slack.com/api/v2.0.0/current`` -> ``slack/current-ok.json``, verbatim.
+``slack/current-active.yaml`` (derived)
+    ``GET https://status.slack.com/api/v2.0.0/current`` -> the envelope of Slack's documented
+    active example around ``slack/history.json``'s incident, unchanged.
 ``incidentio/openai-quiet.yaml`` (history derived)
     ``GET https://status.openai.com/proxy/status.openai.com`` -> the quiet summary of
     ``platforms/incidentio/`` verbatim; ``GET .../proxy/status.openai.com/incidents`` ->
@@ -559,6 +562,25 @@ def build_slack(w: Writer) -> None:
             [Reply(f"{SLACK_API}/{endpoint}", read_text(path), JSON_TYPE)],
             f"GET `{SLACK_API}/{endpoint}` -> `slack/{name}` verbatim. MIT (`LICENSE`).",
         )
+    # No real /current with an incident was found: Slack's API documentation shows one
+    # (docs.slack.dev/reference/slack-status-api, "Current Status API"): its envelope around
+    # the very incident history.json holds. Derived: that envelope, the real object unchanged.
+    history = read_json(w.fixtures / "slack" / "history.json")
+    active = {
+        "status": "active",
+        "date_created": "2019-04-09T07:35:46-07:00",
+        "date_updated": "2019-04-09T07:35:46-07:00",
+        "active_incidents": [history[0]],
+    }
+    w.cassette(
+        "slack/current-active.yaml",
+        [Reply(f"{SLACK_API}/current", compact_json(active), JSON_TYPE)],
+        f"derived: GET `{SLACK_API}/current` -> the envelope Slack's API documentation shows "
+        "for an active incident (docs.slack.dev/reference/slack-status-api: `status` "
+        '"active", its `date_created`/`date_updated`) around `slack/history.json`\'s incident '
+        "546, unchanged (no real capture of /current during an incident was found). MIT "
+        "(`LICENSE`).",
+    )
     w.copy("slack/LICENSE.status-checker", "slack/LICENSE")
 
 

@@ -14,7 +14,8 @@ from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
-from incident_feed.normalize.drafts import Context
+from incident_feed.enums import ComponentState, Impact, Phase
+from incident_feed.normalize.drafts import ComponentStatus, Context, PageStatus
 from incident_feed.normalize.statuspage import parse_statuspage
 from incident_feed.store.database import Store
 from incident_feed.store.page_status import record_page_status
@@ -23,6 +24,7 @@ from incident_feed.tui.screens.incident import IncidentScreen
 from incident_feed.tui.screens.status import StatusScreen
 from tests.conftest import FIXTURES
 from tests.tui.conftest import TUI_NOW, settle
+from tests.tui.drafts import CLICK, CLOSE, HOSTILE_TITLE, draft
 from tests.tui.helpers import shown
 
 AppFactory = Callable[..., IncidentFeedApp]
@@ -80,3 +82,36 @@ def test_down_now_at_80x24(snap_compare: Compare, live_store: Store, make_app: A
         await settle(pilot)
 
     assert snap_compare(make_app(live_store), terminal_size=(80, 24), run_before=ready)
+
+
+@pytest.mark.anyio
+async def test_down_now_shows_hostile_page_text_as_text(
+    live_store: Store, make_app: AppFactory
+) -> None:
+    # Derived: written straight into the store (the normalizer would strip the controls).
+    evil = PageStatus(Impact.MAJOR, f"{HOSTILE_TITLE} desc", (
+        ComponentStatus(f"{CLICK} comp", ComponentState.MAJOR_OUTAGE, "c1", f"{CLOSE} grp"),
+    ), None)  # fmt: skip
+    record_page_status(live_store, "github-status", "GitHub", evil, TUI_NOW)
+    live_store.apply("github-status", "statuspage", [draft("evil", HOSTILE_TITLE, [
+        (TUI_NOW, Phase.INVESTIGATING, f"{CLICK} text"),
+    ])], TUI_NOW)  # fmt: skip
+    app = make_app(live_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        assert isinstance(app.screen, StatusScreen)
+        detail = shown(app, "#status-detail")
+        title = "[@click=app.quit]x[/] [/] ␛[2J ␛]52;c;aGFja2Vk␇ [bold]not bold[/bold]"
+        assert detail.splitlines()[0] == f"GitHub  {title} desc  (1 components watched)"
+        assert f"  investigating: {title}" in detail.splitlines()
+        assert f"major outage: {CLOSE} grp / {CLICK} comp" in detail
+        table: DataTable[Text] = app.screen.query_one("#status-table", DataTable)
+        assert str(table.get_cell_at((0, 2))).startswith("[@click=app.quit]x")
+        await pilot.click(table, offset=(30, 1))
+        await pilot.click(app.screen.query_one("#status-detail"), offset=(2, 0))
+        await pilot.pause()
+        assert app.is_running
+        svg = app.export_screenshot()
+        assert not any(byte in svg for byte in ("\x1b", "\x07", "\x9b"))

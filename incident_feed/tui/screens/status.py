@@ -3,6 +3,7 @@ outages, worst first (the ``status`` command's rows). Enter opens the vendor's o
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -104,7 +105,7 @@ class StatusScreen(Screen[None]):
                 Text(label, style=style),
                 fmt.cell(state.vendor, "" if state.quiet else "bold"),
                 fmt.cell(down, "red" if state.down else "dim"),
-                Text(format_duration(now - state.fetched_at) if state.fetched_at else "", "dim"),
+                Text(_read(state, now), "dim"),
                 fmt.cell(f"{outage.phase}: {outage.title}{more}" if outage else ""),
                 key=state.vendor,
             )
@@ -126,8 +127,10 @@ class StatusScreen(Screen[None]):
         if state.has_summary:
             text.append(f"  {fmt.one_line(state.description)}")
             text.append(f"  ({len(state.components)} components watched)", style="dim")
+        elif state.collected:
+            text.append("  no page state (feeds and social accounts give none)", "dim")
         else:
-            text.append("  no page state read (feeds and social accounts give none)", "dim")
+            text.append("  never fetched: none of its sources was collected yet", "dim")
         for component in state.down[:6]:
             group = f"{component.group} / " if component.group else ""
             text.append(f"\n  {component.state.value.replace('_', ' ')}: ", style="red")
@@ -155,3 +158,11 @@ class StatusScreen(Screen[None]):
 
     def action_cursor_up(self) -> None:
         self.query_one("#status-table", DataTable).action_cursor_up()
+
+
+def _read(state: VendorState, now: dt.datetime) -> str:
+    """How long ago the vendor's page was read; ``never`` when none of its sources was
+    collected; empty when they give no page state."""
+    if state.fetched_at is not None:
+        return format_duration(now - state.fetched_at)
+    return "" if state.collected else "never"
