@@ -256,6 +256,19 @@ SET_ASIDE = Table(
 """A social post that is not an incident update (a repost, news, a brand account's post read
 without confidence): kept to be shown on demand (``posts SOURCE``), never an incident."""
 
+SOURCE_LEASE = Table(
+    "source_lease",
+    metadata,
+    _text("source_name", primary_key=True),
+    _time("due_at", nullable=False),
+    _text("holder", nullable=True),
+    _time("lease_until", nullable=True),
+    _time("claimed_at", nullable=True),
+    Index("ix_source_lease_due_at", "due_at"),
+)
+"""Per source: when it is next due, and which worker holds it until when (migration 0008).
+Several ``watch`` processes on one PostgreSQL share the sources through these rows."""
+
 # The notifier's state (migration 0003): per outage, the phase it last noted; and settings such
 # as when the baseline was taken. Times here are ISO text, as that migration made them.
 NOTIFY_INCIDENT = Table(
