@@ -55,6 +55,14 @@ _X_URL = re.compile(
     r"^https://(?:www\.|mobile\.)?(?:x|twitter)\.com/(?P<user>[A-Za-z0-9_]{1,15})/?$"
 )
 NOTIFY_EVENTS = ("new", "phase", "resolved")
+# What a ``[[notify]]`` target is: a generic JSON webhook (Slack- and Discord-compatible), a
+# native Slack, Discord, Microsoft Teams or ntfy message, or a command reading JSON on stdin.
+NOTIFY_KINDS = ("webhook", "slack", "discord", "teams", "ntfy", "command")
+# enums.Phase's values (kept here: config imports no other layer), for ``phases = [...]``.
+PHASES = (
+    "investigating", "identified", "remediating", "monitoring", "resolved",
+    "scheduled", "in_progress", "verifying", "completed",
+)  # fmt: skip
 # enums.IMPACT_ORDER's values, least severe first (kept here: config imports no other layer).
 IMPACTS = ("unknown", "none", "maintenance", "minor", "major", "critical")
 MIN_INTERVAL = 1.0  # seconds; per-source and `watch --interval`
@@ -220,8 +228,13 @@ def _shown(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class NotifyConfig:
-    """One ``[[notify]]`` target: a command (JSON on stdin) and/or a webhook whose URL is read
-    from the environment variable ``webhook_env`` (the URL is a secret: never in the file)."""
+    """One ``[[notify]]`` target: where to send (``kind``) and which events (the filters).
+
+    The HTTP kinds read their URL from the environment variable ``webhook_env`` (for ntfy, the
+    topic URL) and ntfy its optional access token from ``token_env``: both are secrets, never in
+    the file. A target without ``kind`` written before kinds existed keeps working: a command,
+    a webhook, or both (:meth:`channels`).
+    """
 
     name: str
     command: tuple[str, ...] = ()
@@ -230,6 +243,17 @@ class NotifyConfig:
     components: tuple[str, ...] = ()
     min_impact: str | None = None
     events: tuple[str, ...] = NOTIFY_EVENTS
+    kind: str = ""  # one of NOTIFY_KINDS; empty: inferred from command / webhook_env
+    phases: tuple[str, ...] = ()  # only outages now in one of these phases; empty: any
+    token_env: str | None = None  # ntfy: the access token's environment variable
+
+    def channels(self) -> tuple[str, ...]:
+        """How this target is sent: its kind, or (no kind written) what its keys say."""
+        if self.kind:
+            return (self.kind,)
+        return (("command",) if self.command else ()) + (
+            ("webhook",) if self.webhook_env is not None else ()
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -578,24 +602,36 @@ def _interval(raw: Mapping[str, Any], where: str, at: str) -> float | None:
 
 
 def _notify(raw: Mapping[str, Any], where: str, at: str, index: int) -> NotifyConfig:
-    allowed = {"name", "command", "webhook_env", "vendors", "components", "min_impact", "events"}
+    allowed = {
+        "name", "kind", "command", "webhook_env", "token_env",
+        "vendors", "components", "phases", "min_impact", "events",
+    }  # fmt: skip
     _only(raw, allowed, where, at)
     name = _string(raw, "name", where, at, default=f"notify-{index}")
     if not _NAME.match(name):
         raise ConfigError(f"{where}: {at}.name: {name!r} must be lower-case letters, digits and -")
+    kind = _string(raw, "kind", where, at, default="")
+    if kind and kind not in NOTIFY_KINDS:
+        raise ConfigError(f"{where}: {at}.kind: {kind!r} is not one of {', '.join(NOTIFY_KINDS)}")
     command = _command(raw.get("command"), where, at)
-    webhook_env = _string(raw, "webhook_env", where, at, default="") or None
-    if webhook_env is not None and not _ENV_NAME.match(webhook_env):
-        if "://" in webhook_env:  # a URL pasted here is a secret: do not echo it
-            raise ConfigError(
-                f"{where}: {at}.webhook_env: must name an environment variable holding the URL, "
-                "not the URL itself (keep the URL out of this file)"
-            )
-        raise ConfigError(
-            f"{where}: {at}.webhook_env: {webhook_env[:40]!r} is not an environment variable name"
-        )
-    if not command and webhook_env is None:
+    webhook_env = _secret_env(raw, "webhook_env", "URL", where, at)
+    token_env = _secret_env(raw, "token_env", "token", where, at)
+    if not kind and not command and webhook_env is None:
         raise ConfigError(f"{where}: {at}: needs a command or a webhook_env")
+    if kind == "command" and not command:
+        raise ConfigError(f'{where}: {at}.command: required for kind = "command"')
+    if kind and kind != "command" and webhook_env is None:
+        what = "the topic URL" if kind == "ntfy" else "the webhook URL"
+        raise ConfigError(
+            f"{where}: {at}.webhook_env: required for kind = {kind!r}: the name of the "
+            f"environment variable holding {what}"
+        )
+    if kind and kind != "command" and command:
+        raise ConfigError(f'{where}: {at}.command: only for kind = "command" (not {kind!r})')
+    if kind == "command" and webhook_env is not None:
+        raise ConfigError(f'{where}: {at}.webhook_env: not for kind = "command"')
+    if token_env is not None and kind != "ntfy":
+        raise ConfigError(f'{where}: {at}.token_env: only for kind = "ntfy"')
     min_impact = _string(raw, "min_impact", where, at, default="") or None
     if min_impact is not None and min_impact not in IMPACTS:
         raise ConfigError(
@@ -609,6 +645,12 @@ def _notify(raw: Mapping[str, Any], where: str, at: str, index: int) -> NotifyCo
             )
     if not events:
         raise ConfigError(f"{where}: {at}.events: must name at least one event")
+    phases = _strings(raw, "phases", where, at)
+    for phase in phases:
+        if phase not in PHASES:
+            raise ConfigError(f"{where}: {at}.phases: {phase!r} is not one of {', '.join(PHASES)}")
+    if "phases" in raw and not phases:
+        raise ConfigError(f"{where}: {at}.phases: must name at least one phase (or leave it out)")
     return NotifyConfig(
         name=name,
         command=command,
@@ -617,7 +659,24 @@ def _notify(raw: Mapping[str, Any], where: str, at: str, index: int) -> NotifyCo
         components=_strings(raw, "components", where, at),
         min_impact=min_impact,
         events=tuple(dict.fromkeys(events)),
+        kind=kind,
+        phases=tuple(dict.fromkeys(phases)),
+        token_env=token_env,
     )
+
+
+def _secret_env(raw: Mapping[str, Any], key: str, what: str, where: str, at: str) -> str | None:
+    """The name of the environment variable holding a secret ``what``, or None."""
+    value = _string(raw, key, where, at, default="") or None
+    # Never echoed: what was written here may be the secret itself. An ntfy access token ("tk_"
+    # and 29 letters and digits) even looks like a variable name.
+    if value is not None and (value.startswith("tk_") or not _ENV_NAME.match(value)):
+        raise ConfigError(
+            f"{where}: {at}.{key}: is not an environment variable name: it must name a "
+            f"variable holding the {what}, not the {what} itself (keep the {what} out of "
+            "this file)"
+        )
+    return value
 
 
 def _keys(raw: object, where: str) -> dict[str, str]:

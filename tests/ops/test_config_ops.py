@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from incident_feed.config import IMPACTS, NOTIFY_EVENTS, load_config, parse_config
+from incident_feed.config import IMPACTS, NOTIFY_EVENTS, PHASES, load_config, parse_config
 from incident_feed.errors import ConfigError
 from tests.ops.conftest import CONFIG
 
@@ -25,6 +25,12 @@ def test_impact_names_match_the_model() -> None:
     from incident_feed.enums import IMPACT_ORDER
 
     assert IMPACTS == tuple(i.value for i in IMPACT_ORDER)
+
+
+def test_phase_names_match_the_model() -> None:
+    from incident_feed.enums import Phase
+
+    assert set(PHASES) == {p.value for p in Phase}
 
 
 def test_the_shipped_catalogue_still_loads() -> None:
@@ -99,6 +105,16 @@ def test_notify_table_in_full() -> None:
         ({"command": "x", "vendors": ["Nope"]}, "notify[0].vendors", "not a [[vendor]] name"),
         ({"command": "x", "components": "API"}, "notify[0].components", "list of non-empty"),
         ({"command": "x", "name": "Bad Name"}, "notify[0].name", "lower-case"),
+        ({"kind": "email", "command": "x"}, "notify[0].kind", "is not one of"),
+        ({"kind": "slack"}, "notify[0].webhook_env", "required for kind = 'slack'"),
+        ({"kind": "ntfy"}, "notify[0].webhook_env", "holding the topic URL"),
+        ({"kind": "command"}, "notify[0].command", "required for kind"),
+        ({"kind": "teams", "webhook_env": "U", "command": "x"}, "notify[0].command", "only for"),
+        ({"kind": "command", "command": "x", "webhook_env": "U"}, "notify[0].webhook_env", "not"),
+        ({"kind": "slack", "webhook_env": "U", "token_env": "T"}, "notify[0].token_env", "ntfy"),
+        ({"kind": "ntfy", "webhook_env": "U", "token_env": "9"}, "notify[0].token_env", "not an"),
+        ({"command": "x", "phases": ["fixed"]}, "notify[0].phases", "is not one of"),
+        ({"command": "x", "phases": []}, "notify[0].phases", "at least one phase"),
     ],
 )
 def test_bad_notify_tables(table: dict[str, Any], key: str, reason: str) -> None:
@@ -115,6 +131,39 @@ def test_a_webhook_url_pasted_into_the_config_is_refused_and_not_echoed() -> Non
         _parse(notify=[{"webhook_env": secret}])
     assert "XXXXSECRET" not in str(caught.value)
     assert "not the URL itself" in str(caught.value)
+
+
+def test_notify_kinds_and_routing() -> None:
+    config = _parse(
+        notify=[
+            {"name": "ai-team", "kind": "slack", "webhook_env": "SLACK_AI",
+             "vendors": ["Acme"], "phases": ["resolved", "resolved"], "events": ["resolved"]},
+            {"name": "phones", "kind": "ntfy", "webhook_env": "NTFY_TOPIC",
+             "token_env": "NTFY_TOKEN", "min_impact": "major"},
+            {"name": "both", "command": "x", "webhook_env": "HOOK"},
+            {"name": "hook", "webhook_env": "HOOK"},
+            {"name": "script", "command": "x"},
+        ]
+    )  # fmt: skip
+    ai, phones, both, hook, script = config.notify
+    assert (ai.kind, ai.channels(), ai.phases) == ("slack", ("slack",), ("resolved",))
+    assert (phones.kind, phones.token_env, phones.webhook_env) == (
+        "ntfy",
+        "NTFY_TOKEN",
+        "NTFY_TOPIC",
+    )
+    # Written before kinds existed: still a command and a webhook, as before.
+    assert (both.kind, both.channels()) == ("", ("command", "webhook"))
+    assert hook.channels() == ("webhook",)
+    assert script.channels() == ("command",)
+
+
+def test_a_token_pasted_into_the_config_is_refused_and_not_echoed() -> None:
+    for token in ("tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2", "Bearer tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2"):
+        with pytest.raises(ConfigError) as caught:
+            _parse(notify=[{"kind": "ntfy", "webhook_env": "T", "token_env": token}])
+        assert "AgQdq7mVBoFD37zQVN29RhuMzNIz2" not in str(caught.value)
+        assert "not the token itself" in str(caught.value)
 
 
 def test_a_command_that_cannot_be_split_is_not_echoed() -> None:
