@@ -21,7 +21,8 @@ import pytest
 from incident_feed.config import Config, NotifyConfig
 from incident_feed.enums import ComponentState, Impact
 from incident_feed.normalize.drafts import ComponentStatus, PageStatus
-from incident_feed.outputs.notify import Event, Notifier, matches, plan_events, webhook_payload
+from incident_feed.outputs.notify import Notifier, matches, plan_events
+from incident_feed.outputs.notify_payloads import Event, webhook_payload
 from incident_feed.schedule import Watcher
 from incident_feed.sources.http import Fetcher, make_client
 from incident_feed.store.database import Store
