@@ -34,6 +34,7 @@ __all__ = [
     "MEMBER",
     "NOTIFY_INCIDENT",
     "NOTIFY_META",
+    "NOTIFY_OUTBOX",
     "OUTAGE",
     "RECORD",
     "RUN",
@@ -277,12 +278,37 @@ NOTIFY_INCIDENT = Table(
     Column("incident_id", String(), primary_key=True),
     Column("phase", String(), nullable=False),
     Column("noted_at", String(), nullable=False),
+    # Bumped with every phase noted (migration 0009): a notifier notes a transition only if the
+    # row still has the seq it read (compare-and-set), so two notifiers never both notify it.
+    Column("seq", Integer(), nullable=False, server_default="0"),
 )
 NOTIFY_META = Table(
     "notify_meta",
     metadata,
     Column("key", String(), primary_key=True),
     Column("value", String(), nullable=False),
+)
+# One row per notification to send (migration 0009): per target, channel, outage and noted
+# transition (``seq``), inserted with the transition; claimed before each attempt.
+NOTIFY_OUTBOX = Table(
+    "notify_outbox",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    _text("target"),
+    _text("channel"),
+    _text("incident_id"),
+    Column("seq", Integer(), nullable=False),
+    _text("event"),
+    _text("previous_phase", nullable=True),
+    _text("phase"),
+    _text("state"),  # pending | sending | sent | failed
+    Column("attempts", Integer(), nullable=False),
+    _time("created_at", nullable=False),
+    _time("updated_at", nullable=False),
+    _time("sent_at"),
+    _text("last_error", nullable=True),
+    UniqueConstraint("target", "channel", "incident_id", "seq", name="uq_notify_outbox_transition"),
+    Index("ix_notify_outbox_state", "state", "updated_at"),
 )
 
 
