@@ -1,10 +1,10 @@
 """Notifications on change: a new incident, a phase change, a resolution.
 
-After each watch run the notifier compares every incident's phase with the phase it last noted
-(table ``notify_incident``, migration 0003) and sends one event per transition to each
-``[[notify]]`` target whose filters match: a command (JSON on stdin, no shell) and/or a webhook
-(Slack- and Discord-compatible JSON; the URL is read from the environment variable
-``webhook_env`` and never logged).
+After each run the notifier compares every outage's phase with the phase it last noted (table
+``notify_incident``) and sends one event per transition to each ``[[notify]]`` target whose
+routing matches (``vendors``, ``components``, ``phases``, ``min_impact``, ``events``): a
+command (JSON on stdin, no shell), a generic webhook, or a native Slack, Discord, Microsoft
+Teams or ntfy message (URLs and tokens read from environment variables, never logged).
 
 Never sent:
 - the first run's baseline: the first pass notes every incident silently;
@@ -14,10 +14,18 @@ Never sent:
 - a "new" incident whose last update is older than ``max_age`` (old history surfacing);
 - anything for a failed fetch: a failure changes no incident, so it cannot look like a recovery.
 
+Exactly once with several workers: each ``watch`` process on one database runs a notifier,
+often at the same moment over the same outages. A transition is noted with compare-and-set
+and its notifications written to the outbox in the same transaction
+(:func:`incident_feed.store.notify_state.record`): the notifier that noted it sends it, the
+others see it noted and send nothing. Each attempt claims its outbox row first, so a row is
+sent by one process only, and a crash mid-send never repeats it (at most once); a row a stopped
+process never got to send is sent by a later pass of any notifier while younger than
+``max_age`` (:meth:`Notifier.resume`).
+
 Delivery (:mod:`incident_feed.outputs.notify_delivery`) is on one background thread with a
 bounded queue; each send is retried with backoff and logged; collection never waits for it.
-What each target receives is :mod:`incident_feed.outputs.notify_payloads`. Phases are noted
-before sending (at most once: a crash may lose a notification, never repeat one).
+What each target receives is :mod:`incident_feed.outputs.notify_payloads`.
 """
 
 from __future__ import annotations
@@ -25,7 +33,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from incident_feed.clock import Clock, utc_now
 from incident_feed.config import Config, NotifyConfig
@@ -37,13 +46,20 @@ from incident_feed.decide.watch import (
     vendor_watches,
 )
 from incident_feed.enums import FINAL_PHASES, IMPACT_ORDER, Impact, Phase
-from incident_feed.outputs.notify_delivery import Dispatcher
+from incident_feed.outputs.notify_delivery import Delivery, Dispatcher
 from incident_feed.outputs.notify_payloads import NEW, PHASE, RESOLVED, Event
 from incident_feed.pipeline import RunReport
 from incident_feed.store.database import Store
 
+if TYPE_CHECKING:
+    from incident_feed.store.notify_state import Outgoing
+
 log = logging.getLogger("incident_feed.outputs.notify")
 MAX_AGE = dt.timedelta(hours=24)
+# An outbox row untouched this long was left by a process that stopped (an attempt takes at
+# most 30 s, a wait between retries 15 s); resuming is looked at this often.
+RESUME_AFTER = dt.timedelta(minutes=2)
+RESUME_EVERY = dt.timedelta(minutes=1)
 
 
 # -- deciding (pure) --------------------------------------------------------------------------
@@ -76,7 +92,8 @@ def plan_events(
 
 
 def matches(target: NotifyConfig, event: Event) -> bool:
-    """Whether ``target``'s filters let ``event`` through."""
+    """Whether ``target``'s routing lets ``event`` through: its event kind, vendor, a component
+    named, the phase the outage is now in, and its impact."""
     incident = event.incident
     if event.kind not in target.events:
         return False
@@ -88,6 +105,8 @@ def matches(target: NotifyConfig, event: Event) -> bool:
         names = {str(c.get("name") or "").lower() for c in incident.get("components") or []}
         if not names & {c.lower() for c in target.components}:
             return False
+    if target.phases and str(incident["phase"]) not in target.phases:
+        return False
     if target.min_impact is not None:
         impact = _impact(incident["impact"])
         if IMPACT_ORDER.index(impact) < IMPACT_ORDER.index(Impact(target.min_impact)):
@@ -127,7 +146,10 @@ class Notifier:
         self.max_age = max_age
         self.watch = watch  # component watching (config ``components`` / ``exclude_components``)
         self._caught_up = False
+        self._resumed_at: dt.datetime | None = None
         ensure_notify_tables(store)
+        if dispatcher.ledger is None:
+            dispatcher.ledger = OutboxLedger(store, clock)
 
     @classmethod
     def from_config(cls, config: Config, store: Store, **options: Any) -> Notifier:
@@ -138,22 +160,26 @@ class Notifier:
         return cls(store, config.notify, Dispatcher(**dispatcher_options), **options)
 
     def after_run(self, report: RunReport) -> list[Event]:
-        """Note what changed since the last pass and queue its events; returns them."""
+        """Note what changed since the last pass and queue its events; returns the events this
+        notifier noted (another notifier that noted a transition first sends it instead)."""
         from incident_feed.store.notify_state import (
+            Note,
             baseline_taken,
             changed_incidents,
             known_sources,
-            note,
+            record,
             succeeded_sources,
         )
 
+        self.resume()
         if self._caught_up and not report.totals.changed_ids:
             return []  # nothing written since the last pass: nothing can have changed
         now = self.clock()
         changed = changed_incidents(self.store)
         succeeded = succeeded_sources(self.store)
+        notes = [Note(str(r["id"]), str(r["phase"]), r.get("noted_seq")) for r in changed]
         if not baseline_taken(self.store):
-            note(self.store, _phases(changed), sources=succeeded, baseline=True, now=now)
+            record(self.store, notes, sources=succeeded, baseline=True, now=now)
             self._caught_up = True
             log.info("event=notify_baseline incidents=%d sources=%d", len(changed), len(succeeded))
             return []
@@ -167,8 +193,6 @@ class Notifier:
         }
         sources_of = {i: {str(r["source_name"]) for r in rs} for i, rs in records.items()}
         events = plan_events(changed, sources_of, known, now=now, max_age=self.max_age)
-        note(self.store, _phases(changed), sources=succeeded - known, now=now)
-        self._caught_up = True
         if events:
             wanted = [m for e in events for m in members[e.incident["id"]]]
             updates = self.store.updates_for(wanted)
@@ -182,22 +206,99 @@ class Notifier:
                 )
                 for e in events
             ]
-        # Outside the components the team watches: noted above all the same, never sent.
+        # Outside the components the team watches: noted all the same, never sent.
         if events and self.watch:
             pages = self._page_components()
             events = [e for e in events if self._watched(e.incident, pages)]
-        for event in events:
-            for target in self.targets:
-                if matches(target, event):
-                    self.dispatcher.submit(target, event)
+        deliveries = [
+            Delivery(target, channel, event)
+            for event in events
+            for target in self.targets
+            if matches(target, event)
+            for channel in target.channels()
+        ]
+        recorded = record(
+            self.store,
+            notes,
+            [_outgoing(d) for d in deliveries],
+            sources=succeeded - known,
+            now=now,
+        )
+        self._caught_up = True
+        events = [e for e in events if e.incident["id"] in recorded.noted]
+        for delivery in deliveries:
+            key = (str(delivery.event.incident["id"]), delivery.target.name, delivery.channel)
+            if key in recorded.outbox:
+                self.dispatcher.submit(replace(delivery, outbox_id=recorded.outbox[key]))
         if changed:
             log.info(
-                "event=notify_pass changed=%d events=%d silent=%d",
+                "event=notify_pass changed=%d noted=%d events=%d queued=%d",
                 len(changed),
+                len(recorded.noted),
                 len(events),
-                len(changed) - len(events),
+                len(recorded.outbox),
             )
         return events
+
+    def resume(self, *, force: bool = False) -> int:
+        """Send what a stopped process left in the outbox; give up what can no longer be sent
+        at most once. Runs at most every :data:`RESUME_EVERY`; returns how many were queued.
+
+        A row still pending (never attempted, or between retries) and untouched for
+        :data:`RESUME_AFTER` is queued again while younger than ``max_age``; its attempts claim
+        it, so another worker resuming it at the same time sends nothing. A row caught
+        mid-attempt ("sending", untouched that long) may have arrived: it is marked failed, not
+        resent.
+        """
+        from incident_feed.store.notify_state import (
+            give_up_interrupted,
+            outages_by_id,
+            stale_pending,
+        )
+
+        now = self.clock()
+        if not force and self._resumed_at is not None and now - self._resumed_at < RESUME_EVERY:
+            return 0
+        self._resumed_at = now
+        untouched = now - RESUME_AFTER
+        given_up = give_up_interrupted(
+            self.store, untouched_since=untouched, created_before=now - self.max_age, now=now
+        )
+        if given_up:
+            log.warning("event=notify_given_up rows=%d reason=interrupted_or_too_old", given_up)
+        targets = {t.name: t for t in self.targets}
+        rows = [
+            r
+            for r in stale_pending(
+                self.store, untouched_since=untouched, created_since=now - self.max_age
+            )
+            if r["target"] in targets and r["channel"] in targets[r["target"]].channels()
+        ]
+        if not rows:
+            return 0
+        outages = outages_by_id(self.store, sorted({str(r["incident_id"]) for r in rows}))
+        member_ids = [m for o in outages.values() for m in o["members"]]
+        updates = self.store.updates_for(member_ids) if member_ids else {}
+        member_records = self.store.records_for(member_ids) if member_ids else {}
+        queued = 0
+        for row in rows:
+            outage = outages.get(str(row["incident_id"]))
+            if outage is None:
+                continue  # merged into another outage since: its own rows say it
+            # As noted then: the phase of the transition, not where the outage is now.
+            incident = dict(outage) | {"phase": row["phase"]}
+            event = Event(
+                str(row["event"]),
+                incident,
+                row["previous_phase"],
+                [r for m in outage["members"] for r in member_records.get(m, [])],
+                _latest([u for m in outage["members"] for u in updates.get(m, [])]),
+            )
+            delivery = Delivery(targets[row["target"]], str(row["channel"]), event, row["id"])
+            self.dispatcher.submit(delivery)
+            queued += 1
+        log.info("event=notify_resumed rows=%d", queued)
+        return queued
 
     def _watched(self, outage: Mapping[str, Any], pages: Mapping[str, PageComponents]) -> bool:
         components = outage.get("components") or []
@@ -213,8 +314,36 @@ class Notifier:
         self.dispatcher.close(timeout)
 
 
-def _phases(rows: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
-    return [(str(row["id"]), str(row["phase"])) for row in rows]
+class OutboxLedger:
+    """The dispatcher's claims and outcomes, written to the outbox (``notify_outbox``)."""
+
+    def __init__(self, store: Store, clock: Clock = utc_now) -> None:
+        self.store = store
+        self.clock = clock
+
+    def claim(self, outbox_id: int) -> bool:
+        from incident_feed.store.notify_state import claim
+
+        return claim(self.store, outbox_id, self.clock())
+
+    def settle(self, outbox_id: int, state: str, error: str | None = None) -> None:
+        from incident_feed.store.notify_state import settle
+
+        settle(self.store, outbox_id, state, self.clock(), error)
+
+
+def _outgoing(delivery: Delivery) -> Outgoing:
+    from incident_feed.store.notify_state import Outgoing
+
+    event = delivery.event
+    return Outgoing(
+        incident_id=str(event.incident["id"]),
+        target=delivery.target.name,
+        channel=delivery.channel,
+        event=event.kind,
+        previous_phase=event.previous_phase,
+        phase=str(event.incident["phase"]),
+    )
 
 
 def _latest(updates: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
