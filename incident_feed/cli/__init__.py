@@ -105,9 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_sources_commands(sources)
     add_status_command(commands)
 
-    from incident_feed.cli import catalogue, export_watch, social
+    from incident_feed.cli import catalogue, export_watch, notify, social
 
     export_watch.register(commands)
     social.register(commands)
     catalogue.register(commands)
+    notify.register(commands)
     return parser

@@ -113,6 +113,8 @@ def send(delivery: Delivery, client: httpx.Client | None, environ: Mapping[str, 
     except httpx.HTTPError as exc:
         # The message may carry the URL (a secret): only the error's type is told.
         raise _Retry(f"{type(exc).__name__} posting to {what}") from None
+    except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+        raise _Permanent(f"{type(exc).__name__}: cannot post to {what} at that URL") from None
     status = response.status_code
     if status == 429 or status >= 500:
         raise _Retry(f"{what} answered HTTP {status}", _retry_after(response))
@@ -125,6 +127,8 @@ def _secret(name: str | None, environ: Mapping[str, str], what: str) -> str:
     value = environ.get(name or "", "").strip()
     if not name or not value:
         raise _Permanent(f"environment variable {name} is not set (it should hold the {what})")
+    if not value.isascii() or not value.isprintable():
+        raise _Permanent(f"environment variable {name} holds characters a request cannot carry")
     return value
 
 
@@ -227,8 +231,13 @@ class Dispatcher:
                     if item.channel != "command" and client is None:
                         client = self.client_factory()
                     self._deliver(item, client)
-                except Exception:  # a bug here must not end delivery for good
-                    log.exception("event=notify_error target=%s", getattr(item, "target", None))
+                except Exception as exc:  # a bug here must not end delivery for good
+                    # Only the error's type: its message might carry a URL (a secret).
+                    log.error(
+                        "event=notify_error target=%s error=%s",
+                        item.target.name if item is not None else None,
+                        type(exc).__name__,
+                    )
                 finally:
                     self._queue.task_done()
         finally:
