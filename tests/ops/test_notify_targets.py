@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import os
 import re
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -471,3 +472,78 @@ def _wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
             return True
         time.sleep(0.02)
     return False
+
+
+# -- notify test --------------------------------------------------------------------------------
+
+RECORDER = """
+import json, sys
+with open(sys.argv[1], "a", encoding="utf-8") as out:
+    out.write(json.dumps(json.load(sys.stdin)) + "\\n")
+"""
+
+
+def test_notify_test_sends_one_marked_event_per_target(
+    server: LocalServer,
+    tmp_path: Path,
+    run_cli: Callable[..., int],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    receivers = {kind: Receiver() for kind in ("slack", "discord", "teams", "ntfy", "webhook")}
+    for kind, receiver in receivers.items():
+        server.route(f"{SECRET}/{kind}", receiver)
+        monkeypatch.setenv(f"HOOK_{kind.upper()}", server.url(f"{SECRET}/{kind}"))
+    monkeypatch.setenv("NTFY_TOKEN", "tk_testtoken0000000000000000000")
+    script = tmp_path / "recorder.py"
+    script.write_text(RECORDER, encoding="utf-8")
+    out = tmp_path / "command.jsonl"
+    lines = []
+    for kind in receivers:
+        lines += ["[[notify]]", f'name = "{kind}-target"', f'kind = "{kind}"',
+                  f'webhook_env = "HOOK_{kind.upper()}"']  # fmt: skip
+        if kind == "ntfy":
+            lines.append('token_env = "NTFY_TOKEN"')
+    lines += ["[[notify]]", 'name = "script"',
+              f"command = {json.dumps([sys.executable, str(script), str(out)])}"]  # fmt: skip
+    config = tmp_path / "config.toml"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    db = tmp_path / "never-created.db"
+    base = ["--config", config, "--db", db, "notify", "test"]
+
+    assert run_cli(*base) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [
+        "slack-target    slack    sent (HTTP 200)",
+        "discord-target  discord  sent (HTTP 200)",
+        "teams-target    teams    sent (HTTP 200)",
+        "ntfy-target     ntfy     sent (HTTP 200)",
+        "webhook-target  webhook  sent (HTTP 200)",
+        "script          command  sent (exit 0)",
+    ]
+    assert all(len(r.requests) == 1 for r in receivers.values())
+    assert "TEST: incident-feed" in json.loads(receivers["slack"].requests[0].body)["text"]
+    ntfy = receivers["ntfy"].requests[0]
+    assert ntfy.headers["title"].startswith("New incident at incident-feed: TEST:")
+    assert ntfy.headers["authorization"] == "Bearer tk_testtoken0000000000000000000"
+    [sample] = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sample["incident"]["id"] == "incident-feed-test"
+    assert "notify test" in sample["latest_update"]["text"]
+    assert not db.exists()  # no database opened, nothing written
+
+    # One target named; it fails (the receiver is down for it): exit 1, no secret shown.
+    server.route(f"{SECRET}/teams", lambda request: Reply(503))
+    monkeypatch.delenv("HOOK_DISCORD")
+    assert run_cli(*base, "teams-target", "discord-target", "script") == 1
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [
+        "teams-target    teams    failed: the webhook answered HTTP 503",
+        "discord-target  discord  failed: environment variable HOOK_DISCORD is not set (it "
+        "should hold the URL)",
+        "script          command  sent (exit 0)",
+    ]
+    assert len(receivers["slack"].requests) == 1  # not named: not sent again
+    assert not db.exists()
+
+    assert run_cli(*base, "nope") == 2
+    assert "no [[notify]] target named 'nope'" in capsys.readouterr().err
