@@ -547,3 +547,27 @@ def test_notify_test_sends_one_marked_event_per_target(
 
     assert run_cli(*base, "nope") == 2
     assert "no [[notify]] target named 'nope'" in capsys.readouterr().err
+
+
+def test_the_readme_notify_example_is_valid_and_routes_as_it_says(
+    events: dict[str, Event],
+) -> None:
+    import tomllib
+
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    [block] = re.findall(r"```toml\n(\[\[notify\]\].*?)```", readme, re.DOTALL)
+    config = parse_config(tomllib.loads(block), Path("README.md"))
+    targets = {t.name: t for t in config.notify}
+    assert {t.kind for t in config.notify} == {
+        "slack", "ntfy", "discord", "teams", "webhook", "command",
+    }  # fmt: skip
+    openai = dataclasses.replace(
+        events["resolved-major"],
+        incident=dict(events["resolved-major"].incident, vendor="OpenAI"),
+    )
+    assert matches(targets["ai-team"], openai)
+    assert not matches(targets["ai-team"], events["resolved-major"])  # GitHub's
+    assert matches(targets["phones"], events["phase-major"])
+    assert not matches(targets["phones"], events["new-minor"])
