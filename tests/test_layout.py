@@ -35,6 +35,7 @@ PURE = (
     "incident_feed.decide.outages",
     "incident_feed.outputs.json_contract",
     "incident_feed.outputs.markdown",
+    "incident_feed.outputs.notify_payloads",
 )
 FORBIDDEN = ("sqlalchemy", "sqlmodel", "alembic", "psycopg", "httpx", "httpcore", "textual")
 

@@ -60,6 +60,7 @@ MAX_AGE = dt.timedelta(hours=24)
 # most 30 s, a wait between retries 15 s); resuming is looked at this often.
 RESUME_AFTER = dt.timedelta(minutes=2)
 RESUME_EVERY = dt.timedelta(minutes=1)
+KEEP_SENT = dt.timedelta(days=30)  # how long the outbox keeps rows sent or given up
 
 
 # -- deciding (pure) --------------------------------------------------------------------------
@@ -242,7 +243,8 @@ class Notifier:
 
     def resume(self, *, force: bool = False) -> int:
         """Send what a stopped process left in the outbox; give up what can no longer be sent
-        at most once. Runs at most every :data:`RESUME_EVERY`; returns how many were queued.
+        at most once; forget rows settled more than :data:`KEEP_SENT` ago. Runs at most every
+        :data:`RESUME_EVERY`; returns how many were queued.
 
         A row still pending (never attempted, or between retries) and untouched for
         :data:`RESUME_AFTER` is queued again while younger than ``max_age``; its attempts claim
@@ -253,6 +255,7 @@ class Notifier:
         from incident_feed.store.notify_state import (
             give_up_interrupted,
             outages_by_id,
+            prune,
             stale_pending,
         )
 
@@ -266,6 +269,7 @@ class Notifier:
         )
         if given_up:
             log.warning("event=notify_given_up rows=%d reason=interrupted_or_too_old", given_up)
+        prune(self.store, settled_before=now - KEEP_SENT)
         targets = {t.name: t for t in self.targets}
         rows = [
             r

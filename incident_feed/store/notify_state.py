@@ -35,6 +35,7 @@ __all__ = [
     "give_up_interrupted",
     "known_sources",
     "outages_by_id",
+    "prune",
     "record",
     "settle",
     "stale_pending",
@@ -313,6 +314,17 @@ def give_up_interrupted(
     )
     with store.write() as conn:
         return int(conn.execute(cut).rowcount) + int(conn.execute(old).rowcount)
+
+
+def prune(store: Store, *, settled_before: dt.datetime) -> int:
+    """Forget rows sent or given up before ``settled_before``; returns how many. Safe: a
+    transition's ``seq`` only grows, so a forgotten row's key never comes back."""
+    o = NOTIFY_OUTBOX.c
+    statement = NOTIFY_OUTBOX.delete().where(
+        o.state.in_((SENT, FAILED)), o.updated_at < settled_before
+    )
+    with store.write() as conn:
+        return int(conn.execute(statement).rowcount)
 
 
 def outages_by_id(store: Store, ids: Sequence[str]) -> dict[str, Mapping[str, Any]]:

@@ -29,7 +29,7 @@ from incident_feed.schedule import Watcher
 from incident_feed.sources.http import Fetcher, make_client
 from incident_feed.store import notify_state
 from incident_feed.store.database import Store
-from incident_feed.store.notify_state import Note, Outgoing, claim, record
+from incident_feed.store.notify_state import Note, Outgoing, claim, record, settle
 from incident_feed.store.tables import NOTIFY_INCIDENT, NOTIFY_OUTBOX
 from tests.ops.local_server import LocalServer, Reply, Request, Switch, conditional
 from tests.ops.payloads import document, incident, local_config, progress, shifted
@@ -331,3 +331,21 @@ def _rows(store: Store) -> list[dict[str, Any]]:
     with store.read() as conn:
         rows = conn.execute(select(NOTIFY_OUTBOX).order_by(NOTIFY_OUTBOX.c.id)).mappings()
         return [dict(r) for r in rows]
+
+
+def test_rows_settled_long_ago_are_forgotten(any_store: Store) -> None:  # noqa: F811
+    outs = [Outgoing(f"o-{n}", "chat", "slack", "new", None, "investigating") for n in (4, 5)]
+    notes = [Note(o.incident_id, "investigating", None) for o in outs]
+    recorded = record(any_store, notes, outs, now=NOW)
+    old, recent = (
+        recorded.outbox[("o-4", "chat", "slack")],
+        recorded.outbox[("o-5", "chat", "slack")],
+    )
+    settle(any_store, old, "sent", NOW - dt.timedelta(days=31))
+    settle(any_store, recent, "failed", NOW - dt.timedelta(days=29), "the webhook answered 404")
+    notifier = Notifier(any_store, [], Dispatcher(), clock=lambda: NOW)
+    try:
+        notifier.resume(force=True)
+    finally:
+        notifier.close()
+    assert [r["id"] for r in _rows(any_store)] == [recent]
