@@ -172,36 +172,19 @@ def record(
     seqs: dict[str, int] = {}
     new = [n for n in notes if n.seq is None]
     with store.write() as conn:
-        insert = (
-            module.insert(NOTIFY_INCIDENT)
-            .on_conflict_do_nothing(index_elements=["incident_id"])
-            .returning(NOTIFY_INCIDENT.c.incident_id)
-        )
-        for chunk in _chunks([_noted_row(n, stamp, 1) for n in new]):
-            won = set(conn.execute(insert, chunk).scalars())
-            noted |= won
-            seqs.update((i, 1) for i in won)
+        won = _insert_missing(conn, store.dialect, [_noted_row(n, stamp, 1) for n in new])
+        noted |= won
+        seqs.update((i, 1) for i in won)
         for n in notes:
             if n.seq is not None and _compare_and_set(conn, n, stamp):
                 noted.add(n.incident_id)
                 seqs[n.incident_id] = n.seq + 1
-        rows = [
-            _outbox_row(o, seqs[o.incident_id], now) for o in outgoing if o.incident_id in noted
-        ]
         queued: dict[tuple[str, str, str], int] = {}
-        queue = (
-            module.insert(NOTIFY_OUTBOX)
-            .on_conflict_do_nothing(index_elements=["target", "channel", "incident_id", "seq"])
-            .returning(
-                NOTIFY_OUTBOX.c.id,
-                NOTIFY_OUTBOX.c.incident_id,
-                NOTIFY_OUTBOX.c.target,
-                NOTIFY_OUTBOX.c.channel,
-            )
-        )
-        for chunk in _chunks(rows):
-            for row_id, incident_id, target, channel in conn.execute(queue, chunk):
-                queued[(incident_id, target, channel)] = row_id
+        for out in outgoing:
+            if out.incident_id in noted:
+                row_id = _queue(conn, store.dialect, _outbox_row(out, seqs[out.incident_id], now))
+                if row_id is not None:
+                    queued[(out.incident_id, out.target, out.channel)] = row_id
         meta = [{"key": _SOURCE_PREFIX + name, "value": stamp} for name in sources]
         if baseline:
             meta.append({"key": BASELINE_KEY, "value": stamp})
@@ -209,6 +192,57 @@ def record(
         for chunk in _chunks(meta):
             conn.execute(ignore, chunk)
     return Recorded(frozenset(noted), queued)
+
+
+def _insert_missing(conn: Connection, dialect: str, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Insert the noted rows whose incident is not noted yet; the ids inserted.
+
+    PostgreSQL: ``ON CONFLICT DO NOTHING RETURNING``, so a notifier inserting the same row at the
+    same moment waits for the other's commit and then skips it. SQLite (whose ``RETURNING``
+    needs 3.35, newer than some distributions ship): the write transaction began IMMEDIATE, so
+    nobody else writes until it ends, and reading what exists, then inserting the rest, is as
+    good.
+    """
+    inserted: set[str] = set()
+    if dialect == "postgresql":
+        insert = (
+            postgresql.insert(NOTIFY_INCIDENT)
+            .on_conflict_do_nothing(index_elements=["incident_id"])
+            .returning(NOTIFY_INCIDENT.c.incident_id)
+        )
+        for chunk in _chunks(rows):
+            inserted |= set(conn.execute(insert, chunk).scalars())
+        return inserted
+    for chunk in _chunks(rows):
+        ids = [row["incident_id"] for row in chunk]
+        present = select(NOTIFY_INCIDENT.c.incident_id).where(
+            NOTIFY_INCIDENT.c.incident_id.in_(ids)
+        )
+        existing = set(conn.execute(present).scalars())
+        missing = [row for row in chunk if row["incident_id"] not in existing]
+        if missing:
+            conn.execute(NOTIFY_INCIDENT.insert(), missing)
+            inserted |= {row["incident_id"] for row in missing}
+    return inserted
+
+
+def _queue(conn: Connection, dialect: str, row: dict[str, Any]) -> int | None:
+    """Insert one outbox row unless its key exists; its id, or None when it existed."""
+    key = ("target", "channel", "incident_id", "seq")
+    if dialect == "postgresql":
+        insert = (
+            postgresql.insert(NOTIFY_OUTBOX)
+            .on_conflict_do_nothing(index_elements=list(key))
+            .returning(NOTIFY_OUTBOX.c.id)
+        )
+        inserted: int | None = conn.execute(insert, row).scalar_one_or_none()
+        return inserted
+    ignore = sqlite.insert(NOTIFY_OUTBOX).on_conflict_do_nothing(index_elements=list(key))
+    if conn.execute(ignore, row).rowcount != 1:
+        return None
+    o = NOTIFY_OUTBOX.c
+    row_id: int = conn.execute(select(o.id).where(*(o[k] == row[k] for k in key))).scalar_one()
+    return row_id
 
 
 def _noted_row(note: Note, stamp: str, seq: int) -> dict[str, Any]:

@@ -349,3 +349,15 @@ def test_rows_settled_long_ago_are_forgotten(any_store: Store) -> None:  # noqa:
     finally:
         notifier.close()
     assert [r["id"] for r in _rows(any_store)] == [recent]
+
+
+def test_the_outbox_key_stops_a_transition_queued_twice(any_store: Store) -> None:  # noqa: F811
+    """Belt and braces: were a transition noted twice (its noted row lost in between), the
+    unique outbox key would still queue its notification once."""
+    out = Outgoing("o-6", "chat", "slack", "new", None, "investigating")
+    assert record(any_store, [Note("o-6", "investigating", None)], [out], now=NOW).outbox
+    with any_store.write() as conn:
+        conn.execute(NOTIFY_INCIDENT.delete())
+    again = record(any_store, [Note("o-6", "investigating", None)], [out], now=NOW)
+    assert again.noted == {"o-6"} and again.outbox == {}
+    assert len(_rows(any_store)) == 1
