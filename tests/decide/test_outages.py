@@ -203,7 +203,12 @@ def test_the_same_filter_gives_the_same_outages_in_the_cli_and_the_tui(
 
 
 def test_notifications_see_the_seed_as_one_outage(seed_db: list[str]) -> None:
-    from incident_feed.store.notify_state import changed_incidents, ensure_notify_tables, note
+    from incident_feed.store.notify_state import (
+        Note,
+        changed_incidents,
+        ensure_notify_tables,
+        record,
+    )
 
     store = Store.open(f"sqlite:///{seed_db[-1]}")
     try:
@@ -212,7 +217,9 @@ def test_notifications_see_the_seed_as_one_outage(seed_db: list[str]) -> None:
         assert [(row["id"], len(row["members"])) for row in changed] == [(STATUS_ID, 3)]
         # Noted under a thread's id before the status page joined it, the outage is not new.
         thread = next(m for m in changed[0]["members"] if m != STATUS_ID)
-        note(store, [(thread, "resolved")], now=dt.datetime(2024, 12, 12, 4, tzinfo=dt.UTC))
+        record(
+            store, [Note(thread, "resolved", None)], now=dt.datetime(2024, 12, 12, 4, tzinfo=dt.UTC)
+        )
         [again] = [row for row in changed_incidents(store) if row["vendor"] == "OpenAI"]
         assert again["noted_phase"] == "resolved" and again.get("renoted_only") is True
     finally:
