@@ -458,9 +458,7 @@ def _run_sources(
             yield collect_source(store, fetcher, source, states.get(source.name), clock)
         return
     pending = iter(sources)
-    pool = _FetchPool(
-        size, lambda source: fetch_source(fetcher, source, states.get(source.name), clock)
-    )
+    pool = FetchPool(size)
     in_flight = 0
     try:
         while True:
@@ -469,7 +467,9 @@ def _run_sources(
                 waiting = next(pending, None)
                 if waiting is None:
                     break
-                pool.submit(waiting)
+                pool.submit(functools.partial(
+                    fetch_source, fetcher, waiting, states.get(waiting.name), clock
+                ))  # fmt: skip
                 in_flight += 1
             if not in_flight or stopped():
                 return
@@ -485,35 +485,40 @@ def _run_sources(
         pool.close()
 
 
-class _FetchPool:
+class FetchPool:
     """Fetch workers on daemon threads: a fetch still in flight when the process exits (after a
-    stop) is abandoned instead of awaited. Workers only fetch; they never touch the store."""
+    stop) is abandoned instead of awaited. Workers only fetch; they never touch the store.
+    ``collect`` and ``watch`` both fetch through one; the caller parses and stores each result
+    on its own thread as results arrive."""
 
-    def __init__(self, size: int, fetch: Callable[[SourceConfig], FetchResult]) -> None:
-        self._fetch = fetch
-        self._tasks: queue.SimpleQueue[SourceConfig | None] = queue.SimpleQueue()
+    def __init__(self, size: int) -> None:
+        self._tasks: queue.SimpleQueue[Callable[[], FetchResult] | None] = queue.SimpleQueue()
         self._results: queue.SimpleQueue[FetchResult] = queue.SimpleQueue()
-        self._size = size
+        self.size = size
         for index in range(size):
             name = f"incident-feed-fetch-{index}"
             threading.Thread(target=self._work, name=name, daemon=True).start()
 
-    def submit(self, source: SourceConfig) -> None:
-        self._tasks.put(source)
+    def submit(self, job: Callable[[], FetchResult]) -> None:
+        """Run ``job`` (a :func:`fetch_source` call) on the next free worker."""
+        self._tasks.put(job)
 
     def get(self, timeout: float) -> FetchResult | None:
+        """The next finished fetch, waiting at most ``timeout`` seconds (0: only one ready)."""
         try:
+            if timeout <= 0:
+                return self._results.get_nowait()
             return self._results.get(timeout=timeout)
         except queue.Empty:
             return None
 
     def close(self) -> None:
-        for _ in range(self._size):
+        for _ in range(self.size):
             self._tasks.put(None)
 
     def _work(self) -> None:
-        while (source := self._tasks.get()) is not None:
-            self._results.put(self._fetch(source))
+        while (job := self._tasks.get()) is not None:
+            self._results.put(job())
 
 
 def finish_run(store: Store, report: RunReport, clock: Clock) -> None:
