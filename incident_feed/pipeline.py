@@ -17,6 +17,7 @@ import functools
 import logging
 import operator
 import queue
+import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from incident_feed.clock import Clock, utc_now
 from incident_feed.config import SOCIAL_KINDS, Config, SourceConfig
+from incident_feed.decide.backoff import Backoff
 from incident_feed.decide.threads import held_post
 from incident_feed.errors import IncidentFeedError, RateLimited, SourceError
 from incident_feed.normalize.drafts import (
@@ -44,6 +46,7 @@ from incident_feed.sources.base import Collector, Document, Fetched
 from incident_feed.sources.http import Fetcher, Validators
 from incident_feed.sources.registry import collector_for
 from incident_feed.store.database import ApplyStats, Store
+from incident_feed.store.leases import Leases
 from incident_feed.store.links import link_changed
 from incident_feed.store.page_status import (
     confirm_page_status,
@@ -68,7 +71,7 @@ class SourceOutcome:
     name: str
     vendor: str
     kind: str
-    status: str  # ok | unchanged | failed | deferred
+    status: str  # ok | unchanged | failed | deferred (rate limited) | skipped (another worker)
     error: str | None = None
     problems: list[str] = field(default_factory=list)
     stats: ApplyStats = field(default_factory=ApplyStats)
@@ -415,6 +418,8 @@ def collect(
     on_outcome: Callable[[SourceOutcome], None] | None = None,
     workers: int | None = None,
     stop: Callable[[], bool] | None = None,
+    sharing: Sharing | None = None,
+    on_stored: Callable[[Stored], None] | None = None,
 ) -> RunReport:
     """One run over the configured (active) sources, or the ones named.
 
@@ -423,39 +428,65 @@ def collect(
     network never waits on the parser. When ``stop()`` turns true, the write in progress
     finishes, nothing new starts, and fetched-but-unstored sources are simply fetched again
     next time (their validators were not saved).
+
+    Sources are claimed through the shared schedule first (``sharing``, or the default
+    policy's): a source a ``watch`` worker is fetching right now is skipped (status
+    ``skipped``), and each source collected is next due for ``watch`` one interval later.
     """
     sources = (
         [config.source(n) for n in names] if names else [s for s in config.sources if s.active]
     )
+    sharing = sharing or Sharing.for_config(config, store)
     report = RunReport(run_id=store.start_run(trigger, clock()))
-    states = store.source_states()
-    stopped = stop or (lambda: False)
-    for outcome in _run_sources(store, fetcher, sources, states, clock, workers, stopped):
-        report.outcomes.append(outcome)
+    wanted = [source.name for source in sources]
+    sharing.leases.register(wanted, clock())
+    claimed = set(sharing.leases.claim(wanted, clock(), len(wanted), due_only=False))
+    outcomes: list[SourceOutcome] = [
+        SourceOutcome(s.name, s.vendor, s.kind, "skipped", error="another worker is fetching it")
+        for s in sources
+        if s.name not in claimed
+    ]
+    for outcome in outcomes:
+        _log_outcome(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
+    mine = [source for source in sources if source.name in claimed]
+    stopped = stop or (lambda: False)
+    try:
+        states = store.source_states([source.name for source in mine])
+        for result in _fetch_all(fetcher, mine, states, clock, workers, stopped):
+            stored = sharing.store(store, result, clock)
+            if stored is None:
+                continue
+            if on_stored is not None:
+                on_stored(stored)
+            outcomes.append(stored.outcome)
+            if on_outcome is not None:
+                on_outcome(stored.outcome)
+    finally:
+        sharing.leases.release_all()  # stopped before their turn: due as they were
     # Stored (and reported through on_outcome) as fetches complete; listed in config order.
     order = {source.name: index for index, source in enumerate(sources)}
-    report.outcomes.sort(key=lambda o: order[o.name])
+    report.outcomes = sorted(outcomes, key=lambda o: order[o.name])
     finish_run(store, report, clock)
     return report
 
 
-def _run_sources(
-    store: Store,
+def _fetch_all(
     fetcher: Fetcher,
     sources: Sequence[SourceConfig],
     states: Mapping[str, Mapping[str, Any]],
     clock: Clock,
     workers: int | None,
     stopped: Callable[[], bool],
-) -> Iterator[SourceOutcome]:
+) -> Iterator[FetchResult]:
+    """Each source's fetch, in the order they complete, up to ``workers`` at once."""
     size = max(1, min(workers or DEFAULT_WORKERS, len(sources)))
     if size == 1:
         for source in sources:
             if stopped():
                 return
-            yield collect_source(store, fetcher, source, states.get(source.name), clock)
+            yield fetch_source(fetcher, source, states.get(source.name), clock)
         return
     pending = iter(sources)
     pool = FetchPool(size)
@@ -480,9 +511,66 @@ def _run_sources(
             in_flight -= 1
             if stopped():
                 return
-            yield store_source(store, result, clock)
+            yield result
     finally:
         pool.close()
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A claimed source stored and handed back: how it went and when it is next due."""
+
+    outcome: SourceOutcome
+    due: dt.datetime
+    failures: int
+    last_error: str | None
+
+
+@dataclass(slots=True)
+class Sharing:
+    """A worker's share of the sources: its leases on the shared schedule and the policy that
+    says when each source is next due. ``collect`` and ``watch`` store through it."""
+
+    leases: Leases
+    backoff: Backoff = field(default_factory=Backoff)
+    rng: random.Random = field(default_factory=random.Random)
+
+    @classmethod
+    def for_config(cls, config: Config, store: Store, **options: Any) -> Sharing:
+        """Leases lasting the source deadline plus :data:`STORE_MARGIN` seconds."""
+        return cls(Leases(store, seconds=lease_seconds(config)), **options)
+
+    def store(self, store: Store, result: FetchResult, clock: Clock) -> Stored | None:
+        """Store a fetch of a claimed source and hand the source back with its next due time.
+        None, storing nothing, when this worker's lease ended before (another worker has it)."""
+        source = result.source
+        if not self.leases.holds(source.name, clock()):
+            log.warning(
+                "event=lease_lost source=%s seconds=%.1f (not stored: another worker has it)",
+                source.name,
+                time.monotonic() - result.started,
+            )
+            return None
+        outcome = store_source(store, result, clock)
+        state = store.source_states([source.name]).get(source.name) or {}
+        failures = int(state.get("consecutive_failures") or 0) if outcome.failed else 0
+        due = self.backoff.next_due(
+            clock(),
+            source.interval,
+            failures=failures,
+            draw=self.rng.random(),
+            retry_after_until=state.get("retry_after_until"),
+        )
+        self.leases.release(source.name, due)
+        return Stored(outcome, due, failures, state.get("last_error"))
+
+
+STORE_MARGIN = 120.0  # seconds a lease outlasts the fetch deadline, for parsing and storing
+
+
+def lease_seconds(config: Config) -> float:
+    """How long a claim lasts: longer than any fetch of one source may take, plus a margin."""
+    return config.settings.limits.deadline * 2 + STORE_MARGIN
 
 
 class FetchPool:

@@ -389,9 +389,18 @@ class Store:
 
     # -- reads --------------------------------------------------------------------------------
 
-    def source_states(self) -> dict[str, Mapping[Any, Any]]:
+    def source_states(self, names: Sequence[str] | None = None) -> dict[str, Mapping[Any, Any]]:
+        """Each source's stored state (every source's, or those ``names``)."""
         with self.read() as conn:
-            return {row["name"]: row for row in conn.execute(select(SOURCE)).mappings()}
+            if names is None:
+                rows = conn.execute(select(SOURCE)).mappings()
+                return {row["name"]: row for row in rows}
+            out: dict[str, Mapping[Any, Any]] = {}
+            for start in range(0, len(names), _CHUNK):
+                chunk = list(names[start : start + _CHUNK])
+                rows = conn.execute(select(SOURCE).where(SOURCE.c.name.in_(chunk))).mappings()
+                out.update({row["name"]: row for row in rows})
+            return out
 
     def incidents(self, query: IncidentQuery) -> list[Mapping[Any, Any]]:
         """Incidents matching ``query``, newest first."""
