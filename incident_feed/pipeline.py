@@ -318,8 +318,15 @@ def fetch_source(
     return result
 
 
-def store_source(store: Store, result: FetchResult, clock: Clock) -> SourceOutcome:
-    """Parse and store what :func:`fetch_source` brought, and remember the attempt."""
+def store_source(
+    store: Store,
+    result: FetchResult,
+    clock: Clock,
+    *,
+    on_record: Callable[[Connection, Mapping[str, Any]], None] | None = None,
+) -> SourceOutcome:
+    """Parse and store what :func:`fetch_source` brought, and remember the attempt (with
+    ``on_record`` in the same transaction: the schedule's hand-back)."""
     source, outcome = result.source, result.outcome
     if outcome.status == "deferred":
         _log_outcome(outcome)
@@ -371,6 +378,7 @@ def store_source(store: Store, result: FetchResult, clock: Clock) -> SourceOutco
         validators=kept,
         retry_after_until=result.retry_until,
         cursor=cursor,
+        also=on_record,
     )
     outcome.seconds = time.monotonic() - result.started
     _log_outcome(outcome)
@@ -551,18 +559,35 @@ class Sharing:
                 time.monotonic() - result.started,
             )
             return None
-        outcome = store_source(store, result, clock)
-        state = store.source_states([source.name]).get(source.name) or {}
-        failures = int(state.get("consecutive_failures") or 0) if outcome.failed else 0
-        due = self.backoff.next_due(
-            clock(),
+        handed_back: dict[str, Any] = {}
+
+        def hand_back(conn: Connection, recorded: Mapping[str, Any]) -> None:
+            failures = int(recorded.get("consecutive_failures") or 0)  # 0 after a success
+            due = self._due(clock(), source, failures, recorded.get("retry_after_until"))
+            self.leases.release_in(conn, source.name, due)
+            handed_back.update(due=due, failures=failures, error=recorded.get("last_error"))
+
+        outcome = store_source(store, result, clock, on_record=hand_back)
+        if not handed_back:  # deferred (rate limited): nothing recorded, due when allowed
+            due = self._due(clock(), source, 0, result.retry_until)
+            self.leases.release(source.name, due)
+            handed_back.update(due=due, failures=0, error=None)
+        return Stored(outcome, handed_back["due"], handed_back["failures"], handed_back["error"])
+
+    def _due(
+        self,
+        now: dt.datetime,
+        source: SourceConfig,
+        failures: int,
+        retry_after_until: dt.datetime | None,
+    ) -> dt.datetime:
+        return self.backoff.next_due(
+            now,
             source.interval,
             failures=failures,
             draw=self.rng.random(),
-            retry_after_until=state.get("retry_after_until"),
+            retry_after_until=retry_after_until,
         )
-        self.leases.release(source.name, due)
-        return Stored(outcome, due, failures, state.get("last_error"))
 
 
 STORE_MARGIN = 120.0  # seconds a lease outlasts the fetch deadline, for parsing and storing

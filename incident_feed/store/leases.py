@@ -35,7 +35,7 @@ from incident_feed.errors import StoreError
 from incident_feed.store.database import Store
 from incident_feed.store.tables import SOURCE_LEASE
 
-_CHUNK = 500  # names per IN list
+_CHUNK = 5000  # names per IN list (SQLite allows 32,766 variables a statement)
 
 
 def worker_id() -> str:
@@ -184,13 +184,17 @@ class Leases:
     def release(self, name: str, due_at: dt.datetime) -> bool:
         """Hand ``name`` back, next due at ``due_at``. False when this worker no longer held it
         (its lease ended and another worker claimed it): the other worker's schedule stands."""
-        lease = SOURCE_LEASE.c
         with self._transaction() as conn:
-            done = conn.execute(
-                update(SOURCE_LEASE)
-                .where(lease.source_name == name, lease.holder == self.holder)
-                .values(holder=None, lease_until=None, due_at=due_at)
-            )
+            return self.release_in(conn, name, due_at)
+
+    def release_in(self, conn: Connection, name: str, due_at: dt.datetime) -> bool:
+        """:meth:`release` inside the caller's transaction (the one recording the attempt)."""
+        lease = SOURCE_LEASE.c
+        done = conn.execute(
+            update(SOURCE_LEASE)
+            .where(lease.source_name == name, lease.holder == self.holder)
+            .values(holder=None, lease_until=None, due_at=due_at)
+        )
         return bool(done.rowcount)
 
     def release_all(self) -> int:
