@@ -1,11 +1,12 @@
 """One careful HTTP GET: every source's requests go through :class:`Fetcher`.
 
 Hygiene: connect/read timeouts plus an overall deadline (enforced by cutting the connection,
-since httpx timeouts are per socket operation); decoded bytes capped while streaming
-(decompression is ours, so one network read cannot decode past the cap); at most N redirects,
-http/https only; each hop's host resolved once, every address checked against the
-:class:`~incident_feed.sources.addresses.AddressPolicy` and the connection made to those checked
-addresses (see :mod:`incident_feed.sources.addresses`); conditional GET; 429/503
+since httpx timeouts are per socket operation), and within :meth:`Fetcher.scoped` one deadline
+for a source's whole fetch that every request's deadline stays within; decoded bytes capped
+while streaming (decompression is ours, so one network read cannot decode past the cap); at
+most N redirects, http/https only; each hop's host resolved once, every address checked against
+the :class:`~incident_feed.sources.addresses.AddressPolicy` and the connection made to those
+checked addresses (see :mod:`incident_feed.sources.addresses`); conditional GET; 429/503
 ``Retry-After`` (or, on a 429 without it, X's ``x-rate-limit-reset`` epoch time) raised as
 :class:`RateLimited`. A caller's ``Authorization`` header goes only to the origin it was meant
 for: a redirect to another origin drops it.
@@ -28,7 +29,7 @@ import httpx
 from incident_feed import __version__
 from incident_feed.clock import utc_now
 from incident_feed.config import Limits, Settings
-from incident_feed.errors import FetchError, RateLimited
+from incident_feed.errors import FetchError, RateLimited, SourceDeadlinePassed
 from incident_feed.sources.addresses import (
     AddressPolicy,
     PinnedTransport,
@@ -127,11 +128,31 @@ class Fetcher:
         self.policy = policy or AddressPolicy()
         self.resolver = resolver
         self.clock = clock
+        self._until: float | None = None  # the end of a scoped source's fetch, on ``clock``
+        self._scope = 0.0  # that fetch's length in seconds, for messages
 
     @classmethod
     def for_settings(cls, client: httpx.Client, settings: Settings) -> Fetcher:
         """A fetcher with the limits and address policy of the config's ``[settings]``."""
         return cls(client, settings.limits, policy=AddressPolicy.from_settings(settings))
+
+    def scoped(self, seconds: float) -> Fetcher:
+        """A view of this fetcher for one source's whole fetch, from now for ``seconds``.
+
+        It shares the client, limits, address policy, resolver and clock; each of its requests
+        ends at its own deadline or at the end of the scope, whichever comes first, and one
+        that the scope cuts (or that starts after it) raises :class:`SourceDeadlinePassed`.
+        Scoping a view again never extends it.
+        """
+        view = Fetcher(
+            self.client, self.limits, policy=self.policy, resolver=self.resolver, clock=self.clock
+        )
+        until = self.clock() + seconds
+        if self._until is not None and self._until <= until:
+            view._until, view._scope = self._until, self._scope
+        else:
+            view._until, view._scope = until, seconds
+        return view
 
     def get(
         self,
@@ -143,6 +164,8 @@ class Fetcher:
     ) -> FetchedResponse:
         """GET ``url``, following redirects; raise :class:`FetchError` on any failure."""
         deadline = self.clock() + self.limits.deadline
+        if self._until is not None and self._until < deadline:
+            deadline = self._until
         request_headers = {"Accept": accept, **(headers or {})}
         if validators and validators.etag:
             request_headers["If-None-Match"] = validators.etag
@@ -152,6 +175,8 @@ class Fetcher:
             current = httpx.URL(url)
         except httpx.InvalidURL as exc:
             raise FetchError(f"invalid URL: {exc}") from None
+        if self.clock() >= deadline:
+            raise self._too_slow(current, deadline)
         origin = _origin(current)
         with _Watchdog(deadline - self.clock()) as watchdog:
             for _hop in range(self.limits.max_redirects + 1):
@@ -191,7 +216,7 @@ class Fetcher:
                     raise FetchError(f"invalid redirect from {_show(current)}: {exc}") from None
                 except httpx.HTTPError as exc:
                     if watchdog.fired or self.clock() >= deadline:
-                        raise self._too_slow(current) from None
+                        raise self._too_slow(current, deadline) from None
                     if isinstance(exc, httpx.TimeoutException):
                         raise FetchError(f"timed out fetching {_show(current)}") from None
                     raise FetchError(
@@ -199,13 +224,18 @@ class Fetcher:
                     ) from None
         raise FetchError(f"more than {self.limits.max_redirects} redirects from {_show(url)}")
 
-    def _too_slow(self, url: httpx.URL) -> FetchError:
+    def _too_slow(self, url: httpx.URL, deadline: float) -> FetchError:
+        if self._until is not None and deadline >= self._until:
+            return SourceDeadlinePassed(
+                f"the whole-source deadline of {self._scope:g}s (all its documents and pages) "
+                f"passed while fetching {_show(url)}"
+            )
         return FetchError(f"{_show(url)} took longer than the {self.limits.deadline:g}s deadline")
 
     def _timeout(self, url: httpx.URL, deadline: float) -> httpx.Timeout:
         remaining = deadline - self.clock()
         if remaining <= 0:
-            raise self._too_slow(url)
+            raise self._too_slow(url, deadline)
         return httpx.Timeout(
             connect=min(self.limits.connect_timeout, remaining),
             read=min(self.limits.read_timeout, remaining),
@@ -258,7 +288,7 @@ class Fetcher:
                     raise FetchError(f"body of {_show(url)} is over the {cap} byte cap")
                 parts.append(piece)
             if self.clock() > deadline:
-                raise self._too_slow(url)
+                raise self._too_slow(url, deadline)
         for piece in decoder.flush():
             size += len(piece)
             if size > cap:
