@@ -9,8 +9,8 @@ cannot help. The collection is ``pipeline.collect`` with its default pool, throu
 
 Measured per cycle: the wall time, documents parsed (calls of the collector's ``parse``), and
 what reached the database: statements executed and rows they changed (``rowcount`` of every
-INSERT, UPDATE and DELETE), split into bookkeeping (the source's state row, the run's row) and
-the rest (incidents, updates, outages, the page state). Floor, in the same run: the same 150
+INSERT, UPDATE and DELETE), split into data (incidents, updates, outages), the page state, and
+bookkeeping (the source's state row, the run's row). Floor, in the same run: the same 150
 requests from a plain ``httpx.Client`` on a ``ThreadPoolExecutor`` of the same worker count,
 bodies read and thrown away.
 """
@@ -131,13 +131,14 @@ def main() -> None:
                 report = collect(config, store, fetcher)
                 took = time.perf_counter() - started
                 statements, rows = writes.take()
-                kept = sum(n for table, n in rows.items() if table not in BOOKKEEPING)
                 booked = sum(n for table, n in rows.items() if table in BOOKKEEPING)
+                page = rows["page_status"]
+                kept = sum(rows.values()) - booked - page
                 statuses = Counter(o.status for o in report.outcomes)
                 lines.append(
                     f"  cycle {number}: {took:.2f} s; {server.total - before} requests; "
                     f"{parsed[number]} documents parsed; {statements} statements; rows changed: "
-                    f"{kept} data rows, {booked} bookkeeping ({dict(sorted(rows.items()))}); "
+                    f"{kept} data, {page} page state, {booked} bookkeeping ({dict(sorted(rows.items()))}); "
                     f"outcomes {dict(statuses)}"
                 )  # fmt: skip
         store.close()
