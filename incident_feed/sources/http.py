@@ -6,7 +6,9 @@ for a source's whole fetch that every request's deadline stays within; decoded b
 while streaming (decompression is ours, so one network read cannot decode past the cap); at
 most N redirects, http/https only; each hop's host resolved once, every address checked against
 the :class:`~incident_feed.sources.addresses.AddressPolicy` and the connection made to those
-checked addresses (see :mod:`incident_feed.sources.addresses`); conditional GET; 429/503
+checked addresses (see :mod:`incident_feed.sources.addresses`); conditional GET, and where the
+server sends no validators (or ignores them) a body whose SHA-256 is the one stored taken as not
+modified; 429/503
 ``Retry-After`` (or, on a 429 without it, X's ``x-rate-limit-reset`` epoch time) raised as
 :class:`RateLimited`. A caller's ``Authorization`` header goes only to the origin it was meant
 for: a redirect to another origin drops it.
@@ -15,6 +17,8 @@ for: a redirect to another origin drops it.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
 import socket
 import threading
 import time
@@ -45,6 +49,7 @@ __all__ = [
     "Fetcher",
     "Resolver",
     "Validators",
+    "body_digest",
     "make_client",
     "parse_rate_limit_reset",
     "parse_retry_after",
@@ -56,12 +61,17 @@ DEFAULT_RETRY_AFTER = 60.0
 MAX_RETRY_AFTER = 6 * 3600.0
 
 
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
 @dataclass(frozen=True, slots=True)
 class Validators:
-    """What a server gave us to ask "has it changed?" next time."""
+    """What tells next time whether a document changed: the server's validators, for a
+    conditional GET, and the SHA-256 (hex) of the decoded body, for servers that send none."""
 
     etag: str | None = None
     last_modified: str | None = None
+    digest: str | None = None
 
     def as_json(self) -> dict[str, str]:
         out = {}
@@ -69,15 +79,24 @@ class Validators:
             out["etag"] = self.etag
         if self.last_modified:
             out["last_modified"] = self.last_modified
+        if self.digest:
+            out["digest"] = self.digest
         return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> Validators:
         data = data or {}
-        etag, modified = data.get("etag"), data.get("last_modified")
+        etag, modified, digest = data.get("etag"), data.get("last_modified"), data.get("digest")
         return cls(
-            etag if isinstance(etag, str) else None, modified if isinstance(modified, str) else None
+            etag if isinstance(etag, str) else None,
+            modified if isinstance(modified, str) else None,
+            digest if isinstance(digest, str) and _DIGEST.fullmatch(digest) else None,
         )
+
+
+def body_digest(body: bytes) -> str:
+    """The digest :class:`Validators` keeps of a decoded body."""
+    return hashlib.sha256(body).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +108,13 @@ class FetchedResponse:
     headers: Mapping[str, str]
     body: bytes = b""
     validators: Validators = field(default_factory=Validators)
+    # A 200 whose body has the digest the caller's validators hold: the body is not kept.
+    same_body: bool = False
 
     @property
     def not_modified(self) -> bool:
-        return self.status == 304
+        """Nothing new: a 304, or the same body again (to be treated exactly as a 304)."""
+        return self.status == 304 or self.same_body
 
 
 def make_client() -> httpx.Client:
@@ -162,7 +184,10 @@ class Fetcher:
         accept: str = "*/*",
         headers: Mapping[str, str] | None = None,
     ) -> FetchedResponse:
-        """GET ``url``, following redirects; raise :class:`FetchError` on any failure."""
+        """GET ``url``, following redirects; raise :class:`FetchError` on any failure.
+
+        With ``validators``, the request is conditional, and a 200 whose body has their digest
+        comes back :attr:`~FetchedResponse.not_modified` too, without its body."""
         deadline = self.clock() + self.limits.deadline
         if self._until is not None and self._until < deadline:
             deadline = self._until
@@ -209,7 +234,7 @@ class Fetcher:
                                 )
                             current = current.join(location)
                             continue
-                        return self._finish(current, response, deadline)
+                        return self._finish(current, response, deadline, validators)
                 except httpx.InvalidURL as exc:
                     # A Location httpx cannot turn into a URL: ``join`` here, or httpx itself
                     # (it builds ``next_request`` even with redirects off; "javascript:x()").
@@ -250,7 +275,13 @@ class Fetcher:
         if not host:
             raise FetchError(f"URL without a host: {_show(url)}")
 
-    def _finish(self, url: httpx.URL, response: httpx.Response, deadline: float) -> FetchedResponse:
+    def _finish(
+        self,
+        url: httpx.URL,
+        response: httpx.Response,
+        deadline: float,
+        asked: Validators | None,
+    ) -> FetchedResponse:
         headers = {key.lower(): value for key, value in response.headers.items()}
         status = response.status_code
         if status == 304:
@@ -270,7 +301,10 @@ class Fetcher:
         if status >= 300:
             raise FetchError(f"unexpected HTTP {status} from {_show(url)}")
         body = self._read_capped(response, url, deadline)
-        validators = Validators(headers.get("etag"), headers.get("last-modified"))
+        digest = body_digest(body)
+        validators = Validators(headers.get("etag"), headers.get("last-modified"), digest)
+        if asked is not None and asked.digest == digest:
+            return FetchedResponse(str(url), status, headers, b"", validators, same_body=True)
         return FetchedResponse(str(url), status, headers, body, validators)
 
     def _read_capped(self, response: httpx.Response, url: httpx.URL, deadline: float) -> bytes:
