@@ -16,6 +16,7 @@ for: a redirect to another origin drops it.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import re
@@ -166,9 +167,7 @@ class Fetcher:
         that the scope cuts (or that starts after it) raises :class:`SourceDeadlinePassed`.
         Scoping a view again never extends it.
         """
-        view = Fetcher(
-            self.client, self.limits, policy=self.policy, resolver=self.resolver, clock=self.clock
-        )
+        view = copy.copy(self)
         until = self.clock() + seconds
         if self._until is not None and self._until <= until:
             view._until, view._scope = self._until, self._scope
