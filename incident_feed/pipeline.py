@@ -284,10 +284,15 @@ def fetch_source(
     source: SourceConfig,
     state: Mapping[str, Any] | None,
     clock: Clock,
+    *,
+    deadline: float | None = None,
 ) -> FetchResult:
     """Fetch one source's documents (network only: no parsing, no store); never raises for the
     source's own failures. Safe to run on a worker thread. ``state`` is the source's stored row:
-    its validators, its retry time and (social sources) its paging cursor."""
+    its validators, its retry time and (social sources) its paging cursor.
+
+    The whole fetch, every document and page, ends within ``deadline`` seconds (default: the
+    limits' ``source_deadline``); past it the source fails and brings nothing to store."""
     result = FetchResult(
         source, SourceOutcome(source.name, source.vendor, source.kind, "ok"), time.monotonic()
     )
@@ -305,7 +310,8 @@ def fetch_source(
     try:
         result.collector = collector_for(source.kind)
         cursor = state.get("cursor") if state else None
-        result.fetched = result.collector.fetch(source, fetcher, validators, cursor=cursor)
+        scoped = fetcher.scoped(fetcher.limits.source_deadline if deadline is None else deadline)
+        result.fetched = result.collector.fetch(source, scoped, validators, cursor=cursor)
     except RateLimited as exc:
         outcome.status, outcome.error = "failed", str(exc)
         result.retry_until = clock() + dt.timedelta(seconds=exc.retry_after)
