@@ -596,12 +596,12 @@ class Sharing:
         )
 
 
-STORE_MARGIN = 120.0  # seconds a lease outlasts the fetch deadline, for parsing and storing
+STORE_MARGIN = 120.0  # seconds a lease outlasts the source deadline, for parsing and storing
 
 
 def lease_seconds(config: Config) -> float:
-    """How long a claim lasts: longer than any fetch of one source may take, plus a margin."""
-    return config.settings.limits.deadline * 2 + STORE_MARGIN
+    """How long a claim lasts: the source deadline (its whole fetch), plus a margin."""
+    return config.settings.limits.source_deadline + STORE_MARGIN
 
 
 class FetchPool:

@@ -88,7 +88,7 @@ def register(commands: Any) -> None:
         type=_interval,
         metavar="DURATION",
         help="PostgreSQL: how long a claimed source stays this worker's; a worker that dies "
-        "loses its sources after this (default: twice the fetch deadline plus 2m)",
+        "loses its sources after this (default: the source deadline plus 2m)",
     )
     watch.add_argument("--cycles", type=_count, default=None, help=argparse.SUPPRESS)
     watch.set_defaults(handler=cmd_watch)
