@@ -4,6 +4,7 @@ a real server on 127.0.0.1 (and a real PostgreSQL server on 127.0.0.1)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal
 import subprocess
@@ -211,3 +212,19 @@ def test_collect_skips_a_source_another_worker_holds(
         assert states["b"].due_at > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=4)
     finally:
         store.close()
+    # `sources` says who is fetching what, and when each source is next due.
+    listed = subprocess.run(
+        [*cli_command, "--config", str(config), "--db", url, "sources", "--json"],
+        env=subprocess_env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    rows = {row["name"]: row for row in json.loads(listed.stdout)}
+    assert rows["a"]["fetching_by"] == f"elsewhere:{os.getpid()}:feedbeef"
+    assert rows["b"]["fetching_by"] is None
+    assert rows["b"]["next_due_at"] == states["b"].due_at.isoformat().replace("+00:00", "Z")
+    text = subprocess.run(
+        [*cli_command, "--config", str(config), "--db", url, "sources"],
+        env=subprocess_env, capture_output=True, text=True, timeout=60,
+    ).stdout  # fmt: skip
+    assert f"fetching now (elsewhere:{os.getpid()}:feedbeef)" in text
+    assert "  next 20" in text
