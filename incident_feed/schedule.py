@@ -277,7 +277,7 @@ class Watcher:
     fetched; each result is parsed and stored on this thread as it arrives, and the source is
     handed back with its next due time. A slow, dripping or hanging source holds one fetch
     worker until its deadline and delays no other source. Outcomes are reported (a run row,
-    the notifier, a log line) at most every :data:`FLUSH` seconds.
+    the notifier, a log line) at most every ``flush`` seconds (:data:`FLUSH`).
     """
 
     def __init__(
@@ -298,8 +298,10 @@ class Watcher:
         monotonic: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         leases: Leases | None = None,
+        flush: float = FLUSH,
     ) -> None:
         self.config = config
+        self.flush = flush
         self.store = store
         self.fetcher = fetcher
         self.sources = {s.name: s for s in sources}
@@ -408,7 +410,7 @@ class Watcher:
                         self._note(stored)
                         pending.append(stored.outcome)
                         if flush_at is None:
-                            flush_at = self.monotonic() + FLUSH
+                            flush_at = self.monotonic() + self.flush
                         due_in = max(0.0, (stored.due - self.clock()).total_seconds())
                         claim_at = min(claim_at, self.monotonic() + due_in)
                     if self.stop.is_set():
