@@ -20,7 +20,9 @@ from benchmarks.common import REPO
 
 GROUPS = {
     "foundation": ("history_import", "feed_ingest", "cli_cold"),
-    "ops": ("collect_many", "export_report", "watch_soak"),  # about 3 minutes, most of it the soak
+    # about 3 minutes, most of it the soak
+    "ops": ("collect_many", "collect_unchanged", "export_report", "watch_soak"),
+    "scale": ("watch_many", "scale_out"),  # about 6 minutes; scale_out needs PostgreSQL
     "tui": ("tui_bench",),  # builds a 100,000-incident database on its first run
     "social": ("classify_posts", "classifier_accuracy"),
 }

@@ -96,11 +96,14 @@ _NAMED_KEYS = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Bounds on every HTTP request."""
+    """Bounds on every HTTP request, and on each source's whole fetch."""
 
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
-    deadline: float = 30.0
+    deadline: float = 30.0  # one request, redirects included
+    # One source's whole fetch: all its documents and pages (each request still within
+    # ``deadline``), so a dripping or paging source holds a worker this long at most.
+    source_deadline: float = 60.0
     max_body_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
 
@@ -110,6 +113,7 @@ LIMIT_BOUNDS: dict[str, tuple[float, float, bool]] = {
     "connect_timeout": (0.001, 300.0, False),
     "read_timeout": (0.001, 3600.0, False),
     "deadline": (0.001, 3600.0, False),
+    "source_deadline": (0.001, 3600.0, False),
     "max_body_bytes": (1, 1024**3, True),  # 1 GiB: also the largest file `import` reads
     "max_redirects": (0, 20, True),
 }

@@ -6,7 +6,8 @@
     ├── LinkRefused              ``link`` will not join these two incidents (self, vendors, twice)
     └── SourceError              one source failed; the run goes on for the others
         ├── FetchError           the HTTP exchange failed (network, status, limits, refused address)
-        │   └── RateLimited      429/503 with Retry-After: try again after ``retry_after`` seconds
+        │   ├── RateLimited      429/503 with Retry-After: try again after ``retry_after`` seconds
+        │   └── SourceDeadlinePassed   one source's whole fetch (all its documents) ran out of time
         └── PayloadError         the body arrived but is not what the source kind expects
 
 Everything unexpected is a bug and still raises as itself.
@@ -23,6 +24,7 @@ __all__ = [
     "LinkRefused",
     "PayloadError",
     "RateLimited",
+    "SourceDeadlinePassed",
     "SourceError",
     "StoreError",
 ]
@@ -66,6 +68,11 @@ class RateLimited(FetchError):
     def __init__(self, message: str, *, retry_after: float, source: str | None = None) -> None:
         super().__init__(message, source=source)
         self.retry_after = retry_after
+
+
+class SourceDeadlinePassed(FetchError):
+    """The deadline of one source's whole fetch passed. Collectors that keep going past a
+    failed optional document (a note) re-raise this one: nothing of the source is stored."""
 
 
 class PayloadError(SourceError):

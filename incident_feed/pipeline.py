@@ -17,6 +17,7 @@ import functools
 import logging
 import operator
 import queue
+import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from incident_feed.clock import Clock, utc_now
 from incident_feed.config import SOCIAL_KINDS, Config, SourceConfig
+from incident_feed.decide.backoff import Backoff
 from incident_feed.decide.threads import held_post
 from incident_feed.errors import IncidentFeedError, RateLimited, SourceError
 from incident_feed.normalize.drafts import (
@@ -44,6 +46,7 @@ from incident_feed.sources.base import Collector, Document, Fetched
 from incident_feed.sources.http import Fetcher, Validators
 from incident_feed.sources.registry import collector_for
 from incident_feed.store.database import ApplyStats, Store
+from incident_feed.store.leases import Leases
 from incident_feed.store.links import link_changed
 from incident_feed.store.page_status import (
     confirm_page_status,
@@ -68,7 +71,7 @@ class SourceOutcome:
     name: str
     vendor: str
     kind: str
-    status: str  # ok | unchanged | failed | deferred
+    status: str  # ok | unchanged | failed | deferred (rate limited) | skipped (another worker)
     error: str | None = None
     problems: list[str] = field(default_factory=list)
     stats: ApplyStats = field(default_factory=ApplyStats)
@@ -281,10 +284,15 @@ def fetch_source(
     source: SourceConfig,
     state: Mapping[str, Any] | None,
     clock: Clock,
+    *,
+    deadline: float | None = None,
 ) -> FetchResult:
     """Fetch one source's documents (network only: no parsing, no store); never raises for the
     source's own failures. Safe to run on a worker thread. ``state`` is the source's stored row:
-    its validators, its retry time and (social sources) its paging cursor."""
+    its validators, its retry time and (social sources) its paging cursor.
+
+    The whole fetch, every document and page, ends within ``deadline`` seconds (default: the
+    limits' ``source_deadline``); past it the source fails and brings nothing to store."""
     result = FetchResult(
         source, SourceOutcome(source.name, source.vendor, source.kind, "ok"), time.monotonic()
     )
@@ -302,7 +310,8 @@ def fetch_source(
     try:
         result.collector = collector_for(source.kind)
         cursor = state.get("cursor") if state else None
-        result.fetched = result.collector.fetch(source, fetcher, validators, cursor=cursor)
+        scoped = fetcher.scoped(fetcher.limits.source_deadline if deadline is None else deadline)
+        result.fetched = result.collector.fetch(source, scoped, validators, cursor=cursor)
     except RateLimited as exc:
         outcome.status, outcome.error = "failed", str(exc)
         result.retry_until = clock() + dt.timedelta(seconds=exc.retry_after)
@@ -315,8 +324,15 @@ def fetch_source(
     return result
 
 
-def store_source(store: Store, result: FetchResult, clock: Clock) -> SourceOutcome:
-    """Parse and store what :func:`fetch_source` brought, and remember the attempt."""
+def store_source(
+    store: Store,
+    result: FetchResult,
+    clock: Clock,
+    *,
+    on_record: Callable[[Connection, Mapping[str, Any]], None] | None = None,
+) -> SourceOutcome:
+    """Parse and store what :func:`fetch_source` brought, and remember the attempt (with
+    ``on_record`` in the same transaction: the schedule's hand-back)."""
     source, outcome = result.source, result.outcome
     if outcome.status == "deferred":
         _log_outcome(outcome)
@@ -368,6 +384,7 @@ def store_source(store: Store, result: FetchResult, clock: Clock) -> SourceOutco
         validators=kept,
         retry_after_until=result.retry_until,
         cursor=cursor,
+        also=on_record,
     )
     outcome.seconds = time.monotonic() - result.started
     _log_outcome(outcome)
@@ -415,6 +432,8 @@ def collect(
     on_outcome: Callable[[SourceOutcome], None] | None = None,
     workers: int | None = None,
     stop: Callable[[], bool] | None = None,
+    sharing: Sharing | None = None,
+    on_stored: Callable[[Stored], None] | None = None,
 ) -> RunReport:
     """One run over the configured (active) sources, or the ones named.
 
@@ -423,44 +442,68 @@ def collect(
     network never waits on the parser. When ``stop()`` turns true, the write in progress
     finishes, nothing new starts, and fetched-but-unstored sources are simply fetched again
     next time (their validators were not saved).
+
+    Sources are claimed through the shared schedule first (``sharing``, or the default
+    policy's): a source a ``watch`` worker is fetching right now is skipped (status
+    ``skipped``), and each source collected is next due for ``watch`` one interval later.
     """
     sources = (
         [config.source(n) for n in names] if names else [s for s in config.sources if s.active]
     )
+    sharing = sharing or Sharing.for_config(config, store)
     report = RunReport(run_id=store.start_run(trigger, clock()))
-    states = store.source_states()
-    stopped = stop or (lambda: False)
-    for outcome in _run_sources(store, fetcher, sources, states, clock, workers, stopped):
-        report.outcomes.append(outcome)
+    wanted = [source.name for source in sources]
+    sharing.leases.register(wanted, clock())
+    claimed = set(sharing.leases.claim(wanted, clock(), len(wanted), due_only=False))
+    outcomes: list[SourceOutcome] = [
+        SourceOutcome(s.name, s.vendor, s.kind, "skipped", error="another worker is fetching it")
+        for s in sources
+        if s.name not in claimed
+    ]
+    for outcome in outcomes:
+        _log_outcome(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
+    mine = [source for source in sources if source.name in claimed]
+    stopped = stop or (lambda: False)
+    try:
+        states = store.source_states([source.name for source in mine])
+        for result in _fetch_all(fetcher, mine, states, clock, workers, stopped):
+            stored = sharing.store(store, result, clock)
+            if stored is None:
+                continue
+            if on_stored is not None:
+                on_stored(stored)
+            outcomes.append(stored.outcome)
+            if on_outcome is not None:
+                on_outcome(stored.outcome)
+    finally:
+        sharing.leases.release_all()  # stopped before their turn: due as they were
     # Stored (and reported through on_outcome) as fetches complete; listed in config order.
     order = {source.name: index for index, source in enumerate(sources)}
-    report.outcomes.sort(key=lambda o: order[o.name])
+    report.outcomes = sorted(outcomes, key=lambda o: order[o.name])
     finish_run(store, report, clock)
     return report
 
 
-def _run_sources(
-    store: Store,
+def _fetch_all(
     fetcher: Fetcher,
     sources: Sequence[SourceConfig],
     states: Mapping[str, Mapping[str, Any]],
     clock: Clock,
     workers: int | None,
     stopped: Callable[[], bool],
-) -> Iterator[SourceOutcome]:
+) -> Iterator[FetchResult]:
+    """Each source's fetch, in the order they complete, up to ``workers`` at once."""
     size = max(1, min(workers or DEFAULT_WORKERS, len(sources)))
     if size == 1:
         for source in sources:
             if stopped():
                 return
-            yield collect_source(store, fetcher, source, states.get(source.name), clock)
+            yield fetch_source(fetcher, source, states.get(source.name), clock)
         return
     pending = iter(sources)
-    pool = _FetchPool(
-        size, lambda source: fetch_source(fetcher, source, states.get(source.name), clock)
-    )
+    pool = FetchPool(size)
     in_flight = 0
     try:
         while True:
@@ -469,7 +512,9 @@ def _run_sources(
                 waiting = next(pending, None)
                 if waiting is None:
                     break
-                pool.submit(waiting)
+                pool.submit(functools.partial(
+                    fetch_source, fetcher, waiting, states.get(waiting.name), clock
+                ))  # fmt: skip
                 in_flight += 1
             if not in_flight or stopped():
                 return
@@ -480,40 +525,119 @@ def _run_sources(
             in_flight -= 1
             if stopped():
                 return
-            yield store_source(store, result, clock)
+            yield result
     finally:
         pool.close()
 
 
-class _FetchPool:
-    """Fetch workers on daemon threads: a fetch still in flight when the process exits (after a
-    stop) is abandoned instead of awaited. Workers only fetch; they never touch the store."""
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A claimed source stored and handed back: how it went and when it is next due."""
 
-    def __init__(self, size: int, fetch: Callable[[SourceConfig], FetchResult]) -> None:
-        self._fetch = fetch
-        self._tasks: queue.SimpleQueue[SourceConfig | None] = queue.SimpleQueue()
+    outcome: SourceOutcome
+    due: dt.datetime
+    failures: int
+    last_error: str | None
+
+
+@dataclass(slots=True)
+class Sharing:
+    """A worker's share of the sources: its leases on the shared schedule and the policy that
+    says when each source is next due. ``collect`` and ``watch`` store through it."""
+
+    leases: Leases
+    backoff: Backoff = field(default_factory=Backoff)
+    rng: random.Random = field(default_factory=random.Random)
+
+    @classmethod
+    def for_config(cls, config: Config, store: Store, **options: Any) -> Sharing:
+        """Leases lasting the source deadline plus :data:`STORE_MARGIN` seconds."""
+        return cls(Leases(store, seconds=lease_seconds(config)), **options)
+
+    def store(self, store: Store, result: FetchResult, clock: Clock) -> Stored | None:
+        """Store a fetch of a claimed source and hand the source back with its next due time.
+        None, storing nothing, when this worker's lease ended before (another worker has it)."""
+        source = result.source
+        if not self.leases.holds(source.name, clock()):
+            log.warning(
+                "event=lease_lost source=%s seconds=%.1f (not stored: another worker has it)",
+                source.name,
+                time.monotonic() - result.started,
+            )
+            return None
+        handed_back: dict[str, Any] = {}
+
+        def hand_back(conn: Connection, recorded: Mapping[str, Any]) -> None:
+            failures = int(recorded.get("consecutive_failures") or 0)  # 0 after a success
+            due = self._due(clock(), source, failures, recorded.get("retry_after_until"))
+            self.leases.release_in(conn, source.name, due)
+            handed_back.update(due=due, failures=failures, error=recorded.get("last_error"))
+
+        outcome = store_source(store, result, clock, on_record=hand_back)
+        if not handed_back:  # deferred (rate limited): nothing recorded, due when allowed
+            due = self._due(clock(), source, 0, result.retry_until)
+            self.leases.release(source.name, due)
+            handed_back.update(due=due, failures=0, error=None)
+        return Stored(outcome, handed_back["due"], handed_back["failures"], handed_back["error"])
+
+    def _due(
+        self,
+        now: dt.datetime,
+        source: SourceConfig,
+        failures: int,
+        retry_after_until: dt.datetime | None,
+    ) -> dt.datetime:
+        return self.backoff.next_due(
+            now,
+            source.interval,
+            failures=failures,
+            draw=self.rng.random(),
+            retry_after_until=retry_after_until,
+        )
+
+
+STORE_MARGIN = 120.0  # seconds a lease outlasts the source deadline, for parsing and storing
+
+
+def lease_seconds(config: Config) -> float:
+    """How long a claim lasts: the source deadline (its whole fetch), plus a margin."""
+    return config.settings.limits.source_deadline + STORE_MARGIN
+
+
+class FetchPool:
+    """Fetch workers on daemon threads: a fetch still in flight when the process exits (after a
+    stop) is abandoned instead of awaited. Workers only fetch; they never touch the store.
+    ``collect`` and ``watch`` both fetch through one; the caller parses and stores each result
+    on its own thread as results arrive."""
+
+    def __init__(self, size: int) -> None:
+        self._tasks: queue.SimpleQueue[Callable[[], FetchResult] | None] = queue.SimpleQueue()
         self._results: queue.SimpleQueue[FetchResult] = queue.SimpleQueue()
-        self._size = size
+        self.size = size
         for index in range(size):
             name = f"incident-feed-fetch-{index}"
             threading.Thread(target=self._work, name=name, daemon=True).start()
 
-    def submit(self, source: SourceConfig) -> None:
-        self._tasks.put(source)
+    def submit(self, job: Callable[[], FetchResult]) -> None:
+        """Run ``job`` (a :func:`fetch_source` call) on the next free worker."""
+        self._tasks.put(job)
 
     def get(self, timeout: float) -> FetchResult | None:
+        """The next finished fetch, waiting at most ``timeout`` seconds (0: only one ready)."""
         try:
+            if timeout <= 0:
+                return self._results.get_nowait()
             return self._results.get(timeout=timeout)
         except queue.Empty:
             return None
 
     def close(self) -> None:
-        for _ in range(self._size):
+        for _ in range(self.size):
             self._tasks.put(None)
 
     def _work(self) -> None:
-        while (source := self._tasks.get()) is not None:
-            self._results.put(self._fetch(source))
+        while (job := self._tasks.get()) is not None:
+            self._results.put(job())
 
 
 def finish_run(store: Store, report: RunReport, clock: Clock) -> None:

@@ -1,23 +1,28 @@
 """Unattended collection: the watch loop, the collector lock, graceful stop, structured logs.
 
-- :class:`CollectorLock`: one collector per database. SQLite: ``fcntl.flock`` on
+- :class:`CollectorLock`: one collector per SQLite database: ``fcntl.flock`` on
   ``<database>.lock`` beside the database file (the kernel drops it when the process dies, even
-  by ``kill -9``, so there is never a stale lock to clean up); PostgreSQL: a session advisory
-  lock held on a dedicated connection.
+  by ``kill -9``, so there is never a stale lock to clean up). On PostgreSQL, ``collect`` and
+  any number of ``watch`` workers share the sources through leases instead
+  (:mod:`incident_feed.store.leases`); the lock (a session advisory lock) still keeps two
+  ``import`` runs apart.
 - :class:`GracefulStop`: SIGTERM/SIGINT set a flag; the write in progress finishes, nothing new
   starts. A second signal interrupts at once.
-- :class:`Watcher`: repeats collection. Each source has its own next-due time: its interval
-  (``[[source]] interval`` or the default) plus up to 10% jitter; after failures, exponential
-  backoff from the interval up to a cap, and never before a server's ``Retry-After``. A source
-  failing ``stale_after`` times in a row is reported once (a warning), and once more when it
-  recovers. Failure counts live in the database, so a restart neither forgets nor repeats them.
+- :class:`Watcher`: each source is due on its own clock (:mod:`incident_feed.decide.backoff`:
+  its interval plus jitter; after failures, exponential backoff up to a cap; never before a
+  server's ``Retry-After``) and is fetched as soon as it is due and a fetch worker is free, so a
+  slow source delays no other. A source failing ``stale_after`` times in a row is reported once
+  (a warning), and once more when it recovers. Failure counts and due times live in the
+  database, so a restart neither forgets nor repeats them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import logging.handlers
+import math
 import os
 import random
 import signal
@@ -25,21 +30,34 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any, Protocol
 
 from incident_feed.clock import Clock, utc_now
 from incident_feed.config import Config, SourceConfig
-from incident_feed.pipeline import RunReport, collect
+from incident_feed.decide.backoff import JITTER, Backoff
+from incident_feed.pipeline import (
+    DEFAULT_WORKERS,
+    FetchPool,
+    RunReport,
+    Sharing,
+    SourceOutcome,
+    Stored,
+    collect,
+    fetch_source,
+    finish_run,
+    lease_seconds,
+)
 from incident_feed.redact import redact_urls
 from incident_feed.sources.http import Fetcher
 from incident_feed.store.database import Store
+from incident_feed.store.leases import Leases
 
 log = logging.getLogger("incident_feed.watch")
-JITTER = 0.1  # fraction of the interval added at random, so many watchers do not align
-COALESCE = 1.0  # seconds: sources due this close together are collected in one run
+FLUSH = 1.0  # seconds: outcomes stored this close together are reported as one run
+IDLE_POLL = 5.0  # seconds: the longest wait before looking at the shared schedule again
+STOP_POLL = 0.25  # seconds: the longest wait for a fetch before checking for a stop request
 _PG_LOCK_KEY = 0x1F1D_C011  # advisory lock id: one incident-feed collector per database
 
 
@@ -251,16 +269,16 @@ def setup_logging(log_file: Path | None, *, stream: Any = None) -> logging.Handl
 # -- the loop ---------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Track:
-    """One source's place in the schedule."""
-
-    due: float  # monotonic time of the next attempt
-    stale: bool = False
-
-
 class Watcher:
-    """Collect due sources, schedule each one's next attempt, repeat until stopped."""
+    """Collect each source when it is due, on its own clock, until stopped.
+
+    Up to ``workers`` fetches run at once on a pool. Whenever a worker is free, the due sources
+    are claimed from the shared schedule (:class:`~incident_feed.store.leases.Leases`) and
+    fetched; each result is parsed and stored on this thread as it arrives, and the source is
+    handed back with its next due time. A slow, dripping or hanging source holds one fetch
+    worker until its deadline and delays no other source. Outcomes are reported (a run row,
+    the notifier, a log line) at most every ``flush`` seconds (:data:`FLUSH`).
+    """
 
     def __init__(
         self,
@@ -279,62 +297,138 @@ class Watcher:
         clock: Clock = utc_now,
         monotonic: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        leases: Leases | None = None,
+        flush: float = FLUSH,
     ) -> None:
         self.config = config
+        self.flush = flush
         self.store = store
         self.fetcher = fetcher
         self.sources = {s.name: s for s in sources}
         self.interval = interval
         self.stop = stop.event if isinstance(stop, GracefulStop) else stop
         self.stale_after = stale_after
-        self.max_backoff = max_backoff
-        self.jitter = jitter
-        self.workers = workers
+        self.workers = max(1, workers or DEFAULT_WORKERS)
         self.notifier = notifier
         self.clock = clock
         self.monotonic = monotonic
-        self.rng = rng or random.Random()
+        self.sharing = Sharing(
+            leases or Leases(store, seconds=lease_seconds(config)),
+            Backoff(interval, max_backoff, jitter),
+            rng or random.Random(),
+        )
         self.cycles = 0
-        now = monotonic()
-        states = store.source_states()
-        self.tracks = {
-            name: _Track(now, stale=self._failures(states.get(name)) >= stale_after)
-            for name in self.sources
+        self.fetches = 0
+        states = store.source_states(list(self.sources))
+        self.stale = {
+            name for name in self.sources if self._failures(states.get(name)) >= stale_after
         }
+        self._registered = False
+
+    @property
+    def leases(self) -> Leases:
+        return self.sharing.leases
 
     def interval_for(self, source: SourceConfig) -> float:
         return source.interval or self.interval
 
-    def run(self, max_cycles: int | None = None) -> None:
-        """Until stopped (or after ``max_cycles`` runs)."""
-        log.info(
-            "event=started sources=%d interval=%g workers=%s",
-            len(self.sources),
-            self.interval,
-            self.workers or "default",
-        )
-        while not self.stop.is_set():
-            due = self.due()
-            if not due:
-                self.stop.wait(max(0.0, self.next_due() - self.monotonic()))
-                continue
-            self.run_cycle(due)
-            if max_cycles is not None and self.cycles >= max_cycles:
-                break
+    # -- the schedule -----------------------------------------------------------------------
+
+    def register(self) -> None:
+        """Give each source a place in the shared schedule: due now when new, and no later
+        than one of this worker's intervals (plus jitter) when it was due later."""
+        now = self.clock()
+        spread = 1 + self.sharing.backoff.jitter
+        latest = {
+            name: now + dt.timedelta(seconds=self.interval_for(source) * spread)
+            for name, source in self.sources.items()
+        }
+        self.leases.register(list(self.sources), now, latest=latest)
+        self._registered = True
 
     def due(self) -> list[str]:
-        """Sources due now, with the ones due within a second (one run, not a trickle)."""
-        horizon = self.monotonic() + COALESCE
-        if self.next_due() > self.monotonic():
-            return []
-        return [name for name, track in self.tracks.items() if track.due <= horizon]
+        """The sources that are due now and free to claim."""
+        if not self._registered:
+            self.register()
+        now = self.clock()
+        return [
+            name
+            for name, state in self.leases.states(list(self.sources)).items()
+            if state.due_at <= now and not state.held_at(now)
+        ]
 
-    def next_due(self) -> float:
-        return min(track.due for track in self.tracks.values())
+    def due_in(self, name: str) -> float:
+        """Seconds until ``name`` is next due (negative: overdue)."""
+        state = self.leases.states([name])[name]
+        return (state.due_at - self.clock()).total_seconds()
+
+    # -- running ----------------------------------------------------------------------------
+
+    def run(self, max_cycles: int | None = None) -> None:
+        """Until stopped (or after ``max_cycles`` reports)."""
+        log.info(
+            "event=started sources=%d interval=%g workers=%d worker=%s",
+            len(self.sources),
+            self.interval,
+            self.workers,
+            self.leases.holder,
+        )
+        self.register()
+        pool = FetchPool(self.workers)
+        in_flight: set[str] = set()
+        pending: list[SourceOutcome] = []
+        flush_at: float | None = None  # when the pending outcomes are reported
+        claim_at = self.monotonic()  # when to look for due sources next
+        try:
+            while not self.stop.is_set():
+                free = self.workers - len(in_flight)
+                if free > 0 and self.monotonic() >= claim_at:
+                    claimed = self._claim(pool, in_flight, free)
+                    # Every free worker got a source: more may be due, look when one frees.
+                    claim_at = self.monotonic() + (
+                        0.0 if len(claimed) == free else self._until_wake(in_flight)
+                    )
+                if pending and (not in_flight or self.monotonic() >= (flush_at or 0.0)):
+                    self._report(pending)
+                    pending, flush_at = [], None
+                    if max_cycles is not None and self.cycles >= max_cycles:
+                        break
+                now = self.monotonic()
+                wake = min(
+                    claim_at if len(in_flight) < self.workers else math.inf,
+                    flush_at if flush_at is not None else math.inf,
+                )
+                if not in_flight:
+                    self.stop.wait(max(0.0, min(wake, now + IDLE_POLL) - now))
+                    continue
+                result = pool.get(timeout=max(0.0, min(wake - now, STOP_POLL)))
+                while result is not None:
+                    in_flight.discard(result.source.name)
+                    stored = self.sharing.store(self.store, result, self.clock)
+                    if stored is not None:
+                        self.fetches += 1
+                        self._note(stored)
+                        pending.append(stored.outcome)
+                        if flush_at is None:
+                            flush_at = self.monotonic() + self.flush
+                        due_in = max(0.0, (stored.due - self.clock()).total_seconds())
+                        claim_at = min(claim_at, self.monotonic() + due_in)
+                    if self.stop.is_set():
+                        break
+                    result = pool.get(timeout=0)
+        finally:
+            pool.close()
+            if pending:
+                self._report(pending)
+            released = self.leases.release_all()  # abandoned fetches: due as they were
+            if released:
+                log.info("event=released sources=%d", released)
 
     def run_cycle(self, names: Sequence[str]) -> RunReport:
-        """One collection run over ``names``, then their next attempts are scheduled."""
-        started = self.monotonic()
+        """Collect ``names`` now, whether due or not (``collect`` with this worker's schedule),
+        then report the run."""
+        if not self._registered:
+            self.register()
         report = collect(
             self.config,
             self.store,
@@ -344,17 +438,43 @@ class Watcher:
             trigger="watch",
             workers=self.workers,
             stop=self.stop.is_set,
+            sharing=self.sharing,
+            on_stored=self._note,
         )
         self.cycles += 1
-        states = self.store.source_states()
-        done = {outcome.name for outcome in report.outcomes}
-        # One jitter draw per run: sources collected together stay together.
-        factor = 1 + self.rng.uniform(0, self.jitter)
-        for outcome in report.outcomes:
-            self._schedule(outcome.name, outcome.status, states.get(outcome.name), factor)
-        for name in names:
-            if name not in done:  # stopped before its turn: first in line next time
-                self.tracks[name].due = self.monotonic()
+        self._after(report)
+        return report
+
+    def _claim(self, pool: FetchPool, in_flight: set[str], free: int) -> list[str]:
+        candidates = [name for name in self.sources if name not in in_flight]
+        claimed = self.leases.claim(candidates, self.clock(), free)
+        states = self.store.source_states(claimed)
+        for name in claimed:
+            source = self.sources[name]
+            in_flight.add(name)
+            pool.submit(
+                functools.partial(fetch_source, self.fetcher, source, states.get(name), self.clock)
+            )
+        return claimed
+
+    def _until_wake(self, in_flight: set[str]) -> float:
+        """Seconds until a source can next be claimed (at most :data:`IDLE_POLL`: other workers
+        come and go)."""
+        candidates = [name for name in self.sources if name not in in_flight]
+        wake = self.leases.wake_at(candidates, self.clock()) if candidates else None
+        if wake is None:
+            return IDLE_POLL
+        return min(IDLE_POLL, max(0.0, (wake - self.clock()).total_seconds()))
+
+    def _report(self, outcomes: list[SourceOutcome]) -> None:
+        """Report outcomes stored since the last report: a run row, the notifier, a log line."""
+        report = RunReport(run_id=self.store.start_run("watch", self.clock()))
+        report.outcomes = list(outcomes)
+        finish_run(self.store, report, self.clock)
+        self.cycles += 1
+        self._after(report)
+
+    def _after(self, report: RunReport) -> None:
         if self.notifier is not None:
             try:
                 self.notifier.after_run(report)
@@ -363,46 +483,31 @@ class Watcher:
         totals = report.totals
         log.info(
             "event=cycle cycle=%d sources=%d failed=%d incidents_new=%d incidents_changed=%d "
-            "updates_new=%d seconds=%.2f next_in=%.1f",
+            "updates_new=%d",
             self.cycles,
             len(report.outcomes),
             sum(1 for o in report.outcomes if o.failed),
             totals.incidents_new,
             totals.incidents_changed,
             totals.updates_new,
-            self.monotonic() - started,
-            max(0.0, self.next_due() - self.monotonic()),
         )
-        return report
 
-    def _schedule(
-        self, name: str, status: str, state: Mapping[str, Any] | None, factor: float
-    ) -> None:
-        track = self.tracks[name]
-        source = self.sources[name]
-        interval = self.interval_for(source)
-        failures = self._failures(state)
-        delay = interval
-        if status == "failed" and failures:
-            # Doubling stops long past any cap: 2 ** 1024 no longer fits a float.
-            doublings = min(failures - 1, 64)
-            delay = max(interval, min(self.max_backoff, interval * 2.0**doublings))
-        delay *= factor
-        until = state.get("retry_after_until") if state else None
-        if until is not None:
-            delay = max(delay, (until - self.clock()).total_seconds())
-        track.due = self.monotonic() + delay
-        if status == "failed" and failures >= self.stale_after and not track.stale:
-            track.stale = True
+    def _note(self, stored: Stored) -> None:
+        """Staleness: a source failing ``stale_after`` times in a row is reported once (a
+        warning), and once more when it recovers."""
+        outcome = stored.outcome
+        name = outcome.name
+        if outcome.failed and stored.failures >= self.stale_after and name not in self.stale:
+            self.stale.add(name)
             log.warning(
                 "event=stale source=%s failures=%d last_error=%r next_attempt_in=%.0f",
                 name,
-                failures,
-                (state or {}).get("last_error") or "",
-                delay,
+                stored.failures,
+                stored.last_error or "",
+                (stored.due - self.clock()).total_seconds(),
             )
-        elif status in ("ok", "unchanged") and track.stale:
-            track.stale = False
+        elif outcome.status in ("ok", "unchanged") and name in self.stale:
+            self.stale.discard(name)
             log.info("event=recovered source=%s", name)
 
     @staticmethod

@@ -83,6 +83,13 @@ def register(commands: Any) -> None:
     watch.add_argument(
         "--workers", type=_count, metavar="N", help="sources fetched at once (default 16)"
     )
+    watch.add_argument(
+        "--lease",
+        type=_interval,
+        metavar="DURATION",
+        help="PostgreSQL: how long a claimed source stays this worker's; a worker that dies "
+        "loses its sources after this (default: the source deadline plus 2m)",
+    )
     watch.add_argument("--cycles", type=_count, default=None, help=argparse.SUPPRESS)
     watch.set_defaults(handler=cmd_watch)
 
@@ -181,7 +188,7 @@ def cmd_collect(args: argparse.Namespace, config: Config) -> int:
     With ``[[notify]]`` targets, changes are notified as under ``watch`` (delivery waits at most
     15 s, after the collection is stored)."""
     from incident_feed.pipeline import SourceOutcome, collect
-    from incident_feed.schedule import CollectorLock, GracefulStop, setup_logging
+    from incident_feed.schedule import GracefulStop, setup_logging
     from incident_feed.sources.http import Fetcher, make_client
 
     interactive = sys.stderr.isatty()
@@ -191,7 +198,7 @@ def cmd_collect(args: argparse.Namespace, config: Config) -> int:
     if args.log_file is not None or logged_to_stderr:
         setup_logging(args.log_file)
     store = open_store(args, config, create=True)
-    lock = CollectorLock.for_store(store)
+    lock = _collector_lock(store)
     if not lock.acquire():
         return _locked(lock, args)
 
@@ -293,8 +300,9 @@ def cmd_import(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_watch(args: argparse.Namespace, config: Config) -> int:
     from incident_feed.outputs.notify import Notifier
-    from incident_feed.schedule import CollectorLock, GracefulStop, Watcher, setup_logging
+    from incident_feed.schedule import GracefulStop, Watcher, setup_logging
     from incident_feed.sources.http import Fetcher, make_client
+    from incident_feed.store.leases import Leases
 
     setup_logging(args.log_file)
     store = open_store(args, config, create=True)
@@ -303,7 +311,7 @@ def cmd_watch(args: argparse.Namespace, config: Config) -> int:
     if not sources:
         print("incident-feed: no active sources to watch", file=sys.stderr)
         return EXIT_USAGE
-    lock = CollectorLock.for_store(store)
+    lock = _collector_lock(store)
     if not lock.acquire():
         return _locked(lock, args)
     log = logging.getLogger("incident_feed.watch")
@@ -311,6 +319,7 @@ def cmd_watch(args: argparse.Namespace, config: Config) -> int:
         with GracefulStop() as stop, make_client() as client:
             fetcher = Fetcher.for_settings(client, config.settings)
             notifier = Notifier.from_config(config, store) if config.notify else None
+            leases = Leases(store, seconds=args.lease) if args.lease else None
             watcher = Watcher(
                 config,
                 store,
@@ -322,6 +331,7 @@ def cmd_watch(args: argparse.Namespace, config: Config) -> int:
                 workers=args.workers,
                 stop=stop,
                 notifier=notifier,
+                leases=leases,
             )
             try:
                 watcher.run(max_cycles=args.cycles)
@@ -332,6 +342,14 @@ def cmd_watch(args: argparse.Namespace, config: Config) -> int:
         lock.release()
     log.info("event=stopped cycles=%d", watcher.cycles)
     return EXIT_OK
+
+
+def _collector_lock(store: Any) -> Any:
+    """SQLite: one collector at a time (the file lock). PostgreSQL: no lock; ``collect`` and
+    every ``watch`` worker claim sources through the shared schedule's leases."""
+    from incident_feed.schedule import CollectorLock
+
+    return CollectorLock.for_store(store) if store.dialect == "sqlite" else CollectorLock()
 
 
 def _locked(lock: Any, args: argparse.Namespace) -> int:

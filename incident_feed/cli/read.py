@@ -205,19 +205,36 @@ def cmd_show(args: argparse.Namespace, config: Config) -> int:
 def cmd_sources(args: argparse.Namespace, config: Config) -> int:
     """Each source's health: configured ones in config order (inactive ones marked), then those
     only the database remembers."""
+    from incident_feed.clock import utc_now
     from incident_feed.outputs.json_contract import source_json
+    from incident_feed.store.leases import Leases
 
     store = open_store(args, config)
     states = store.source_states()
+    leases = Leases(store).states()
+    now = utc_now()
+
+    def schedule(name: str) -> dict[str, Any]:
+        """When ``watch`` next fetches it, and which worker is fetching it now."""
+        lease = leases.get(name)
+        if lease is None:
+            return {"next_due_at": None, "fetching_by": None}
+        return {
+            "next_due_at": lease.due_at.isoformat().replace("+00:00", "Z"),
+            "fetching_by": lease.holder if lease.held_at(now) else None,
+        }
+
     items = [
         source_json(states.get(s.name), s.name, s.vendor, s.kind, s.url)
         | {"active": s.active, "configured": True}
+        | schedule(s.name)
         for s in config.sources
     ]
     configured = {s.name for s in config.sources}
     items += [
         source_json(state, name, state["vendor"], state["kind"], state["url"])
         | {"active": False, "configured": False}
+        | schedule(name)
         for name, state in sorted(states.items())
         if name not in configured
     ]
@@ -237,9 +254,16 @@ def cmd_sources(args: argparse.Namespace, config: Config) -> int:
         else:
             health = "never collected"
         state = states.get(item["name"]) or {}
+        lease = leases.get(item["name"])
+        if lease is not None and lease.held_at(now):
+            when = f"  fetching now ({safe(lease.holder or '')})"
+        elif lease is not None and item["active"] and item["configured"]:
+            when = f"  next {format_stamp(lease.due_at, zone)}"
+        else:
+            when = ""
         print(
             f"{safe(item['name']):<28} {safe(item['kind']):<11} {health:<16} "
-            f"last ok {format_stamp(state.get('last_success_at'), zone)}"
+            f"last ok {format_stamp(state.get('last_success_at'), zone)}{when}"
         )
         if item["last_error"]:
             print(f"    {safe(item['last_error'])}")

@@ -69,7 +69,9 @@ def cmd_sources_test(args: argparse.Namespace, config: Config) -> int:
     statuses: list[Any] = []
     with make_client() as client:
         try:
-            fetched = collector.fetch(source, Fetcher.for_settings(client, config.settings), {})
+            fetcher = Fetcher.for_settings(client, config.settings)
+            scoped = fetcher.scoped(fetcher.limits.source_deadline)  # as a collection run
+            fetched = collector.fetch(source, scoped, {})
         except SourceError as exc:
             errors.append(str(exc))
             fetched = None

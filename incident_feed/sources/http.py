@@ -1,11 +1,14 @@
 """One careful HTTP GET: every source's requests go through :class:`Fetcher`.
 
 Hygiene: connect/read timeouts plus an overall deadline (enforced by cutting the connection,
-since httpx timeouts are per socket operation); decoded bytes capped while streaming
-(decompression is ours, so one network read cannot decode past the cap); at most N redirects,
-http/https only; each hop's host resolved once, every address checked against the
-:class:`~incident_feed.sources.addresses.AddressPolicy` and the connection made to those checked
-addresses (see :mod:`incident_feed.sources.addresses`); conditional GET; 429/503
+since httpx timeouts are per socket operation), and within :meth:`Fetcher.scoped` one deadline
+for a source's whole fetch that every request's deadline stays within; decoded bytes capped
+while streaming (decompression is ours, so one network read cannot decode past the cap); at
+most N redirects, http/https only; each hop's host resolved once, every address checked against
+the :class:`~incident_feed.sources.addresses.AddressPolicy` and the connection made to those
+checked addresses (see :mod:`incident_feed.sources.addresses`); conditional GET, and where the
+server sends no validators (or ignores them) a body whose SHA-256 is the one stored taken as not
+modified; 429/503
 ``Retry-After`` (or, on a 429 without it, X's ``x-rate-limit-reset`` epoch time) raised as
 :class:`RateLimited`. A caller's ``Authorization`` header goes only to the origin it was meant
 for: a redirect to another origin drops it.
@@ -13,7 +16,10 @@ for: a redirect to another origin drops it.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import hashlib
+import re
 import socket
 import threading
 import time
@@ -28,7 +34,7 @@ import httpx
 from incident_feed import __version__
 from incident_feed.clock import utc_now
 from incident_feed.config import Limits, Settings
-from incident_feed.errors import FetchError, RateLimited
+from incident_feed.errors import FetchError, RateLimited, SourceDeadlinePassed
 from incident_feed.sources.addresses import (
     AddressPolicy,
     PinnedTransport,
@@ -44,6 +50,7 @@ __all__ = [
     "Fetcher",
     "Resolver",
     "Validators",
+    "body_digest",
     "make_client",
     "parse_rate_limit_reset",
     "parse_retry_after",
@@ -55,12 +62,17 @@ DEFAULT_RETRY_AFTER = 60.0
 MAX_RETRY_AFTER = 6 * 3600.0
 
 
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
 @dataclass(frozen=True, slots=True)
 class Validators:
-    """What a server gave us to ask "has it changed?" next time."""
+    """What tells next time whether a document changed: the server's validators, for a
+    conditional GET, and the SHA-256 (hex) of the decoded body, for servers that send none."""
 
     etag: str | None = None
     last_modified: str | None = None
+    digest: str | None = None
 
     def as_json(self) -> dict[str, str]:
         out = {}
@@ -68,15 +80,24 @@ class Validators:
             out["etag"] = self.etag
         if self.last_modified:
             out["last_modified"] = self.last_modified
+        if self.digest:
+            out["digest"] = self.digest
         return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> Validators:
         data = data or {}
-        etag, modified = data.get("etag"), data.get("last_modified")
+        etag, modified, digest = data.get("etag"), data.get("last_modified"), data.get("digest")
         return cls(
-            etag if isinstance(etag, str) else None, modified if isinstance(modified, str) else None
+            etag if isinstance(etag, str) else None,
+            modified if isinstance(modified, str) else None,
+            digest if isinstance(digest, str) and _DIGEST.fullmatch(digest) else None,
         )
+
+
+def body_digest(body: bytes) -> str:
+    """The digest :class:`Validators` keeps of a decoded body."""
+    return hashlib.sha256(body).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +109,13 @@ class FetchedResponse:
     headers: Mapping[str, str]
     body: bytes = b""
     validators: Validators = field(default_factory=Validators)
+    # A 200 whose body has the digest the caller's validators hold: the body is not kept.
+    same_body: bool = False
 
     @property
     def not_modified(self) -> bool:
-        return self.status == 304
+        """Nothing new: a 304, or the same body again (to be treated exactly as a 304)."""
+        return self.status == 304 or self.same_body
 
 
 def make_client() -> httpx.Client:
@@ -127,11 +151,29 @@ class Fetcher:
         self.policy = policy or AddressPolicy()
         self.resolver = resolver
         self.clock = clock
+        self._until: float | None = None  # the end of a scoped source's fetch, on ``clock``
+        self._scope = 0.0  # that fetch's length in seconds, for messages
 
     @classmethod
     def for_settings(cls, client: httpx.Client, settings: Settings) -> Fetcher:
         """A fetcher with the limits and address policy of the config's ``[settings]``."""
         return cls(client, settings.limits, policy=AddressPolicy.from_settings(settings))
+
+    def scoped(self, seconds: float) -> Fetcher:
+        """A view of this fetcher for one source's whole fetch, from now for ``seconds``.
+
+        It shares the client, limits, address policy, resolver and clock; each of its requests
+        ends at its own deadline or at the end of the scope, whichever comes first, and one
+        that the scope cuts (or that starts after it) raises :class:`SourceDeadlinePassed`.
+        Scoping a view again never extends it.
+        """
+        view = copy.copy(self)
+        until = self.clock() + seconds
+        if self._until is not None and self._until <= until:
+            view._until, view._scope = self._until, self._scope
+        else:
+            view._until, view._scope = until, seconds
+        return view
 
     def get(
         self,
@@ -141,8 +183,13 @@ class Fetcher:
         accept: str = "*/*",
         headers: Mapping[str, str] | None = None,
     ) -> FetchedResponse:
-        """GET ``url``, following redirects; raise :class:`FetchError` on any failure."""
+        """GET ``url``, following redirects; raise :class:`FetchError` on any failure.
+
+        With ``validators``, the request is conditional, and a 200 whose body has their digest
+        comes back :attr:`~FetchedResponse.not_modified` too, without its body."""
         deadline = self.clock() + self.limits.deadline
+        if self._until is not None and self._until < deadline:
+            deadline = self._until
         request_headers = {"Accept": accept, **(headers or {})}
         if validators and validators.etag:
             request_headers["If-None-Match"] = validators.etag
@@ -152,6 +199,8 @@ class Fetcher:
             current = httpx.URL(url)
         except httpx.InvalidURL as exc:
             raise FetchError(f"invalid URL: {exc}") from None
+        if self.clock() >= deadline:
+            raise self._too_slow(current, deadline)
         origin = _origin(current)
         with _Watchdog(deadline - self.clock()) as watchdog:
             for _hop in range(self.limits.max_redirects + 1):
@@ -184,14 +233,14 @@ class Fetcher:
                                 )
                             current = current.join(location)
                             continue
-                        return self._finish(current, response, deadline)
+                        return self._finish(current, response, deadline, validators)
                 except httpx.InvalidURL as exc:
                     # A Location httpx cannot turn into a URL: ``join`` here, or httpx itself
                     # (it builds ``next_request`` even with redirects off; "javascript:x()").
                     raise FetchError(f"invalid redirect from {_show(current)}: {exc}") from None
                 except httpx.HTTPError as exc:
                     if watchdog.fired or self.clock() >= deadline:
-                        raise self._too_slow(current) from None
+                        raise self._too_slow(current, deadline) from None
                     if isinstance(exc, httpx.TimeoutException):
                         raise FetchError(f"timed out fetching {_show(current)}") from None
                     raise FetchError(
@@ -199,13 +248,18 @@ class Fetcher:
                     ) from None
         raise FetchError(f"more than {self.limits.max_redirects} redirects from {_show(url)}")
 
-    def _too_slow(self, url: httpx.URL) -> FetchError:
+    def _too_slow(self, url: httpx.URL, deadline: float) -> FetchError:
+        if self._until is not None and deadline >= self._until:
+            return SourceDeadlinePassed(
+                f"the whole-source deadline of {self._scope:g}s (all its documents and pages) "
+                f"passed while fetching {_show(url)}"
+            )
         return FetchError(f"{_show(url)} took longer than the {self.limits.deadline:g}s deadline")
 
     def _timeout(self, url: httpx.URL, deadline: float) -> httpx.Timeout:
         remaining = deadline - self.clock()
         if remaining <= 0:
-            raise self._too_slow(url)
+            raise self._too_slow(url, deadline)
         return httpx.Timeout(
             connect=min(self.limits.connect_timeout, remaining),
             read=min(self.limits.read_timeout, remaining),
@@ -220,7 +274,13 @@ class Fetcher:
         if not host:
             raise FetchError(f"URL without a host: {_show(url)}")
 
-    def _finish(self, url: httpx.URL, response: httpx.Response, deadline: float) -> FetchedResponse:
+    def _finish(
+        self,
+        url: httpx.URL,
+        response: httpx.Response,
+        deadline: float,
+        asked: Validators | None,
+    ) -> FetchedResponse:
         headers = {key.lower(): value for key, value in response.headers.items()}
         status = response.status_code
         if status == 304:
@@ -240,7 +300,10 @@ class Fetcher:
         if status >= 300:
             raise FetchError(f"unexpected HTTP {status} from {_show(url)}")
         body = self._read_capped(response, url, deadline)
-        validators = Validators(headers.get("etag"), headers.get("last-modified"))
+        digest = body_digest(body)
+        validators = Validators(headers.get("etag"), headers.get("last-modified"), digest)
+        if asked is not None and asked.digest == digest:
+            return FetchedResponse(str(url), status, headers, b"", validators, same_body=True)
         return FetchedResponse(str(url), status, headers, body, validators)
 
     def _read_capped(self, response: httpx.Response, url: httpx.URL, deadline: float) -> bytes:
@@ -258,7 +321,7 @@ class Fetcher:
                     raise FetchError(f"body of {_show(url)} is over the {cap} byte cap")
                 parts.append(piece)
             if self.clock() > deadline:
-                raise self._too_slow(url)
+                raise self._too_slow(url, deadline)
         for piece in decoder.flush():
             size += len(piece)
             if size > cap:

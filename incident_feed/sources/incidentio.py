@@ -23,7 +23,7 @@ from collections.abc import Mapping
 import httpx
 
 from incident_feed.config import SourceConfig
-from incident_feed.errors import ConfigError, FetchError, RateLimited
+from incident_feed.errors import ConfigError, FetchError, RateLimited, SourceDeadlinePassed
 from incident_feed.normalize.drafts import Context, ParseResult
 from incident_feed.normalize.incidentio import LISTS, parse_incidentio
 from incident_feed.normalize.text import clean_line
@@ -94,8 +94,8 @@ class IncidentioCollector(Collector):
         for url, ident in wanted:
             try:
                 got = fetcher.get(url, validators=validators.get(url), accept=self.accept)
-            except RateLimited:
-                raise
+            except (RateLimited, SourceDeadlinePassed):
+                raise  # the whole source waits, or fails: not one missing detail
             except FetchError as exc:
                 what = f"incident {ident}" if ident else "the history"
                 if " 404 " in str(exc):

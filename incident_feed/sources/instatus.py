@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from incident_feed.config import SourceConfig
-from incident_feed.errors import FetchError, RateLimited
+from incident_feed.errors import FetchError, RateLimited, SourceDeadlinePassed
 from incident_feed.normalize.drafts import Context, ParseResult
 from incident_feed.normalize.instatus import parse_instatus
 from incident_feed.sources.base import (
@@ -53,7 +53,7 @@ class InstatusCollector(Collector):
         related: tuple[Document, ...] = ()
         try:
             got = fetcher.get(components_url(source.url), accept=self.accept)
-        except RateLimited:
+        except (RateLimited, SourceDeadlinePassed):
             raise
         except FetchError as exc:
             notes.append(f"components not fetched: {exc}")

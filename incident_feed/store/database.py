@@ -269,11 +269,13 @@ class Store:
         validators: Mapping[str, Mapping[str, str]] | None = None,
         retry_after_until: dt.datetime | None = None,
         cursor: str | None = None,
-    ) -> None:
+        also: Callable[[Connection, Mapping[str, Any]], None] | None = None,
+    ) -> Mapping[str, Any]:
         """Remember one source's attempt: success resets its failure count, failure bumps it.
         A ``cursor`` (social sources' paging position) replaces the stored one; None keeps it.
         The URL and the messages are stored redacted and cleaned (they may quote a secret or a
-        value a payload carried)."""
+        value a payload carried). ``also`` writes more in the same transaction, given the
+        values stored (the schedule's next due time). Returns the values stored."""
         error = _message(error)
         warning = _message(warning)
         with self.write() as conn:
@@ -313,6 +315,9 @@ class Store:
                 conn.execute(SOURCE.insert().values(**values))
             else:
                 conn.execute(update(SOURCE).where(SOURCE.c.name == source["name"]).values(**values))
+            if also is not None:
+                also(conn, values)
+        return values
 
     def mark_deleted(self, source_name: str, seen: Seen, now: dt.datetime) -> int:
         """Mark deleted the source's updates timed within ``seen``'s span but not listed in it
@@ -389,9 +394,18 @@ class Store:
 
     # -- reads --------------------------------------------------------------------------------
 
-    def source_states(self) -> dict[str, Mapping[Any, Any]]:
+    def source_states(self, names: Sequence[str] | None = None) -> dict[str, Mapping[Any, Any]]:
+        """Each source's stored state (every source's, or those ``names``)."""
         with self.read() as conn:
-            return {row["name"]: row for row in conn.execute(select(SOURCE)).mappings()}
+            if names is None:
+                rows = conn.execute(select(SOURCE)).mappings()
+                return {row["name"]: row for row in rows}
+            out: dict[str, Mapping[Any, Any]] = {}
+            for start in range(0, len(names), _CHUNK):
+                chunk = list(names[start : start + _CHUNK])
+                rows = conn.execute(select(SOURCE).where(SOURCE.c.name.in_(chunk))).mappings()
+                out.update({row["name"]: row for row in rows})
+            return out
 
     def incidents(self, query: IncidentQuery) -> list[Mapping[Any, Any]]:
         """Incidents matching ``query``, newest first."""

@@ -110,7 +110,8 @@ SOURCE = Table(
     _text("last_error", nullable=True),
     _time("last_error_at"),
     _time("retry_after_until"),
-    # Conditional-GET validators per fetched URL: {url: {"etag": ..., "last_modified": ...}}.
+    # Per fetched URL, what tells whether it changed: {url: {"etag": ..., "last_modified": ...,
+    # "digest": <SHA-256 hex of the body>}}.
     _json("validators"),
     # Paging position of sources that page by id (social timelines): ask only for what is new.
     _text("cursor", nullable=True),

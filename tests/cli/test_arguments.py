@@ -36,6 +36,9 @@ def write(tmp_path: Path, text: str) -> Path:
         ("deadline", "nan"),
         ("deadline", "1e300"),
         ("deadline", "-5"),
+        ("source_deadline", "0"),
+        ("source_deadline", "inf"),
+        ("source_deadline", "3601"),
         ("read_timeout", "-inf"),
         ("connect_timeout", "0"),
         ("max_redirects", "21"),
@@ -60,8 +63,11 @@ def test_huge_integer_in_toml_is_a_config_error(tmp_path: Path) -> None:
 
 def test_limits_in_range_are_kept(tmp_path: Path) -> None:
     text = "[settings.limits]\nmax_body_bytes = 2048\ndeadline = 12.5\nmax_redirects = 0\n"
+    text += "source_deadline = 90\n"
     limits = load_config(write(tmp_path, text + BASE)).settings.limits
     assert (limits.max_body_bytes, limits.deadline, limits.max_redirects) == (2048, 12.5, 0)
+    assert limits.source_deadline == 90.0 and isinstance(limits.source_deadline, float)
+    assert load_config(write(tmp_path, BASE)).settings.limits.source_deadline == 60.0
     assert isinstance(limits.max_body_bytes, int)
 
 

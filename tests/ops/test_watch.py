@@ -55,11 +55,16 @@ def _state(store: Store, name: str) -> dict[str, Any]:
 
 
 class _FakeTime:
-    def __init__(self) -> None:
-        self.now = 1000.0
+    """A UTC clock that moves only when told."""
 
-    def __call__(self) -> float:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
         return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
 
 
 HOSTILE_BODIES = [
@@ -138,15 +143,15 @@ def test_backoff_doubles_up_to_the_cap_and_staleness_is_reported_once(
     fake = _FakeTime()
     watcher = Watcher(
         config, store, _fetcher(config, fetchers), sources=config.sources, interval=10.0,
-        stop=threading.Event(), stale_after=3, max_backoff=35.0, jitter=0.0, monotonic=fake,
+        stop=threading.Event(), stale_after=3, max_backoff=35.0, jitter=0.0, clock=fake,
     )  # fmt: skip
     caplog.set_level(logging.INFO, logger="incident_feed")
     waits = []
     for _ in range(6):
         assert watcher.due() == ["down"]
         watcher.run_cycle(watcher.due())
-        waits.append(watcher.tracks["down"].due - fake.now)
-        fake.now = watcher.tracks["down"].due
+        waits.append(watcher.due_in("down"))
+        fake.advance(watcher.due_in("down"))
     assert waits == [10.0, 20.0, 35.0, 35.0, 35.0, 35.0]
     stale = [r for r in caplog.records if "event=stale" in r.getMessage()]
     assert len(stale) == 1 and "failures=3" in stale[0].getMessage()
@@ -155,7 +160,7 @@ def test_backoff_doubles_up_to_the_cap_and_staleness_is_reported_once(
     caplog.clear()
     again = Watcher(
         config, store, _fetcher(config, fetchers), sources=config.sources, interval=10.0,
-        stop=threading.Event(), stale_after=3, monotonic=fake,
+        stop=threading.Event(), stale_after=3, clock=fake,
     )  # fmt: skip
     again.run_cycle(["down"])
     assert not [r for r in caplog.records if "event=stale" in r.getMessage()]
@@ -171,14 +176,14 @@ def test_backoff_stays_at_the_cap_after_thousands_of_failures(
     fake = _FakeTime()
     watcher = Watcher(
         config, store, _fetcher(config, fetchers), sources=config.sources, interval=10.0,
-        stop=threading.Event(), max_backoff=35.0, jitter=0.0, monotonic=fake,
+        stop=threading.Event(), max_backoff=35.0, jitter=0.0, clock=fake,
     )  # fmt: skip
     watcher.run_cycle(["down"])
     with store.write() as conn:
         conn.execute(SOURCE.update().values(consecutive_failures=5000))
     watcher.run_cycle(["down"])
     assert _state(store, "down")["consecutive_failures"] == 5001
-    assert watcher.tracks["down"].due - fake.now == 35.0
+    assert watcher.due_in("down") == 35.0
 
 
 def test_recovery_is_reported_once_and_resets_the_schedule(
@@ -190,14 +195,14 @@ def test_recovery_is_reported_once_and_resets_the_schedule(
     fake = _FakeTime()
     watcher = Watcher(
         config, store, _fetcher(config, fetchers), sources=config.sources, interval=10.0,
-        stop=threading.Event(), stale_after=2, jitter=0.0, monotonic=fake,
+        stop=threading.Event(), stale_after=2, jitter=0.0, clock=fake,
     )  # fmt: skip
     caplog.set_level(logging.INFO, logger="incident_feed")
     watcher.run_cycle(["flaky"])
     watcher.run_cycle(["flaky"])
     switch.handler = conditional(document([progress(REAL, 2)]), '"a"')
     watcher.run_cycle(["flaky"])
-    assert watcher.tracks["flaky"].due - fake.now == 10.0
+    assert watcher.due_in("flaky") == 10.0
     messages = [r.getMessage() for r in caplog.records]
     assert sum("event=stale" in m for m in messages) == 1
     assert sum("event=recovered source=flaky" in m for m in messages) == 1
@@ -213,11 +218,11 @@ def test_retry_after_is_respected(
     fake = _FakeTime()
     watcher = Watcher(
         config, store, _fetcher(config, fetchers), sources=config.sources, interval=10.0,
-        stop=threading.Event(), jitter=0.0, monotonic=fake,
+        stop=threading.Event(), jitter=0.0, clock=fake,
     )  # fmt: skip
     caplog.set_level(logging.INFO, logger="incident_feed")
     watcher.run_cycle(["limited"])
-    assert watcher.tracks["limited"].due - fake.now >= 119
+    assert watcher.due_in("limited") >= 119
     # Asked again before the time (e.g. by a restart): deferred, no request sent.
     watcher.run_cycle(["limited"])
     assert server.count("/r/api/v2/incidents.json") == 1
@@ -234,14 +239,22 @@ def test_per_source_interval_and_jitter(store: Store, fetchers: list[Fetcher]) -
         },
         extra={"fast": {"interval": "10s"}, "slow": {"interval": "1h"}},
     )
+    fake = _FakeTime()
     watcher = Watcher(
         config, store, _fetcher(config, fetchers), sources=config.sources, interval=60.0,
-        stop=threading.Event(), rng=random.Random(7),
+        stop=threading.Event(), rng=random.Random(7), clock=fake,
     )  # fmt: skip
     assert [watcher.interval_for(s) for s in config.sources] == [10.0, 3600.0, 60.0]
-    for _ in range(50):
-        factor = 1 + watcher.rng.uniform(0, watcher.jitter)
-        assert 1.0 <= factor <= 1.1
+    waits: dict[str, list[float]] = {"fast": [], "slow": [], "plain": []}
+    for _ in range(5):
+        watcher.run_cycle(["fast", "slow", "plain"])  # each fails once: no backoff yet
+        for name, seen in waits.items():
+            seen.append(watcher.due_in(name))
+        with store.write() as conn:
+            conn.execute(SOURCE.update().values(consecutive_failures=0))
+    for name, interval in (("fast", 10.0), ("slow", 3600.0), ("plain", 60.0)):
+        assert all(interval <= wait <= interval * 1.1 for wait in waits[name]), waits[name]
+        assert len(set(waits[name])) > 1, f"{name}: no jitter"
 
 
 def test_the_second_cycle_is_conditional(

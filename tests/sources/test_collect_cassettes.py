@@ -8,6 +8,7 @@ DNS here: the fetchers get a resolver answering one public address.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -55,10 +56,16 @@ def run(store: Store, fetcher: Fetcher, src: SourceConfig, clock: Clock) -> Sour
     return outcome
 
 
+def recorded_body(cassette: str, index: int = 0) -> bytes:
+    """The body of one recorded response, as the fetcher reads it."""
+    data = yaml.safe_load((CASSETTES / cassette).read_text(encoding="utf-8"))
+    body = data["interactions"][index]["response"]["body"]["string"]
+    return body.encode("utf-8") if isinstance(body, str) else bytes(body)
+
+
 def recorded_json(cassette: str, index: int = 0) -> Any:
     """The JSON body of one recorded response."""
-    data = yaml.safe_load((CASSETTES / cassette).read_text(encoding="utf-8"))
-    return json.loads(data["interactions"][index]["response"]["body"]["string"])
+    return json.loads(recorded_body(cassette, index))
 
 
 def utc(text: str) -> dt.datetime:
@@ -150,9 +157,11 @@ def test_statuspage_api_collects_50_incidents_with_phases_and_utc_times(
     )
     state = store.source_states()["github"]
     assert state["consecutive_failures"] == 0
+    body = recorded_body(GITHUB_API)
     assert state["validators"]["https://www.githubstatus.com/api/v2/incidents.json"] == {
         "etag": '"7c786d8f2830e0ef6a4634699fe7466b"',
         "last_modified": "Fri, 06 Oct 2023 02:59:36 GMT",
+        "digest": hashlib.sha256(body).hexdigest(),
     }
 
 
@@ -163,14 +172,27 @@ def test_statuspage_api_second_collect_changes_nothing(
     with replay(GITHUB_API):
         first = run(store, fetcher, github, clock)
     before = everything(store)
-    # The cassette answers 200 with the same body whatever the conditional headers say.
+    # The cassette answers 200 with the same body whatever the conditional headers say: the
+    # stored digests tell the bodies are the same, so nothing is parsed.
     with replay(GITHUB_API) as cassette:
         second = run(store, fetcher, github, clock)
         assert cassette.all_played
     assert first.stats.rows_written == 50 + 252
-    assert second.status == "ok"
-    assert second.stats.rows_written == 0
-    assert second.stats.changed_ids == []
+    assert (second.status, second.documents) == ("unchanged", 0)
+    assert everything(store) == before
+    # Without the digests (a database from before them), the same bodies are parsed and merged
+    # again, and writing them changes nothing either.
+    state = dict(store.source_states()["github"])
+    state["validators"] = {
+        url: {k: v for k, v in kept.items() if k != "digest"}
+        for url, kept in state["validators"].items()
+    }
+    with replay(GITHUB_API) as cassette:
+        third = collect_source(store, fetcher, github, state, clock)
+        assert cassette.all_played
+    assert (third.status, third.error, third.documents) == ("ok", None, 3)
+    assert third.stats.rows_written == 0
+    assert third.stats.changed_ids == []
     assert everything(store) == before
 
 

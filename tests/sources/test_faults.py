@@ -22,7 +22,7 @@ from incident_feed.clock import Clock
 from incident_feed.config import SourceConfig
 from incident_feed.errors import FetchError, RateLimited
 from incident_feed.pipeline import collect, collect_source
-from incident_feed.sources.http import Fetcher, Validators
+from incident_feed.sources.http import Fetcher, Validators, body_digest
 from incident_feed.sources.statuspage import StatuspageCollector
 from incident_feed.store.database import IncidentQuery, Store
 from tests.conftest import FIXTURES, make_config
@@ -288,7 +288,7 @@ def test_not_modified_with_if_none_match(server: LocalServer, fetcher: Fetcher) 
     url = server.route("/doc", conditional(b'{"v": 1}', '"v1"'))
     first = fetcher.get(url)
     assert first.status == 200 and not first.not_modified
-    assert first.validators == Validators(etag='"v1"')
+    assert first.validators == Validators(etag='"v1"', digest=body_digest(b'{"v": 1}'))
     with timed(QUICK):
         second = fetcher.get(url, validators=first.validators)
     assert second.not_modified
@@ -311,7 +311,8 @@ def test_not_modified_skips_parsing_and_writes_nothing(
     state = state_of(store, "github")
     assert state is not None
     incidents_url = server.url("/github/api/v2/incidents.json")
-    assert state["validators"][incidents_url] == {"etag": '"s1"'}
+    kept = {"etag": '"s1"', "digest": body_digest(SUMMARY.read_bytes())}
+    assert state["validators"][incidents_url] == kept
 
     parsed: list[str] = []
     original_parse = StatuspageCollector.parse
@@ -332,7 +333,7 @@ def test_not_modified_skips_parsing_and_writes_nothing(
     )
     after = state_of(store, "github")
     assert after is not None
-    assert after["validators"][incidents_url] == {"etag": '"s1"'}
+    assert after["validators"][incidents_url] == kept
     assert after["consecutive_failures"] == 0
 
 

@@ -53,7 +53,7 @@ def lines(progress: CollectionProgress) -> Text:
             line.append(fmt.one_line(outcome.name), style="bold")
             line.append(f"  {fmt.one_line(outcome.error or 'failed')}", style="red")
         else:
-            mark = "·" if outcome.status in ("unchanged", "deferred") else "✓"
+            mark = "·" if outcome.status in ("unchanged", "deferred", "skipped") else "✓"
             line.append(f"{mark} ", style="green")
             line.append(fmt.one_line(outcome.name))
             stats = outcome.stats

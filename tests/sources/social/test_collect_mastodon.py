@@ -191,3 +191,36 @@ def test_an_unchanged_page_is_not_parsed_and_a_stale_account_id_is_looked_up_aga
     label = parse_account("mastodon", src.url).label
     assert decode_cursor(store.source_states()[src.name]["cursor"], label)["id"] == "9"
     assert server.count("/api/v1/accounts/lookup") == 2
+
+
+def test_the_same_page_without_validators_is_not_parsed_and_keeps_the_cursor(
+    store: Store,
+    make_fetcher: FetcherFactory,
+    server: LocalServer,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No ETag: the page's digest tells it is the same, and the run is as for a 304."""
+    seed = sd.mastodon_seed(sd.mastodon_bodies(FIXTURES))
+    server.route("/api/v1/accounts/lookup", json_reply({"id": "7"}))
+    same_twice = [json_reply(seed), json_reply(seed)]
+    server.route("/api/v1/accounts/7/statuses", sequence(*same_twice, json_reply(seed[1:])))
+    src = social_source("local", "mastodon", f"{server.base_url}/@openai")
+    fetcher = make_fetcher()
+    assert run(store, fetcher, src, clock).stats.updates_new == 3
+    saved = store.source_states()[src.name]["cursor"]
+    parsed: list[str] = []
+    original = MastodonCollector.parse
+
+    def counting(self: MastodonCollector, document: object, context: object) -> object:
+        parsed.append(document.url)  # type: ignore[attr-defined]
+        return original(self, document, context)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(MastodonCollector, "parse", counting)
+    same = run(store, fetcher, src, clock)
+    assert (same.status, same.error, same.documents) == ("unchanged", None, 0)
+    assert parsed == []
+    assert store.source_states()[src.name]["cursor"] == saved
+    changed = run(store, fetcher, src, clock)  # the newest post deleted upstream
+    assert changed.status == "ok" and len(parsed) == 1
+    assert changed.deleted == 1

@@ -1,0 +1,147 @@
+"""Scale-out on PostgreSQL: a full pass over 160 Statuspage sources at 300 ms latency by 1, 2 and
+4 ``watch`` processes sharing one database, against the network floor of the same run.
+
+Each source is its own vendor and serves three documents on 127.0.0.1 (one real GitHub
+incident, an empty maintenance list, GitHub's real summary), each answer 300 ms late. Every
+worker is a real ``incident-feed watch --interval 1h`` process (16 fetches at once) on a fresh
+database of a throwaway PostgreSQL server on 127.0.0.1. A pass ends when every source's attempt
+is recorded; the time counts from the workers' launch, start-up included. Each source must be
+fetched exactly once in the pass, whoever fetched it.
+
+Floor, in the same run: the same 480 requests from a plain ``httpx.Client`` on a
+``ThreadPoolExecutor`` of 16 and of 32 threads (one and two workers' worth). Goal (the issue's):
+two workers take at most 1/1.6 of one worker's time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+from sqlalchemy import func, select
+
+from benchmarks.common import FIXTURES, REPO, WORK, history_files, load, machine
+from incident_feed.store.database import Store
+from incident_feed.store.tables import SOURCE
+from tests.ops.local_server import LocalServer, conditional
+from tests.store.pg_server import admin_connect, running_postgres
+
+SOURCES = 160
+LATENCY = 0.3
+PATHS = ("api/v2/incidents.json", "api/v2/scheduled-maintenances.json", "api/v2/summary.json")
+SUMMARY = FIXTURES / "statuspage" / "githubstatus-summary" / "summary-2022-11-25.json"
+WORKERS = (1, 2, 4)
+
+
+def serve(server: LocalServer, config: Path) -> None:
+    history = [json.loads(p.read_text()) for p in history_files()[:SOURCES]]
+    page = history[0]["page"]
+    empty = json.dumps({"page": page, "scheduled_maintenances": []}).encode()
+    summary = SUMMARY.read_bytes()
+    lines = ["[settings]", "allow_loopback = true"]
+    for n in range(SOURCES):
+        base = f"/s{n}"
+        body = json.dumps({"page": page, "incidents": [history[n]["incident"]]}).encode()
+        server.route(f"{base}/{PATHS[0]}", conditional(body, f'"i{n}"'))
+        server.route(f"{base}/{PATHS[1]}", conditional(empty, f'"m{n}"'))
+        server.route(f"{base}/{PATHS[2]}", conditional(summary, f'"s{n}"'))
+        lines += ["[[vendor]]", f'name = "Vendor {n:03d}"']
+        lines += ["[[source]]", f'name = "source-{n:03d}"', f'vendor = "Vendor {n:03d}"',
+                  'kind = "statuspage"', f'url = "{server.url(base)}"']  # fmt: skip
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def floor(server: LocalServer, threads: int) -> float:
+    sources = [[server.url(f"/s{n}/{path}") for path in PATHS] for n in range(SOURCES)]
+
+    def fetch(urls: list[str]) -> None:
+        for url in urls:
+            client.get(url).raise_for_status()
+
+    with httpx.Client() as client, ThreadPoolExecutor(threads) as pool:
+        started = time.perf_counter()
+        list(pool.map(fetch, sources))
+        return time.perf_counter() - started
+
+
+def one_pass(server: LocalServer, url: str, config: Path, workers: int, logs: Path) -> float:
+    """Seconds until ``workers`` watch processes have recorded every source once."""
+    Store.open(url).close()  # migrated before the workers start
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INCIDENT_FEED_")}
+    env["PYTHONPATH"] = str(REPO)
+    command = [sys.executable, "-m", "incident_feed", "--config", str(config), "--db", url,
+               "watch", "--interval", "1h"]  # fmt: skip
+    before = Counter(r.path for r in _requests(server))
+    started = time.perf_counter()
+    processes = [
+        subprocess.Popen([*command, "--log-file", str(logs / f"{workers}-{n}.log")], env=env)
+        for n in range(workers)
+    ]
+    store = Store.open(url)
+    try:
+        while True:
+            with store.read() as conn:
+                done = conn.execute(select(func.count()).select_from(SOURCE)).scalar_one()
+            if done >= SOURCES:
+                break
+            if time.perf_counter() - started > 120:
+                raise SystemExit(f"{workers} workers: no full pass in 120 s ({done} sources)")
+            time.sleep(0.02)
+        took = time.perf_counter() - started
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=30)
+        store.close()
+    after = Counter(r.path for r in _requests(server))
+    fetched = Counter({path: after[path] - before[path] for path in after})
+    twice = [path for path, count in fetched.items() if count != 1]
+    if twice or len(fetched) != SOURCES * len(PATHS):
+        raise SystemExit(f"{workers} workers: fetched other than once each: {twice[:5]}")
+    return took
+
+
+def _requests(server: LocalServer) -> list[object]:
+    return [r for n in range(SOURCES) for p in PATHS for r in server.requests_to(f"/s{n}/{p}")]
+
+
+def main() -> None:
+    folder = WORK / "scale-out"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    print(f"scale-out on PostgreSQL ({machine()}): {SOURCES} sources, {LATENCY * 1000:.0f} ms "
+          f"latency per request, 16 fetches per worker; {load()} at start")  # fmt: skip
+    config = folder / "config.toml"
+    times: dict[int, float] = {}
+    with running_postgres() as pg, LocalServer(max_requests=SOURCES * 3 * 20, latency=LATENCY) as server:  # fmt: skip
+        serve(server, config)
+        floors = {threads: floor(server, threads) for threads in (16, 32)}
+        for workers in WORKERS:
+            name = f"scale_{workers}"
+            with admin_connect(pg) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            times[workers] = one_pass(server, pg.url_for(name), config, workers, folder)
+        server.check()
+    print(f"  floor (plain httpx, same {SOURCES * 3} requests): 16 threads {floors[16]:.2f} s, "
+          f"32 threads {floors[32]:.2f} s")  # fmt: skip
+    for workers in WORKERS:
+        ratio = times[workers] / times[1]
+        print(f"  {workers} worker{'s' if workers > 1 else ' '}: full pass {times[workers]:.2f} s "
+              f"(start-up included) = {ratio:.2f} of one worker's time"
+              + ("; goal <= 0.625" if workers == 2 else ""))  # fmt: skip
+    print("  every source fetched exactly once in each pass")
+    print(f"  {load()} at end")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""One ``watch`` pass over 5,000 Statuspage sources on 127.0.0.1 with 50 ms latency, then the
+all-unchanged pass (every answer 304), each against the network floor of the same run.
+
+Each source is its own vendor and serves three documents with an ETag: an ``incidents.json``
+(two real GitHub incidents, 10 different pairs), an empty ``scheduled-maintenances.json`` and
+GitHub's real ``summary.json``: 15,000 requests a pass. The pass is the real
+:class:`~incident_feed.schedule.Watcher` (per-source scheduling, leases, 16 fetches at once)
+on a real SQLite file, run until every source has been stored once; the second pass makes
+every source due again and runs until each is stored again.
+
+Floor, in the same run and against the same server: the same 15,000 requests (each source's
+three in turn) from a plain ``httpx.Client`` on a ``ThreadPoolExecutor`` of the same size, bodies
+read and thrown away: no parsing, no storing, no schedule. The 304 floor sends the same
+conditional requests.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+from sqlalchemy import update
+
+from benchmarks.common import FIXTURES, WORK, history_files, load, machine
+from incident_feed.clock import utc_now
+from incident_feed.config import parse_config
+from incident_feed.pipeline import DEFAULT_WORKERS
+from incident_feed.schedule import Watcher
+from incident_feed.sources.http import Fetcher, make_client
+from incident_feed.store.database import Store
+from incident_feed.store.tables import SOURCE_LEASE
+from tests.ops.local_server import LocalServer, conditional
+
+SOURCES = 5000
+LATENCY = 0.05
+PATHS = (
+    "api/v2/incidents.json",
+    "api/v2/scheduled-maintenances.json",
+    "api/v2/summary.json",
+)
+SUMMARY = FIXTURES / "statuspage" / "githubstatus-summary" / "summary-2022-11-25.json"
+
+
+def serve(server: LocalServer) -> dict[str, Any]:
+    history = [json.loads(p.read_text()) for p in history_files()[:20]]
+    page = history[0]["page"]
+    bodies = [
+        json.dumps({"page": page, "incidents": [h["incident"] for h in history[n : n + 2]]})
+        for n in range(0, 20, 2)
+    ]
+    empty = json.dumps({"page": page, "scheduled_maintenances": []}).encode()
+    summary = SUMMARY.read_bytes()
+    vendors, sources = [], []
+    for n in range(SOURCES):
+        base = f"/s{n}"
+        server.route(f"{base}/{PATHS[0]}", conditional(bodies[n % 10].encode(), f'"i{n}"'))
+        server.route(f"{base}/{PATHS[1]}", conditional(empty, f'"m{n}"'))
+        server.route(f"{base}/{PATHS[2]}", conditional(summary, f'"s{n}"'))
+        vendors.append({"name": f"Vendor {n:04d}"})
+        sources.append(
+            {"name": f"source-{n:04d}", "vendor": f"Vendor {n:04d}", "kind": "statuspage",
+             "url": server.url(base)}
+        )  # fmt: skip
+    return {"settings": {"allow_loopback": True}, "vendor": vendors, "source": sources}
+
+
+class Floor:
+    """The network alone: the same GETs on a plain client and pool, nothing parsed or stored."""
+
+    def __init__(self, server: LocalServer) -> None:
+        self.sources = [[server.url(f"/s{n}/{path}") for path in PATHS] for n in range(SOURCES)]
+        self.etags: dict[str, str] = {}
+
+    def cycle(self, revalidate: bool) -> tuple[float, Counter[int]]:
+        def fetch(urls: list[str]) -> list[int]:
+            statuses = []
+            for url in urls:
+                headers = {"If-None-Match": self.etags[url]} if revalidate else {}
+                response = client.get(url, headers=headers)
+                if not revalidate:
+                    self.etags[url] = response.headers["etag"]
+                statuses.append(response.status_code)
+            return statuses
+
+        with httpx.Client() as client, ThreadPoolExecutor(DEFAULT_WORKERS) as pool:
+            started = time.perf_counter()
+            statuses = Counter(s for batch in pool.map(fetch, self.sources) for s in batch)
+            took = time.perf_counter() - started
+        return took, statuses
+
+
+def one_pass(watcher: Watcher) -> float:
+    """Run the watcher until it has stored every source once more; the seconds it took."""
+    stop = watcher.stop
+    stop.clear()
+    target = watcher.fetches + SOURCES
+    runner = threading.Thread(target=watcher.run)
+    started = time.perf_counter()
+    runner.start()
+    while watcher.fetches < target:
+        time.sleep(0.05)
+    took = time.perf_counter() - started
+    stop.set()
+    runner.join()
+    return took
+
+
+def main() -> None:
+    folder = WORK / "watch-many"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    print(f"watch 5,000 sources ({machine()}): {LATENCY * 1000:.0f} ms latency per request, "
+          f"{DEFAULT_WORKERS} fetches at once; {load()} at start")  # fmt: skip
+    with LocalServer(max_requests=SOURCES * len(PATHS) * 5, latency=LATENCY) as server:
+        config = parse_config(serve(server), None)
+        floor = Floor(server)
+        floor_first, first_statuses = floor.cycle(revalidate=False)
+        floor_second, second_statuses = floor.cycle(revalidate=True)
+        assert first_statuses == {200: 3 * SOURCES}, first_statuses
+        assert second_statuses == {304: 3 * SOURCES}, second_statuses
+        store = Store.open(f"sqlite:///{folder / 'many.db'}")
+        with make_client() as client:
+            fetcher = Fetcher.for_settings(client, config.settings)
+            watcher = Watcher(
+                config, store, fetcher, sources=config.sources, interval=3600.0,
+                stop=threading.Event(),
+            )  # fmt: skip
+            before = server.total
+            first = one_pass(watcher)
+            requests_first = server.total - before
+            incidents, updates = store.count("incident"), store.count("update")
+            with store.write() as conn:  # every source due again
+                conn.execute(update(SOURCE_LEASE).values(due_at=utc_now()))
+            before = server.total
+            second = one_pass(watcher)
+            requests_second = server.total - before
+            rows_after = store.count("incident"), store.count("update")
+        store.close()
+        server.check()
+    print(f"  floor (plain httpx.Client + ThreadPoolExecutor({DEFAULT_WORKERS}), same "
+          f"{3 * SOURCES:,} requests, no parsing): {floor_first:.1f} s; 304 pass "
+          f"{floor_second:.1f} s")  # fmt: skip
+    print(f"  watch pass 1: {first:.1f} s = {first / floor_first:.2f}x floor; "
+          f"{requests_first:,} requests; {incidents} incidents, {updates} updates")  # fmt: skip
+    print(f"  watch pass 2 (all unchanged, 304): {second:.1f} s = "
+          f"{second / floor_second:.2f}x floor; {requests_second:,} requests; rows after "
+          f"{rows_after[0]} incidents, {rows_after[1]} updates (unchanged: "
+          f"{rows_after == (incidents, updates)})")  # fmt: skip
+    print(f"  {load()} at end")
+
+
+if __name__ == "__main__":
+    main()
