@@ -575,7 +575,8 @@ class Sharing:
 
         outcome = store_source(store, result, clock, on_record=hand_back)
         if not handed_back:  # deferred (rate limited): nothing recorded, due when allowed
-            due = self._due(clock(), source, 0, result.retry_until)
+            state = store.source_states([source.name]).get(source.name) or {}
+            due = self._due(clock(), source, 0, state.get("retry_after_until"))
             self.leases.release(source.name, due)
             handed_back.update(due=due, failures=0, error=None)
         return Stored(outcome, handed_back["due"], handed_back["failures"], handed_back["error"])

@@ -224,9 +224,12 @@ def test_retry_after_is_respected(
     watcher.run_cycle(["limited"])
     assert watcher.due_in("limited") >= 119
     # Asked again before the time (e.g. by a restart): deferred, no request sent.
+    fake.advance(30)
     watcher.run_cycle(["limited"])
     assert server.count("/r/api/v2/incidents.json") == 1
     assert any("source=limited status=deferred" in r.getMessage() for r in caplog.records)
+    # ... and still due when the server allows, not one interval after the forced attempt.
+    assert 89 <= watcher.due_in("limited") <= 91
 
 
 def test_per_source_interval_and_jitter(store: Store, fetchers: list[Fetcher]) -> None:
