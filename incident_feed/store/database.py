@@ -252,7 +252,7 @@ class Store:
                 self._update_rows(conn, changed_updates)
             self._insert_ignore(conn, RECORD, new_records, ["source_name", "native_id"])
             touched = {*stats.changed_ids, *(r["incident_id"] for r in new_records)}
-            refresh_outages(conn, touched)
+            refresh_outages(conn, touched, {row["id"]: row for row in incident_rows})
             if also is not None:
                 also(conn)
             stats.updates_new += len(new_updates)

@@ -7,10 +7,10 @@ touched, inside its own transaction: the outages those ids belong to now, and be
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, or_, select
+from sqlalchemy import Connection, bindparam, delete, or_, select, update
 
 from incident_feed.config import SOCIAL_KINDS
 from incident_feed.decide.links import GROUP, REJECTED, SAME
@@ -40,17 +40,21 @@ def _edges(conn: Connection, ids: Iterable[str]) -> set[tuple[str, str]]:
     return edges
 
 
-def _co_members(conn: Connection, ids: Iterable[str]) -> tuple[set[str], set[str]]:
-    """The outages ``ids`` belong to now, and all of those outages' members."""
-    outages: set[str] = set()
+def _co_members(conn: Connection, ids: Iterable[str]) -> tuple[dict[str, str], set[str]]:
+    """Which outage each of ``ids`` belongs to now, and all of those outages' members."""
+    belongs: dict[str, str] = {}
     for chunk in _chunks(ids):
-        statement = select(MEMBER.c.outage_id).where(MEMBER.c.incident_id.in_(chunk))
-        outages.update(conn.execute(statement).scalars())
+        statement = select(MEMBER.c.incident_id, MEMBER.c.outage_id).where(
+            MEMBER.c.incident_id.in_(chunk)
+        )
+        belongs.update(
+            (incident_id, outage_id) for incident_id, outage_id in conn.execute(statement)
+        )
     members: set[str] = set()
-    for chunk in _chunks(outages):
+    for chunk in _chunks(set(belongs.values())):
         statement = select(MEMBER.c.incident_id).where(MEMBER.c.outage_id.in_(chunk))
         members.update(conn.execute(statement).scalars())
-    return outages, members
+    return belongs, members
 
 
 def social_ids(conn: Connection, ids: Iterable[str]) -> set[str]:
@@ -65,39 +69,93 @@ def social_ids(conn: Connection, ids: Iterable[str]) -> set[str]:
     return {i for i, found in kinds.items() if found and found <= set(SOCIAL_KINDS)}
 
 
-def refresh_outages(conn: Connection, ids: Iterable[str]) -> None:
-    """Summarise again every outage that any of ``ids`` belongs to, before or after the change."""
+def refresh_outages(
+    conn: Connection, ids: Iterable[str], written: Mapping[str, Mapping[str, Any]] | None = None
+) -> None:
+    """Summarise again every outage that any of ``ids`` belongs to, before or after the change;
+    only the outage and member rows whose values change are written. ``written``: incident rows
+    the caller has just written in this transaction, by id (not read again)."""
     pending = set(ids)
     closure: set[str] = set()
-    old_outages: set[str] = set()
+    before: dict[str, str] = {}  # incident id -> the outage it belonged to
     edges: set[tuple[str, str]] = set()
     while pending:
         closure |= pending
         found = _edges(conn, pending)
         edges |= found
-        outages, members = _co_members(conn, pending)
-        old_outages |= outages
+        belongs, members = _co_members(conn, pending)
+        before |= belongs
         pending = ({i for edge in found for i in edge} | members) - closure
     if not closure:
         return
-    rows: dict[str, Any] = {}
-    for chunk in _chunks(closure):
+    rows: dict[str, Any] = {i: row for i, row in (written or {}).items() if i in closure}
+    for chunk in _chunks(closure - rows.keys()):
         for row in conn.execute(select(INCIDENT).where(INCIDENT.c.id.in_(chunk))).mappings():
             rows[row["id"]] = row
     social = social_ids(conn, rows)
-    summaries, members_rows = [], []
+    summaries: dict[str, dict[str, Any]] = {}
+    after: dict[str, str] = {}
     for group in connected(rows, edges):
         outage = summarize([rows[i] for i in group], social)
-        summaries.append(outage)
-        members_rows += [{"incident_id": i, "outage_id": outage["id"]} for i in group]
-    for chunk in _chunks(closure):
-        conn.execute(delete(MEMBER).where(MEMBER.c.incident_id.in_(chunk)))
-    for chunk in _chunks(old_outages | {s["id"] for s in summaries}):
+        summaries[outage["id"]] = outage
+        after.update((i, outage["id"]) for i in group)
+    # New outages before the members that point at them, and old ones deleted after.
+    gone = _write_outages(conn, summaries, set(before.values()))
+    _write_members(conn, before, after)
+    for chunk in _chunks(gone):
         conn.execute(delete(OUTAGE).where(OUTAGE.c.id.in_(chunk)))
-    for start in range(0, len(summaries), _CHUNK):
-        conn.execute(OUTAGE.insert(), summaries[start : start + _CHUNK])
-    for start in range(0, len(members_rows), _CHUNK):
-        conn.execute(MEMBER.insert(), members_rows[start : start + _CHUNK])
+
+
+def _write_outages(
+    conn: Connection, summaries: Mapping[str, Mapping[str, Any]], old: set[str]
+) -> set[str]:
+    """Insert the new outages and update the changed ones; returns the ids of ``old`` outages
+    no longer summarised (to delete once no member points at them)."""
+    stored: dict[str, Any] = {}
+    for chunk in _chunks(summaries.keys() | old):
+        for row in conn.execute(select(OUTAGE).where(OUTAGE.c.id.in_(chunk))).mappings():
+            stored[row["id"]] = row
+    new = [s for i, s in summaries.items() if i not in stored]
+    changed = [
+        s
+        for i, s in summaries.items()
+        if i in stored and any(stored[i][k] != v for k, v in s.items())
+    ]
+    for start in range(0, len(new), _CHUNK):
+        conn.execute(OUTAGE.insert(), new[start : start + _CHUNK])
+    if changed:
+        columns = [c.name for c in OUTAGE.columns if c.name != "id"]
+        statement = (
+            update(OUTAGE)
+            .where(OUTAGE.c.id == bindparam("outage_id"))
+            .values({name: bindparam(f"v_{name}") for name in columns})
+        )
+        values = [{"outage_id": s["id"], **{f"v_{k}": s[k] for k in columns}} for s in changed]
+        for start in range(0, len(values), _CHUNK):
+            conn.execute(statement, values[start : start + _CHUNK])
+    return stored.keys() - summaries.keys()
+
+
+def _write_members(conn: Connection, before: Mapping[str, str], after: Mapping[str, str]) -> None:
+    """The member rows of the incidents refreshed: added, moved or (the incident gone) deleted."""
+    added = [{"incident_id": i, "outage_id": o} for i, o in after.items() if i not in before]
+    moved = [
+        {"member_id": i, "v_outage_id": o}
+        for i, o in after.items()
+        if i in before and before[i] != o
+    ]
+    dropped = [i for i in before if i not in after]
+    for start in range(0, len(added), _CHUNK):
+        conn.execute(MEMBER.insert(), added[start : start + _CHUNK])
+    if moved:
+        statement = (
+            update(MEMBER)
+            .where(MEMBER.c.incident_id == bindparam("member_id"))
+            .values(outage_id=bindparam("v_outage_id"))
+        )
+        conn.execute(statement, moved)
+    for chunk in _chunks(dropped):
+        conn.execute(delete(MEMBER).where(MEMBER.c.incident_id.in_(chunk)))
 
 
 def rebuild_outages(conn: Connection) -> None:
