@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, delete, func, or_, select
 
 from incident_feed.config import SOCIAL_KINDS
 from incident_feed.decide.links import (
@@ -36,7 +36,8 @@ from incident_feed.store.outages import refresh_outages
 
 def link_changed(store: Store, vendor: str, changed_ids: Sequence[str], now: dt.datetime) -> int:
     """(Re)link the social threads among ``changed_ids``, and the threads near changed
-    status-page incidents. Returns the number of links written.
+    status-page incidents. Returns the number of automatic links planned for them (a link
+    planned again as it is stored is kept, not rewritten).
 
     A first pass reads only ids, start times and source kinds; full incidents are loaded only
     for the threads concerned and the status-page incidents near them.
@@ -80,18 +81,9 @@ def link_changed(store: Store, vendor: str, changed_ids: Sequence[str], now: dt.
             if not any(state == MANUAL for _, state in by_hand.get(r["incident_id"], []))
             and (r["target_id"], REJECTED) not in by_hand.get(r["incident_id"], [])
         ]
-        conn.execute(
-            delete(LINK).where(and_(LINK.c.state == AUTO, LINK.c.incident_id.in_(list(threads))))
-        )
         targets = {r["target_id"] for r in rows if r["kind"] == SAME}
-        if targets:
-            conn.execute(
-                delete(LINK).where(
-                    and_(LINK.c.state == AUTO, LINK.c.kind == GROUP, LINK.c.target_id.in_(targets))
-                )
-            )
-        _insert(conn, rows)
-        refresh_outages(conn, {*threads, *(r["target_id"] for r in rows)})
+        if _replace_auto_links(conn, list(threads), targets, rows):
+            refresh_outages(conn, {*threads, *(r["target_id"] for r in rows)})
     return len(rows)
 
 
@@ -174,7 +166,43 @@ def unlink(store: Store, incident_id: str, target_id: str | None, now: dt.dateti
     return len(found)
 
 
-def _insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
+def _replace_auto_links(
+    conn: Connection, threads: list[str], targets: set[str], rows: list[dict[str, Any]]
+) -> bool:
+    """Make ``rows`` the automatic links of ``threads`` (and the only automatic group links to
+    ``targets``), writing only what differs: a link planned again as it is stored is kept as it
+    is (with its creation time). True when a link was written or deleted."""
+    replaced: ColumnElement[bool] = LINK.c.incident_id.in_(threads)
+    if targets:
+        replaced = or_(replaced, and_(LINK.c.kind == GROUP, LINK.c.target_id.in_(targets)))
+    stored = conn.execute(select(LINK).where(and_(LINK.c.state == AUTO, replaced))).mappings()
+    planned: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        planned.setdefault((row["incident_id"], row["target_id"]), row)
+    kept: set[tuple[str, str]] = set()
+    stale: list[dict[str, str]] = []
+    for link in stored:
+        pair = (link["incident_id"], link["target_id"])
+        again = planned.get(pair)
+        if again is not None and all(link[k] == again[k] for k in ("kind", "confidence", "reason")):
+            kept.add(pair)
+        else:
+            stale.append({"from_id": pair[0], "to_id": pair[1]})
+    if stale:
+        conn.execute(
+            delete(LINK).where(
+                and_(
+                    LINK.c.incident_id == bindparam("from_id"),
+                    LINK.c.target_id == bindparam("to_id"),
+                )
+            ),
+            stale,
+        )
+    written = _insert(conn, [row for pair, row in planned.items() if pair not in kept])
+    return bool(stale or written)
+
+
+def _insert(conn: Connection, rows: list[dict[str, Any]]) -> int:
     seen: set[tuple[str, str]] = set()
     unique = []
     for row in rows:
@@ -191,6 +219,7 @@ def _insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
     fresh = [r for r in unique if (r["incident_id"], r["target_id"]) not in existing]
     if fresh:
         conn.execute(LINK.insert(), fresh)
+    return len(fresh)
 
 
 def _decided(conn: Connection, ids: list[str]) -> dict[str, list[tuple[str, str]]]:

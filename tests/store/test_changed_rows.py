@@ -22,9 +22,11 @@ from incident_feed.pipeline import Ingested, ingest
 from incident_feed.sources.base import Document
 from incident_feed.sources.registry import collector_for
 from incident_feed.store.database import Store
-from incident_feed.store.links import manual_link, unlink
+from incident_feed.store.links import link_changed, manual_link, unlink
 from incident_feed.store.outages import rebuild_outages
-from incident_feed.store.tables import MEMBER, OUTAGE
+from incident_feed.store.tables import LINK, MEMBER, OUTAGE
+from incident_feed.store.threads import thread_posts
+from tests.decide.linking.posts import SOCIAL, STATUS, seed_posts, seed_status_drafts
 from tests.store.helpers import BOTH_SOURCES_ID, NOW, api_incident_id, history_ids, load_history
 
 SOURCE = SourceConfig(name="github", vendor="GitHub", kind="statuspage", url="file://import")
@@ -162,3 +164,25 @@ def test_outages_refreshed_in_place_equal_outages_rebuilt(any_store: Store) -> N
         sizes.append(sorted(o["members"] for o in refreshed[0] if o["members"] > 1))
     assert sizes == [[2], [3], [4], [2, 2], [2]]
     assert len(_outages(any_store)[1]) == len(IDS)
+
+
+def _links(store: Store) -> list[dict[str, Any]]:
+    with store.read() as conn:
+        return [dict(r) for r in conn.execute(select(LINK).order_by(LINK.c.incident_id)).mappings()]
+
+
+def test_relinking_a_thread_whose_links_stand_writes_no_row(any_store: Store) -> None:
+    status = any_store.apply(STATUS.name, STATUS.kind, seed_status_drafts(), NOW)
+    drafts = thread_posts(any_store, SOCIAL.name, SOCIAL.vendor, seed_posts()).drafts
+    thread = any_store.apply(SOCIAL.name, SOCIAL.kind, drafts, NOW)
+    assert link_changed(any_store, SOCIAL.vendor, thread.changed_ids, NOW) == 1
+    before = _links(any_store)
+    assert [(r["state"], r["created_at"]) for r in before] == [("auto", NOW)]
+    _install_write_log(any_store)
+    later = NOW + dt.timedelta(minutes=5)
+    with row_writes(any_store) as written:
+        # Both sides changed again, say: the thread is planned again, to the same link.
+        changed = [*status.changed_ids, *thread.changed_ids]
+        assert link_changed(any_store, SOCIAL.vendor, changed, later) == 1
+    assert written == Counter()
+    assert _links(any_store) == before  # kept as it was, creation time and all
