@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from incident_feed.enums import ComponentState, Impact, Kind, Phase
@@ -116,48 +118,52 @@ def unstorable(draft: IncidentDraft) -> str | None:
     that got through uncleaned: a NUL (PostgreSQL text refuses it), a lone surrogate (cannot be
     encoded) or an absurd length. The item is skipped with this reason, the document goes on.
     """
-    fields: list[tuple[str, str | None, int]] = [
-        ("key", draft.key, MAX_LINE),
-        ("native id", draft.native_id, MAX_LINE),
-        ("vendor", draft.vendor, MAX_LINE),
-        ("title", draft.title, MAX_LINE),
-        ("url", draft.url, MAX_LINE),
-        ("status", draft.status_label, MAX_LINE),
-        ("reply_to", draft.reply_to, MAX_LINE),
-        ("start time", draft.started.raw if draft.started else None, MAX_LINE),
-        ("resolve time", draft.resolved.raw if draft.resolved else None, MAX_LINE),
-    ]
-    fields += _component_fields("component", draft.components)
-    for update in draft.updates:
-        name = f"update {update.native_id[:60]!r}"
-        fields += [
-            (f"{name} id", update.native_id, MAX_LINE),
-            (f"{name} time", update.stamp.raw, MAX_LINE),
-            (f"{name} label", update.label, MAX_LINE),
-            (f"{name} evidence", update.evidence, MAX_LINE),
-            (f"{name} text", update.text, MAX_TEXT),
-            (f"{name} url", update.url, MAX_LINE),
-        ]
-        fields += [(f"{name} reference", ref, MAX_LINE) for ref in update.refs]
-        fields += _component_fields(f"{name} component", update.components)
-    for name, value, limit in fields:
-        if value is None:
+    for where, what, value, limit in _fields(draft):
+        if value is None or (
+            len(value) <= limit
+            and "\x00" not in value
+            and (value.isascii() or not _SURROGATE.search(value))
+        ):
             continue
+        name = f"{where} {what}" if where else what
         if len(value) > limit:
             return f"{name} is {len(value):,} characters (limit {limit:,})"
         if "\x00" in value:
             return f"{name} holds a NUL character"
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return f"{name} holds a lone surrogate"
+        return f"{name} holds a lone surrogate"
     return None
 
 
-def _component_fields(
-    name: str, components: tuple[Component, ...]
-) -> list[tuple[str, str | None, int]]:
-    return [(name, value, MAX_LINE) for c in components for value in (c.name, c.id)]
+_SURROGATE = re.compile("[\ud800-\udfff]")  # what UTF-8 cannot encode
+
+
+def _fields(draft: IncidentDraft) -> Iterator[tuple[str, str, str | None, int]]:
+    """Every text value of ``draft`` to store: (where, what, value, limit)."""
+    yield "", "key", draft.key, MAX_LINE
+    yield "", "native id", draft.native_id, MAX_LINE
+    yield "", "vendor", draft.vendor, MAX_LINE
+    yield "", "title", draft.title, MAX_LINE
+    yield "", "url", draft.url, MAX_LINE
+    yield "", "status", draft.status_label, MAX_LINE
+    yield "", "reply_to", draft.reply_to, MAX_LINE
+    yield "", "start time", draft.started.raw if draft.started else None, MAX_LINE
+    yield "", "resolve time", draft.resolved.raw if draft.resolved else None, MAX_LINE
+    for component in draft.components:
+        yield "", "component", component.name, MAX_LINE
+        yield "", "component", component.id, MAX_LINE
+    for update in draft.updates:
+        where = f"update {update.native_id[:60]!r}"
+        yield where, "id", update.native_id, MAX_LINE
+        yield where, "time", update.stamp.raw, MAX_LINE
+        yield where, "label", update.label, MAX_LINE
+        yield where, "evidence", update.evidence, MAX_LINE
+        yield where, "text", update.text, MAX_TEXT
+        yield where, "url", update.url, MAX_LINE
+        for ref in update.refs:
+            yield where, "reference", ref, MAX_LINE
+        for component in update.components:
+            yield where, "component", component.name, MAX_LINE
+            yield where, "component", component.id, MAX_LINE
 
 
 @dataclass(frozen=True, slots=True)
