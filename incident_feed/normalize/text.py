@@ -23,6 +23,8 @@ _NEEDS_WORK = re.compile(
     "[\x00-\x09\x0b-\x1f\x7f-\x9f\u00a0\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
     "\ud800-\udfff]|  | \n|\n |\n\n\n|^\\s|\\s$"
 )
+_HTTP_URL = re.compile(r"^https?://[^\s/?#]+", re.IGNORECASE)
+_SPACE = re.compile(r"\s")  # the characters str.isspace() is true for, every one of them
 _LINE_NEEDS_WORK = re.compile(
     "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
 )
@@ -82,8 +84,8 @@ def safe_http_url(url: object) -> str | None:
     if not isinstance(url, str):
         return None
     url = url.strip()
-    if not re.match(r"^https?://[^\s/?#]+", url, re.IGNORECASE) or _LINE_NEEDS_WORK.search(url):
+    if not _HTTP_URL.match(url) or _LINE_NEEDS_WORK.search(url):
         return None
-    if any(ch.isspace() for ch in url) or len(url) > 2048:
+    if _SPACE.search(url) or len(url) > 2048:
         return None
     return url
