@@ -323,8 +323,12 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+# One encoder for every digest: json.dumps with options builds a new one per call.
+_DIGEST_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
+
+
 def _digest(value: Any) -> str:
-    blob = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    blob = _DIGEST_JSON.encode(value)
     return hashlib.sha1(blob.encode("utf-8")).hexdigest()
 
 
