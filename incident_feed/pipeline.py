@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 from incident_feed.clock import Clock, utc_now
 from incident_feed.config import SOCIAL_KINDS, Config, SourceConfig
 from incident_feed.decide.backoff import Backoff
-from incident_feed.decide.threads import held_post
 from incident_feed.errors import IncidentFeedError, RateLimited, SourceError
 from incident_feed.normalize.drafts import (
     MAX_ITEMS,
@@ -43,7 +42,6 @@ from incident_feed.normalize.drafts import (
 from incident_feed.normalize.text import clean_line
 from incident_feed.redact import redact_url, redact_urls
 from incident_feed.sources.base import Collector, Document, Fetched
-from incident_feed.sources.http import Fetcher, Validators
 from incident_feed.sources.registry import collector_for
 from incident_feed.store.database import ApplyStats, Store
 from incident_feed.store.leases import Leases
@@ -53,10 +51,11 @@ from incident_feed.store.page_status import (
     record_page_status,
     write_page_status,
 )
-from incident_feed.store.threads import thread_posts
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
+
+    from incident_feed.sources.http import Fetcher
 
 log = logging.getLogger("incident_feed.collect")
 APPLY_BATCH = 1000
@@ -179,6 +178,9 @@ def ingest(
             on_document(document)
     drafts = one_per_record(drafts)  # a summary repeats the incidents incidents.json lists
     if source.kind in SOCIAL_KINDS:
+        from incident_feed.decide.threads import held_post  # social sources only
+        from incident_feed.store.threads import thread_posts
+
         planned = thread_posts(
             store, source.name, source.vendor, drafts, brand=source.role == "brand"
         )
@@ -303,6 +305,8 @@ def fetch_source(
         outcome.status = "deferred"
         outcome.error = f"rate limited: next attempt after {until:%Y-%m-%d %H:%M:%S}Z"
         return result
+    from incident_feed.sources.http import Validators  # the network side: not for ``import``
+
     validators = {
         url: Validators.from_json(value)
         for url, value in (state.get("validators", {}) if state else {}).items()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from email.utils import parsedate_tz
 
 from incident_feed.normalize.drafts import Stamp
 
@@ -193,6 +192,8 @@ def _parse_js_date(match: re.Match[str], text: str) -> tuple[dt.datetime, tuple[
 
 
 def _parse_rfc822(text: str) -> tuple[dt.datetime, tuple[str, ...]]:
+    from email.utils import parsedate_tz  # feeds' dates only: email.utils costs a cold start
+
     flags: tuple[str, ...] = ()
     zone_match = _RFC822_ZONE.search(text)
     offset_hours: int | None = None

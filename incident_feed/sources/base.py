@@ -8,14 +8,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
-
-import httpx
+from typing import TYPE_CHECKING, ClassVar
 
 from incident_feed.config import SourceConfig
 from incident_feed.errors import FetchError, PayloadError
 from incident_feed.normalize.drafts import Context, ParseResult
-from incident_feed.sources.http import Fetcher, Validators
+
+if TYPE_CHECKING:  # the network side: ``import`` parses saved files without loading it
+    from incident_feed.sources.http import Fetcher, Validators
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +147,8 @@ def peek_json(body: bytes) -> object:
 
 def api_url(base: str, path: str, params: Mapping[str, str | None]) -> str:
     """``base`` + ``path`` with the query ``params`` that are not None, encoded."""
+    import httpx
+
     query = {key: value for key, value in params.items() if value is not None}
     return str(httpx.URL(f"{base.rstrip('/')}{path}", params=query))
 
@@ -154,6 +156,8 @@ def api_url(base: str, path: str, params: Mapping[str, str | None]) -> str:
 def page_root(url: str) -> str:
     """A page's root, scheme and host (and port): ``https://status.example.com/any/path`` ->
     ``https://status.example.com``. Status platforms serve their documents from the root."""
+    import httpx
+
     parsed = httpx.URL(url)
     port = f":{parsed.port}" if parsed.port else ""
     return f"{parsed.scheme}://{parsed.host}{port}"
