@@ -59,7 +59,7 @@ __all__ = [
     "sqlite_path",
 ]
 
-_CHUNK = 500
+_CHUNK = 1000  # keys per IN list, rows per statement: a batch of drafts reads each table at once
 _SURROGATE = re.compile("[\ud800-\udfff]")  # cannot be encoded, so cannot be stored
 _WRITE_LOCK_KEY = 0x1F1D_F33D  # PostgreSQL advisory lock id for incident-feed writers
 BUSY_TIMEOUT_MS = 10_000

@@ -18,7 +18,7 @@ from incident_feed.decide.outages import connected, summarize
 from incident_feed.store.tables import INCIDENT, LINK, MEMBER, OUTAGE, RECORD
 
 __all__ = ["members_of", "outage_of", "refresh_outages", "rebuild_outages", "social_ids"]
-_CHUNK = 500
+_CHUNK = 1000  # ids per IN list: a batch of drafts refreshes in one statement per table
 
 
 def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
