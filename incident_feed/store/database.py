@@ -35,6 +35,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from incident_feed.enums import FINAL_PHASES
 from incident_feed.errors import StoreError
 from incident_feed.redact import redact_url, redact_urls
+from incident_feed.store.bulk import execute_many
 
 # Core tables only: the read path (`incidents`, `show`, `sources`) must not import
 # pydantic or the ORM (tests/test_cli.py checks). Writes import the merge logic when they run.
@@ -504,7 +505,7 @@ class Store:
             set_={name: statement.excluded[name] for name in columns if name in rows[0]},
         )
         for start in range(0, len(rows), _CHUNK):
-            conn.execute(statement, rows[start : start + _CHUNK])
+            execute_many(conn, statement, rows[start : start + _CHUNK])
 
     def _insert_ignore(
         self, conn: Connection, table: Any, rows: list[dict[str, Any]], keys: list[str]
@@ -513,7 +514,7 @@ class Store:
             return
         statement = self._insert(table).on_conflict_do_nothing(index_elements=keys)
         for start in range(0, len(rows), _CHUNK):
-            conn.execute(statement, rows[start : start + _CHUNK])
+            execute_many(conn, statement, rows[start : start + _CHUNK])
 
     @staticmethod
     def _update_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:

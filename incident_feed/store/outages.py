@@ -15,6 +15,7 @@ from sqlalchemy import Connection, bindparam, delete, or_, select, update
 from incident_feed.config import SOCIAL_KINDS
 from incident_feed.decide.links import GROUP, REJECTED, SAME
 from incident_feed.decide.outages import connected, summarize
+from incident_feed.store.bulk import execute_many
 from incident_feed.store.tables import INCIDENT, LINK, MEMBER, OUTAGE, RECORD
 
 __all__ = ["members_of", "outage_of", "refresh_outages", "rebuild_outages", "social_ids"]
@@ -122,7 +123,7 @@ def _write_outages(
         if i in stored and any(stored[i][k] != v for k, v in s.items())
     ]
     for start in range(0, len(new), _CHUNK):
-        conn.execute(OUTAGE.insert(), new[start : start + _CHUNK])
+        execute_many(conn, OUTAGE.insert(), new[start : start + _CHUNK])
     if changed:
         columns = [c.name for c in OUTAGE.columns if c.name != "id"]
         statement = (
@@ -146,7 +147,7 @@ def _write_members(conn: Connection, before: Mapping[str, str], after: Mapping[s
     ]
     dropped = [i for i in before if i not in after]
     for start in range(0, len(added), _CHUNK):
-        conn.execute(MEMBER.insert(), added[start : start + _CHUNK])
+        execute_many(conn, MEMBER.insert(), added[start : start + _CHUNK])
     if moved:
         statement = (
             update(MEMBER)
