@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from incident_feed.clock import Clock, utc_now
 from incident_feed.config import Config, SourceConfig
@@ -50,9 +50,11 @@ from incident_feed.pipeline import (
     lease_seconds,
 )
 from incident_feed.redact import redact_urls
-from incident_feed.sources.http import Fetcher
 from incident_feed.store.database import Store
 from incident_feed.store.leases import Leases
+
+if TYPE_CHECKING:
+    from incident_feed.sources.http import Fetcher
 
 log = logging.getLogger("incident_feed.watch")
 FLUSH = 1.0  # seconds: outcomes stored this close together are reported as one run
