@@ -41,7 +41,7 @@ PER_SOURCE = 50
 CYCLES = 3
 PATHS = ("api/v2/incidents.json", "api/v2/scheduled-maintenances.json", "api/v2/summary.json")
 SUMMARY = FIXTURES / "statuspage" / "githubstatus-summary" / "summary-2022-11-25.json"
-BOOKKEEPING = {"source", "collection_run"}  # the source's state row, the run's row
+BOOKKEEPING = {"source", "collection_run", "source_lease"}  # state row, run row, its lease
 _WRITE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
 
 

@@ -47,7 +47,7 @@ from incident_feed.store.database import ApplyStats, Store
 from incident_feed.store.leases import Leases
 from incident_feed.store.links import link_changed
 from incident_feed.store.page_status import (
-    confirm_page_status,
+    confirm_page_status_in,
     record_page_status,
     write_page_status,
 )
@@ -343,6 +343,7 @@ def store_source(
         return outcome
     kept: dict[str, dict[str, str]] = {}
     cursor: str | None = None
+    confirm: Callable[[Connection], object] | None = None
     if result.fetched is not None and result.collector is not None:
         fetched = result.fetched
         outcome.documents = len(fetched.documents)
@@ -369,7 +370,9 @@ def store_source(
                 cursor = fetched.cursor
                 if ingested.status is None and fetched.not_modified and not fetched.notes:
                     # Its summary unchanged (304): the stored page state still holds now.
-                    confirm_page_status(store, source.name, clock())
+                    confirm = functools.partial(
+                        confirm_page_status_in, source_name=source.name, now=clock()
+                    )
     if outcome.error and not outcome.error.startswith(source.name):
         outcome.error = f"{source.name}: {outcome.error}"
     if outcome.error:
@@ -388,11 +391,28 @@ def store_source(
         validators=kept,
         retry_after_until=result.retry_until,
         cursor=cursor,
-        also=on_record,
+        also=_both(confirm, on_record),
     )
     outcome.seconds = time.monotonic() - result.started
     _log_outcome(outcome)
     return outcome
+
+
+def _both(
+    confirm: Callable[[Connection], object] | None,
+    on_record: Callable[[Connection, Mapping[str, Any]], None] | None,
+) -> Callable[[Connection, Mapping[str, Any]], None] | None:
+    """One ``also`` for the attempt's transaction: the page state's confirmation, then the
+    caller's own writes."""
+    if confirm is None:
+        return on_record
+
+    def both(conn: Connection, recorded: Mapping[str, Any]) -> None:
+        confirm(conn)
+        if on_record is not None:
+            on_record(conn, recorded)
+
+    return both
 
 
 def _log_outcome(outcome: SourceOutcome) -> None:

@@ -29,6 +29,7 @@ import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -40,6 +41,7 @@ from incident_feed.decide.backoff import JITTER, Backoff
 from incident_feed.pipeline import (
     DEFAULT_WORKERS,
     FetchPool,
+    FetchResult,
     RunReport,
     Sharing,
     SourceOutcome,
@@ -377,36 +379,51 @@ class Watcher:
         )
         self.register()
         pool = FetchPool(self.workers)
-        in_flight: set[str] = set()
-        pending: list[SourceOutcome] = []
+        in_flight: set[str] = set()  # being fetched
+        ready: deque[FetchResult] = deque()  # fetched, to be stored (still held)
+        backlog: deque[str] = deque()  # claimed, to be fetched when a worker frees
+        states: dict[str, Mapping[str, Any]] = {}  # the backlog's stored states, read at claim
+        pending: list[SourceOutcome] = []  # stored, to be reported
         flush_at: float | None = None  # when the pending outcomes are reported
         claim_at = self.monotonic()  # when to look for due sources next
         try:
             while not self.stop.is_set():
-                free = self.workers - len(in_flight)
+                # A finished fetch frees its worker at once: claim its successor before
+                # storing, so the network never waits for the store.
+                while (done := pool.get(timeout=0)) is not None:
+                    in_flight.discard(done.source.name)
+                    ready.append(done)
+                # At most 2 x workers fetched bodies wait for the store: memory stays bounded.
+                free = self.workers - len(in_flight) if len(ready) < self.workers else 0
+                while free > 0 and backlog:
+                    name = backlog.popleft()
+                    self._start(pool, in_flight, name, states.pop(name, None))
+                    free -= 1
                 if free > 0 and self.monotonic() >= claim_at:
-                    claimed = self._claim(pool, in_flight, free)
-                    # Every free worker got a source: more may be due, look when one frees.
-                    claim_at = self.monotonic() + (
-                        0.0 if len(claimed) == free else self._until_wake(in_flight)
+                    busy = in_flight | {result.source.name for result in ready}
+                    # Claim a worker's worth more than the free workers: the next ones start
+                    # from this backlog without asking the database again.
+                    wanted = free + self.workers
+                    claimed = self.leases.claim(
+                        [name for name in self.sources if name not in busy], self.clock(), wanted
                     )
-                if pending and (not in_flight or self.monotonic() >= (flush_at or 0.0)):
+                    states.update(self.store.source_states(claimed))
+                    for name in claimed[:free]:
+                        self._start(pool, in_flight, name, states.pop(name, None))
+                    backlog.extend(claimed[free:])
+                    # All that was asked for came: more may be due, look when a worker frees.
+                    claim_at = self.monotonic() + (
+                        0.0 if len(claimed) == wanted else self._until_wake(busy | set(claimed))
+                    )
+                if pending and (
+                    (not in_flight and not ready) or self.monotonic() >= (flush_at or 0.0)
+                ):
                     self._report(pending)
                     pending, flush_at = [], None
                     if max_cycles is not None and self.cycles >= max_cycles:
                         break
-                now = self.monotonic()
-                wake = min(
-                    claim_at if len(in_flight) < self.workers else math.inf,
-                    flush_at if flush_at is not None else math.inf,
-                )
-                if not in_flight:
-                    self.stop.wait(max(0.0, min(wake, now + IDLE_POLL) - now))
-                    continue
-                result = pool.get(timeout=max(0.0, min(wake - now, STOP_POLL)))
-                while result is not None:
-                    in_flight.discard(result.source.name)
-                    stored = self.sharing.store(self.store, result, self.clock)
+                if ready:
+                    stored = self.sharing.store(self.store, ready.popleft(), self.clock)
                     if stored is not None:
                         self.fetches += 1
                         self._note(stored)
@@ -415,9 +432,19 @@ class Watcher:
                             flush_at = self.monotonic() + self.flush
                         due_in = max(0.0, (stored.due - self.clock()).total_seconds())
                         claim_at = min(claim_at, self.monotonic() + due_in)
-                    if self.stop.is_set():
-                        break
-                    result = pool.get(timeout=0)
+                    continue
+                now = self.monotonic()
+                wake = min(
+                    claim_at if len(in_flight) < self.workers else math.inf,
+                    flush_at if flush_at is not None else math.inf,
+                )
+                if not in_flight and not backlog:
+                    self.stop.wait(max(0.0, min(wake, now + IDLE_POLL) - now))
+                    continue
+                result = pool.get(timeout=max(0.0, min(wake - now, STOP_POLL)))
+                if result is not None:
+                    in_flight.discard(result.source.name)
+                    ready.append(result)
         finally:
             pool.close()
             if pending:
@@ -447,22 +474,24 @@ class Watcher:
         self._after(report)
         return report
 
-    def _claim(self, pool: FetchPool, in_flight: set[str], free: int) -> list[str]:
-        candidates = [name for name in self.sources if name not in in_flight]
-        claimed = self.leases.claim(candidates, self.clock(), free)
-        states = self.store.source_states(claimed)
-        for name in claimed:
-            source = self.sources[name]
-            in_flight.add(name)
-            pool.submit(
-                functools.partial(fetch_source, self.fetcher, source, states.get(name), self.clock)
-            )
-        return claimed
+    def _start(
+        self,
+        pool: FetchPool,
+        in_flight: set[str],
+        name: str,
+        state: Mapping[str, Any] | None,
+    ) -> None:
+        """Fetch the claimed source ``name`` (its stored ``state``: validators, cursor) on the
+        pool."""
+        in_flight.add(name)
+        pool.submit(
+            functools.partial(fetch_source, self.fetcher, self.sources[name], state, self.clock)
+        )
 
-    def _until_wake(self, in_flight: set[str]) -> float:
+    def _until_wake(self, busy: set[str]) -> float:
         """Seconds until a source can next be claimed (at most :data:`IDLE_POLL`: other workers
         come and go)."""
-        candidates = [name for name in self.sources if name not in in_flight]
+        candidates = [name for name in self.sources if name not in busy]
         wake = self.leases.wake_at(candidates, self.clock()) if candidates else None
         if wake is None:
             return IDLE_POLL

@@ -48,11 +48,17 @@ def confirm_page_status(store: Store, source_name: str, now: dt.datetime) -> boo
     """The page said its summary is unchanged (304): the stored state still holds at ``now``.
     False when no state is stored for the source."""
     with store.write() as conn:
-        done = conn.execute(
-            update(PAGE_STATUS)
-            .where(PAGE_STATUS.c.source_name == source_name, PAGE_STATUS.c.fetched_at < now)
-            .values(fetched_at=now)
-        )
+        return confirm_page_status_in(conn, source_name, now)
+
+
+def confirm_page_status_in(conn: Connection, source_name: str, now: dt.datetime) -> bool:
+    """:func:`confirm_page_status` inside the caller's transaction (the one recording the
+    source's attempt)."""
+    done = conn.execute(
+        update(PAGE_STATUS)
+        .where(PAGE_STATUS.c.source_name == source_name, PAGE_STATUS.c.fetched_at < now)
+        .values(fetched_at=now)
+    )
     return bool(done.rowcount)
 
 
