@@ -10,7 +10,7 @@ cannot help. The collection is ``pipeline.collect`` with its default pool, throu
 Measured per cycle: the wall time, documents parsed (calls of the collector's ``parse``), and
 what reached the database: statements executed and rows they changed (``rowcount`` of every
 INSERT, UPDATE and DELETE), split into data (incidents, updates, outages), the page state, and
-bookkeeping (the source's state row, the run's row). Floor, in the same run: the same 150
+bookkeeping (the source's state row and lease, the run's row). Floor, in the same run: the same 150
 requests from a plain ``httpx.Client`` on a ``ThreadPoolExecutor`` of the same worker count,
 bodies read and thrown away.
 """
