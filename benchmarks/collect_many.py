@@ -21,12 +21,10 @@ import json
 import shutil
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import httpx
-
 from benchmarks.common import FIXTURES, WORK, history_files, load, machine
+from benchmarks.network_floor import NetworkFloor
 from incident_feed.config import parse_config
 from incident_feed.pipeline import DEFAULT_WORKERS, collect
 from incident_feed.sources.http import Fetcher, make_client
@@ -68,31 +66,6 @@ def serve(server: LocalServer) -> dict[str, Any]:
     }
 
 
-class Floor:
-    """The network alone: the same GETs on a plain client and pool, nothing parsed or stored."""
-
-    def __init__(self, server: LocalServer) -> None:
-        self.sources = [[server.url(f"/s{n}/{path}") for path in PATHS] for n in range(SOURCES)]
-        self.etags: dict[str, str] = {}
-
-    def cycle(self, revalidate: bool) -> tuple[float, Counter[int]]:
-        def fetch(urls: list[str]) -> list[int]:
-            statuses = []
-            for url in urls:
-                headers = {"If-None-Match": self.etags[url]} if revalidate else {}
-                response = client.get(url, headers=headers)
-                if not revalidate:
-                    self.etags[url] = response.headers["etag"]
-                statuses.append(response.status_code)
-            return statuses
-
-        with httpx.Client() as client, ThreadPoolExecutor(DEFAULT_WORKERS) as pool:
-            started = time.perf_counter()
-            statuses = Counter(s for batch in pool.map(fetch, self.sources) for s in batch)
-            took = time.perf_counter() - started
-        return took, statuses
-
-
 def main() -> None:
     folder = WORK / "collect-many"
     shutil.rmtree(folder, ignore_errors=True)
@@ -101,7 +74,10 @@ def main() -> None:
           f"{DEFAULT_WORKERS} fetches at once; {load()} at start")  # fmt: skip
     with LocalServer(max_requests=10 * SOURCES * len(PATHS), latency=LATENCY) as server:
         config = parse_config(serve(server), None)
-        floor = Floor(server)
+        floor = NetworkFloor(
+            [[server.url(f"/s{n}/{path}") for path in PATHS] for n in range(SOURCES)],
+            DEFAULT_WORKERS,
+        )
         floor_first = [floor.cycle(revalidate=False)]
         floor_second = [floor.cycle(revalidate=True)]
         store = Store.open(f"sqlite:///{folder / 'many.db'}")

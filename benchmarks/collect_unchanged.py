@@ -22,13 +22,12 @@ import re
 import shutil
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import httpx
 from sqlalchemy import event
 
 from benchmarks.common import FIXTURES, WORK, history_files, load, machine
+from benchmarks.network_floor import NetworkFloor
 from incident_feed.config import parse_config
 from incident_feed.pipeline import DEFAULT_WORKERS, collect
 from incident_feed.sources.http import Fetcher, make_client
@@ -90,15 +89,9 @@ class Writes:
 
 def floor(server: LocalServer) -> float:
     urls = [[server.url(f"/s{n}/{path}") for path in PATHS] for n in range(SOURCES)]
-
-    def fetch(batch: list[str]) -> None:
-        for url in batch:
-            client.get(url).raise_for_status()
-
-    with httpx.Client() as client, ThreadPoolExecutor(DEFAULT_WORKERS) as pool:
-        started = time.perf_counter()
-        list(pool.map(fetch, urls))
-        return time.perf_counter() - started
+    took, statuses = NetworkFloor(urls, DEFAULT_WORKERS).cycle()
+    assert set(statuses) == {200}, statuses
+    return took
 
 
 def main() -> None:

@@ -23,16 +23,15 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 from sqlalchemy import func, select
 
 from benchmarks.common import FIXTURES, REPO, WORK, history_files, load, machine
+from benchmarks.network_floor import NetworkFloor
 from incident_feed.store.database import Store
 from incident_feed.store.tables import SOURCE
-from tests.ops.local_server import LocalServer, conditional
+from tests.ops.local_server import LocalServer, Request, conditional
 from tests.store.pg_server import admin_connect, running_postgres
 
 SOURCES = 160
@@ -61,16 +60,10 @@ def serve(server: LocalServer, config: Path) -> None:
 
 
 def floor(server: LocalServer, threads: int) -> float:
-    sources = [[server.url(f"/s{n}/{path}") for path in PATHS] for n in range(SOURCES)]
-
-    def fetch(urls: list[str]) -> None:
-        for url in urls:
-            client.get(url).raise_for_status()
-
-    with httpx.Client() as client, ThreadPoolExecutor(threads) as pool:
-        started = time.perf_counter()
-        list(pool.map(fetch, sources))
-        return time.perf_counter() - started
+    urls = [[server.url(f"/s{n}/{path}") for path in PATHS] for n in range(SOURCES)]
+    took, statuses = NetworkFloor(urls, threads).cycle()
+    assert set(statuses) == {200}, statuses
+    return took
 
 
 def one_pass(server: LocalServer, url: str, config: Path, workers: int, logs: Path) -> float:
@@ -111,7 +104,7 @@ def one_pass(server: LocalServer, url: str, config: Path, workers: int, logs: Pa
     return took
 
 
-def _requests(server: LocalServer) -> list[object]:
+def _requests(server: LocalServer) -> list[Request]:
     return [r for n in range(SOURCES) for p in PATHS for r in server.requests_to(f"/s{n}/{p}")]
 
 

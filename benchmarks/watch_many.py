@@ -20,14 +20,12 @@ import json
 import shutil
 import threading
 import time
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import httpx
 from sqlalchemy import update
 
 from benchmarks.common import FIXTURES, WORK, history_files, load, machine
+from benchmarks.network_floor import NetworkFloor
 from incident_feed.clock import utc_now
 from incident_feed.config import parse_config
 from incident_feed.pipeline import DEFAULT_WORKERS
@@ -70,31 +68,6 @@ def serve(server: LocalServer) -> dict[str, Any]:
     return {"settings": {"allow_loopback": True}, "vendor": vendors, "source": sources}
 
 
-class Floor:
-    """The network alone: the same GETs on a plain client and pool, nothing parsed or stored."""
-
-    def __init__(self, server: LocalServer) -> None:
-        self.sources = [[server.url(f"/s{n}/{path}") for path in PATHS] for n in range(SOURCES)]
-        self.etags: dict[str, str] = {}
-
-    def cycle(self, revalidate: bool) -> tuple[float, Counter[int]]:
-        def fetch(urls: list[str]) -> list[int]:
-            statuses = []
-            for url in urls:
-                headers = {"If-None-Match": self.etags[url]} if revalidate else {}
-                response = client.get(url, headers=headers)
-                if not revalidate:
-                    self.etags[url] = response.headers["etag"]
-                statuses.append(response.status_code)
-            return statuses
-
-        with httpx.Client() as client, ThreadPoolExecutor(DEFAULT_WORKERS) as pool:
-            started = time.perf_counter()
-            statuses = Counter(s for batch in pool.map(fetch, self.sources) for s in batch)
-            took = time.perf_counter() - started
-        return took, statuses
-
-
 def one_pass(watcher: Watcher) -> float:
     """Run the watcher until it has stored every source once more; the seconds it took."""
     stop = watcher.stop
@@ -119,7 +92,10 @@ def main() -> None:
           f"{DEFAULT_WORKERS} fetches at once; {load()} at start")  # fmt: skip
     with LocalServer(max_requests=SOURCES * len(PATHS) * 5, latency=LATENCY) as server:
         config = parse_config(serve(server), None)
-        floor = Floor(server)
+        floor = NetworkFloor(
+            [[server.url(f"/s{n}/{path}") for path in PATHS] for n in range(SOURCES)],
+            DEFAULT_WORKERS,
+        )
         floor_first, first_statuses = floor.cycle(revalidate=False)
         floor_second, second_statuses = floor.cycle(revalidate=True)
         assert first_statuses == {200: 3 * SOURCES}, first_statuses
