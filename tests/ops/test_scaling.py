@@ -182,13 +182,26 @@ def _wait_until(condition: object, seconds: float, what: str) -> None:
         time.sleep(0.1)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new database: a SQLite file, or a database on the test PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'c.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
 def test_collect_skips_a_source_another_worker_holds(
-    server: LocalServer, tmp_path: Path, cli_command: list[str], subprocess_env: dict[str, str]
+    server: LocalServer,
+    tmp_path: Path,
+    cli_command: list[str],
+    subprocess_env: dict[str, str],
+    database_url: str,
 ) -> None:
     server.route("/a" + INCIDENTS, conditional(document([incident("zjchv3zvfg50")]), '"a"'))
     server.route("/b" + INCIDENTS, conditional(document([]), '"b"'))
     config = toml_config(tmp_path / "config.toml", server, {"a": "/a", "b": "/b"})
-    url = f"sqlite:///{tmp_path / 'c.db'}"
+    url = database_url
     store = Store.open(url)
     try:
         other = Leases(store, holder=f"elsewhere:{os.getpid()}:feedbeef", seconds=60)
