@@ -200,6 +200,10 @@ class SourceHealth:
     consecutive_failures: int = 0
     last_error: str | None = None
     last_error_at: dt.datetime | None = None
+    # Its place in the shared schedule (``watch``, ``collect``): when it is next due, and the
+    # worker fetching it now (None when none holds a live lease).
+    next_due_at: dt.datetime | None = None
+    fetching_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -895,8 +899,32 @@ def _details(conn: Connection, outage_ids: list[str]) -> list[IncidentDetail]:
 
 def source_health(store: Store, config: Config) -> list[SourceHealth]:
     """Configured sources in config order, then sources only the database remembers."""
+    from dataclasses import replace
+
+    from incident_feed.clock import utc_now
+    from incident_feed.store.leases import Leases
+
     with store.read() as conn:
         states = {row["name"]: row for row in conn.execute(select(SOURCE)).mappings()}
+    out = _configured_health(states, config)
+    leases = Leases(store).states()
+    now = utc_now()
+    return [
+        replace(
+            item,
+            next_due_at=lease.due_at,
+            fetching_by=lease.holder if lease.held_at(now) else None,
+        )
+        if (lease := leases.get(item.name)) is not None
+        else item
+        for item in out
+    ]
+
+
+def _configured_health(
+    states: Mapping[str, Mapping[Any, Any]], config: Config
+) -> list[SourceHealth]:
+    """Each source's stored state: the configured ones in config order, then the others."""
     out = [
         _health(states.get(s.name), s.name, s.vendor, s.kind, s.url, configured=True)
         for s in config.sources

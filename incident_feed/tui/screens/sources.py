@@ -158,6 +158,11 @@ class SourcesScreen(Screen[None]):
             text.append("\nNo longer in the config: not collected; its incidents stay stored.")
         elif item.name in self._inactive():
             text.append("\nInactive (active = false in the config): not collected.")
+        elif item.fetching_by is not None:
+            text.append(f"\nBeing fetched now by {fmt.one_line(item.fetching_by)}.", "dim")
+        elif item.next_due_at is not None:
+            when = format_stamp(item.next_due_at, self.feed.zone)
+            text.append(f"\nNext collection under watch: {when}.", "dim")
         if item.last_error:
             text.append("\n")
             text.append_text(fmt.block(item.last_error, "red"))
