@@ -31,32 +31,15 @@ from incident_feed.store import notify_state
 from incident_feed.store.database import Store
 from incident_feed.store.notify_state import Note, Outgoing, claim, record, settle
 from incident_feed.store.tables import NOTIFY_INCIDENT, NOTIFY_OUTBOX
-from tests.ops.local_server import LocalServer, Reply, Request, Switch, conditional
+from tests.ops.local_server import LocalServer, Switch, conditional
 from tests.ops.payloads import document, incident, local_config, progress, shifted
+from tests.ops.receivers import RECORDER, Receiver
 from tests.store.conftest import any_store, any_url  # noqa: F401 - fixtures
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 A = shifted(incident("zjchv3zvfg50"), NOW - dt.timedelta(hours=10))
 B = shifted(incident("8qy34dmg4kdm"), NOW - dt.timedelta(hours=2))
 WORKERS = 3
-RECORDER = """
-import json, sys
-with open(sys.argv[1], "a", encoding="utf-8") as out:
-    out.write(json.dumps(json.load(sys.stdin)) + "\\n")
-"""
-
-
-class Receiver:
-    """Records every request (thread-safe); answers 200."""
-
-    def __init__(self) -> None:
-        self.requests: list[Request] = []
-        self.lock = threading.Lock()
-
-    def __call__(self, request: Request) -> Reply:
-        with self.lock:
-            self.requests.append(request)
-        return Reply(200, b"{}")
 
 
 class Team:

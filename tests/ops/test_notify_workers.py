@@ -13,7 +13,6 @@ import json
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,8 +22,9 @@ from sqlalchemy import select
 
 from incident_feed.store.database import Store
 from incident_feed.store.tables import NOTIFY_META, NOTIFY_OUTBOX
-from tests.ops.local_server import LocalServer, Reply, Request, Switch, conditional
+from tests.ops.local_server import LocalServer, Switch, conditional
 from tests.ops.payloads import document, incident, progress, toml_config
+from tests.ops.receivers import RECORDER, Receiver
 
 pytestmark = pytest.mark.postgres
 INCIDENTS = "/api/v2/incidents.json"
@@ -35,22 +35,6 @@ STAGES = (
     ["investigating", "identified"],
     ["investigating", "identified", "resolved"],
 )
-RECORDER = """
-import json, sys
-with open(sys.argv[1], "a", encoding="utf-8") as out:
-    out.write(json.dumps(json.load(sys.stdin)) + "\\n")
-"""
-
-
-class Receiver:
-    def __init__(self) -> None:
-        self.requests: list[Request] = []
-        self.lock = threading.Lock()
-
-    def __call__(self, request: Request) -> Reply:
-        with self.lock:
-            self.requests.append(request)
-        return Reply(200, b"ok")
 
 
 def _wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None:
