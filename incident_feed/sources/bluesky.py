@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from incident_feed.config import SourceConfig, parse_account
-from incident_feed.errors import FetchError, SourceDeadlinePassed
+from incident_feed.errors import FetchError, RateLimited, SourceDeadlinePassed
 from incident_feed.normalize.drafts import Context, ParseResult
 from incident_feed.normalize.social import BSKY_PIN, parse_bluesky
 from incident_feed.normalize.times import TimeParseError, parse_time
@@ -82,8 +82,8 @@ class BlueskyCollector(Collector):
             url = feed_url(self.appview, account.name, limit=self.page_size, cursor=page_cursor)
             try:
                 response = fetcher.get(url, accept=self.accept)
-            except SourceDeadlinePassed:
-                raise
+            except (SourceDeadlinePassed, RateLimited):
+                raise  # a 429's Retry-After defers the source, as for every kind
             except FetchError as exc:
                 raise FetchError(f"{exc} (Bluesky account {account.name})") from None
             documents.append(Document(response.url, response.body, response.headers))

@@ -16,7 +16,7 @@ from incident_feed.sources.http import Fetcher
 from incident_feed.store.database import Store
 from tests.conftest import FIXTURES
 from tests.sources.conftest import FetcherFactory, replay
-from tests.sources.server import LocalServer, json_reply, sequence
+from tests.sources.server import LocalServer, json_reply, respond, sequence
 from tests.sources.social.conftest import cassette_json, run, social_source, updates_of
 from tests.tools import social_derive as sd
 
@@ -111,3 +111,27 @@ def test_hostile_text_is_stored_inert_and_deleted_posts_are_marked(
         "actor=openai.example" in request.target and "filter=posts_with_replies" in request.target
     )
     assert "authorization" not in request.headers
+
+
+def test_a_429_with_retry_after_defers_the_account(
+    store: Store,
+    make_fetcher: FetcherFactory,
+    server: LocalServer,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The AppView's 429 is a rate limit, as for every kind: the next attempt waits for its
+    Retry-After and sends nothing before (it was once read as a plain fetch error)."""
+    monkeypatch.setitem(registry.COLLECTORS, "bluesky", BlueskyCollector(appview=server.url()))
+    server.route(
+        "/xrpc/app.bsky.feed.getAuthorFeed",
+        respond(b'{"error":"RateLimitExceeded"}', 429, {"Retry-After": "600"}),
+    )
+    src = social_source("local", "bluesky", "openai.example")
+    first = run(store, make_fetcher(), src, clock)
+    assert first.status == "failed" and "429" in (first.error or "")
+    until = store.source_states()[src.name]["retry_after_until"]
+    assert until is not None and 590 <= (until - clock()).total_seconds() <= 601
+    second = run(store, make_fetcher(), src, clock)
+    assert second.status == "deferred" and "rate limited" in (second.error or "")
+    assert server.count("/xrpc/app.bsky.feed.getAuthorFeed") == 1
