@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint types pytest demo bench bench-foundation bench-ops bench-tui bench-social clean cassettes
+.PHONY: run test lint types pytest demo bench bench-foundation bench-ops bench-scale bench-tui bench-social clean cassettes
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,9 +53,13 @@ bench: $(DEV_STAMP)
 bench-foundation: $(DEV_STAMP)
 	$(BIN)/python -m benchmarks foundation
 
-## bench-ops: collect_many, export_report, watch_soak (~3 min; BENCH_SOAK_CYCLES=200 for a quick soak)
+## bench-ops: collect_many, collect_unchanged, export_report, watch_soak (~3 min; BENCH_SOAK_CYCLES=200 for a quick soak)
 bench-ops: $(DEV_STAMP)
 	$(BIN)/python -m benchmarks ops
+
+## bench-scale: watch_many (5,000 sources), scale_out (1, 2, 4 workers on PostgreSQL) (~6 min)
+bench-scale: $(DEV_STAMP)
+	$(BIN)/python -m benchmarks scale
 
 ## bench-social: classification speed (10,000 posts) and accuracy on real texts
 bench-social: $(DEV_STAMP)
