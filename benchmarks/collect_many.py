@@ -17,53 +17,28 @@ Goals (absolute): first cycle < 30 s, second (all 304) < 5 s.
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from collections import Counter
 from typing import Any
 
-from benchmarks.common import FIXTURES, WORK, history_files, load, machine
+from benchmarks.common import WORK, load, machine
 from benchmarks.network_floor import NetworkFloor
+from benchmarks.statuspage_farm import PATHS, farm_urls, incident_bodies, serve_farm
 from incident_feed.config import parse_config
 from incident_feed.pipeline import DEFAULT_WORKERS, collect
 from incident_feed.sources.http import Fetcher, make_client
 from incident_feed.store.database import Store
-from tests.ops.local_server import LocalServer, conditional
+from tests.ops.local_server import LocalServer
 
 SOURCES = 500
 PER_SOURCE = 50
 LATENCY = 0.05
-PATHS = ("api/v2/incidents.json", "api/v2/scheduled-maintenances.json", "api/v2/summary.json")
-SUMMARY = FIXTURES / "statuspage" / "githubstatus-summary" / "summary-2022-11-25.json"
 
 
 def serve(server: LocalServer) -> dict[str, Any]:
-    history = [json.loads(p.read_text()) for p in history_files()]
-    page = history[0]["page"]
-    incidents = [h["incident"] for h in history]
-    bodies = []
-    for n in range(10):
-        chunk = incidents[n * PER_SOURCE : (n + 1) * PER_SOURCE]
-        bodies.append(json.dumps({"page": page, "incidents": chunk}).encode())
-    empty = json.dumps({"page": page, "scheduled_maintenances": []}).encode()
-    summary = SUMMARY.read_bytes()
-    vendors, sources = [], []
-    for n in range(SOURCES):
-        base = f"/s{n}"
-        server.route(f"{base}/{PATHS[0]}", conditional(bodies[n % 10], f'"i{n}"'))
-        server.route(f"{base}/{PATHS[1]}", conditional(empty, f'"m{n}"'))
-        server.route(f"{base}/{PATHS[2]}", conditional(summary, f'"s{n}"'))
-        vendors.append({"name": f"Vendor {n:03d}"})
-        sources.append(
-            {"name": f"source-{n:03d}", "vendor": f"Vendor {n:03d}", "kind": "statuspage",
-             "url": server.url(base)}
-        )  # fmt: skip
-    return {
-        "settings": {"allow_loopback": True},
-        "vendor": vendors,
-        "source": sources,
-    }
+    groups = [range(n * PER_SOURCE, (n + 1) * PER_SOURCE) for n in range(10)]
+    return serve_farm(server, SOURCES, incident_bodies(groups))
 
 
 def main() -> None:
@@ -75,7 +50,7 @@ def main() -> None:
     with LocalServer(max_requests=10 * SOURCES * len(PATHS), latency=LATENCY) as server:
         config = parse_config(serve(server), None)
         floor = NetworkFloor(
-            [[server.url(f"/s{n}/{path}") for path in PATHS] for n in range(SOURCES)],
+            farm_urls(server, SOURCES),
             DEFAULT_WORKERS,
         )
         floor_first = [floor.cycle(revalidate=False)]

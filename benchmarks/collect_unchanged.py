@@ -17,7 +17,6 @@ bodies read and thrown away.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import time
@@ -26,45 +25,26 @@ from typing import Any
 
 from sqlalchemy import event
 
-from benchmarks.common import FIXTURES, WORK, history_files, load, machine
+from benchmarks.common import WORK, load, machine
 from benchmarks.network_floor import NetworkFloor
+from benchmarks.statuspage_farm import PATHS, farm_urls, incident_bodies, serve_farm
 from incident_feed.config import parse_config
 from incident_feed.pipeline import DEFAULT_WORKERS, collect
 from incident_feed.sources.http import Fetcher, make_client
 from incident_feed.sources.statuspage import StatuspageCollector
 from incident_feed.store.database import Store
-from tests.ops.local_server import LocalServer, respond
+from tests.ops.local_server import LocalServer
 
 SOURCES = 50
 PER_SOURCE = 50
 CYCLES = 3
-PATHS = ("api/v2/incidents.json", "api/v2/scheduled-maintenances.json", "api/v2/summary.json")
-SUMMARY = FIXTURES / "statuspage" / "githubstatus-summary" / "summary-2022-11-25.json"
 BOOKKEEPING = {"source", "collection_run", "source_lease"}  # state row, run row, its lease
 _WRITE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
 
 
 def serve(server: LocalServer) -> dict[str, Any]:
-    history = [json.loads(p.read_text()) for p in history_files()]
-    page = history[0]["page"]
-    incidents = [h["incident"] for h in history]
-    bodies = []
-    for n in range(10):
-        chunk = incidents[n * PER_SOURCE : (n + 1) * PER_SOURCE]
-        bodies.append(json.dumps({"page": page, "incidents": chunk}).encode())
-    empty = json.dumps({"page": page, "scheduled_maintenances": []}).encode()
-    summary = SUMMARY.read_bytes()
-    vendors, sources = [], []
-    for n in range(SOURCES):
-        base = f"/s{n}"
-        for path, body in zip(PATHS, (bodies[n % 10], empty, summary), strict=True):
-            server.route(f"{base}/{path}", respond(body))
-        vendors.append({"name": f"Vendor {n:03d}"})
-        sources.append(
-            {"name": f"source-{n:03d}", "vendor": f"Vendor {n:03d}", "kind": "statuspage",
-             "url": server.url(base)}
-        )  # fmt: skip
-    return {"settings": {"allow_loopback": True}, "vendor": vendors, "source": sources}
+    groups = [range(n * PER_SOURCE, (n + 1) * PER_SOURCE) for n in range(10)]
+    return serve_farm(server, SOURCES, incident_bodies(groups), etags=False)
 
 
 class Writes:
@@ -88,7 +68,7 @@ class Writes:
 
 
 def floor(server: LocalServer) -> float:
-    urls = [[server.url(f"/s{n}/{path}") for path in PATHS] for n in range(SOURCES)]
+    urls = farm_urls(server, SOURCES)
     took, statuses = NetworkFloor(urls, DEFAULT_WORKERS).cycle()
     assert set(statuses) == {200}, statuses
     return took

@@ -15,7 +15,6 @@ two workers take at most 1/1.6 of one worker's time.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -25,42 +24,30 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import tomlkit
 from sqlalchemy import func, select
 
-from benchmarks.common import FIXTURES, REPO, WORK, history_files, load, machine
+from benchmarks.common import REPO, WORK, load, machine
 from benchmarks.network_floor import NetworkFloor
+from benchmarks.statuspage_farm import PATHS, farm_urls, incident_bodies, serve_farm
 from incident_feed.store.database import Store
 from incident_feed.store.tables import SOURCE
-from tests.ops.local_server import LocalServer, Request, conditional
+from tests.ops.local_server import LocalServer, Request
 from tests.store.pg_server import admin_connect, running_postgres
 
 SOURCES = 160
 LATENCY = 0.3
-PATHS = ("api/v2/incidents.json", "api/v2/scheduled-maintenances.json", "api/v2/summary.json")
-SUMMARY = FIXTURES / "statuspage" / "githubstatus-summary" / "summary-2022-11-25.json"
 WORKERS = (1, 2, 4)
 
 
 def serve(server: LocalServer, config: Path) -> None:
-    history = [json.loads(p.read_text()) for p in history_files()[:SOURCES]]
-    page = history[0]["page"]
-    empty = json.dumps({"page": page, "scheduled_maintenances": []}).encode()
-    summary = SUMMARY.read_bytes()
-    lines = ["[settings]", "allow_loopback = true"]
-    for n in range(SOURCES):
-        base = f"/s{n}"
-        body = json.dumps({"page": page, "incidents": [history[n]["incident"]]}).encode()
-        server.route(f"{base}/{PATHS[0]}", conditional(body, f'"i{n}"'))
-        server.route(f"{base}/{PATHS[1]}", conditional(empty, f'"m{n}"'))
-        server.route(f"{base}/{PATHS[2]}", conditional(summary, f'"s{n}"'))
-        lines += ["[[vendor]]", f'name = "Vendor {n:03d}"']
-        lines += ["[[source]]", f'name = "source-{n:03d}"', f'vendor = "Vendor {n:03d}"',
-                  'kind = "statuspage"', f'url = "{server.url(base)}"']  # fmt: skip
-    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    """The farm, one real incident per page, and its config written as TOML."""
+    farm = serve_farm(server, SOURCES, incident_bodies([[n] for n in range(SOURCES)]))
+    config.write_text(tomlkit.dumps(farm), encoding="utf-8")
 
 
 def floor(server: LocalServer, threads: int) -> float:
-    urls = [[server.url(f"/s{n}/{path}") for path in PATHS] for n in range(SOURCES)]
+    urls = farm_urls(server, SOURCES)
     took, statuses = NetworkFloor(urls, threads).cycle()
     assert set(statuses) == {200}, statuses
     return took

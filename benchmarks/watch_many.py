@@ -16,7 +16,6 @@ conditional requests.
 
 from __future__ import annotations
 
-import json
 import shutil
 import threading
 import time
@@ -24,8 +23,9 @@ from typing import Any
 
 from sqlalchemy import update
 
-from benchmarks.common import FIXTURES, WORK, history_files, load, machine
+from benchmarks.common import WORK, load, machine
 from benchmarks.network_floor import NetworkFloor
+from benchmarks.statuspage_farm import PATHS, farm_urls, incident_bodies, serve_farm
 from incident_feed.clock import utc_now
 from incident_feed.config import parse_config
 from incident_feed.pipeline import DEFAULT_WORKERS
@@ -33,39 +33,15 @@ from incident_feed.schedule import Watcher
 from incident_feed.sources.http import Fetcher, make_client
 from incident_feed.store.database import Store
 from incident_feed.store.tables import SOURCE_LEASE
-from tests.ops.local_server import LocalServer, conditional
+from tests.ops.local_server import LocalServer
 
 SOURCES = 5000
 LATENCY = 0.05
-PATHS = (
-    "api/v2/incidents.json",
-    "api/v2/scheduled-maintenances.json",
-    "api/v2/summary.json",
-)
-SUMMARY = FIXTURES / "statuspage" / "githubstatus-summary" / "summary-2022-11-25.json"
 
 
 def serve(server: LocalServer) -> dict[str, Any]:
-    history = [json.loads(p.read_text()) for p in history_files()[:20]]
-    page = history[0]["page"]
-    bodies = [
-        json.dumps({"page": page, "incidents": [h["incident"] for h in history[n : n + 2]]})
-        for n in range(0, 20, 2)
-    ]
-    empty = json.dumps({"page": page, "scheduled_maintenances": []}).encode()
-    summary = SUMMARY.read_bytes()
-    vendors, sources = [], []
-    for n in range(SOURCES):
-        base = f"/s{n}"
-        server.route(f"{base}/{PATHS[0]}", conditional(bodies[n % 10].encode(), f'"i{n}"'))
-        server.route(f"{base}/{PATHS[1]}", conditional(empty, f'"m{n}"'))
-        server.route(f"{base}/{PATHS[2]}", conditional(summary, f'"s{n}"'))
-        vendors.append({"name": f"Vendor {n:04d}"})
-        sources.append(
-            {"name": f"source-{n:04d}", "vendor": f"Vendor {n:04d}", "kind": "statuspage",
-             "url": server.url(base)}
-        )  # fmt: skip
-    return {"settings": {"allow_loopback": True}, "vendor": vendors, "source": sources}
+    bodies = incident_bodies([(n, n + 1) for n in range(0, 20, 2)])
+    return serve_farm(server, SOURCES, bodies)
 
 
 def one_pass(watcher: Watcher) -> float:
@@ -93,7 +69,7 @@ def main() -> None:
     with LocalServer(max_requests=SOURCES * len(PATHS) * 5, latency=LATENCY) as server:
         config = parse_config(serve(server), None)
         floor = NetworkFloor(
-            [[server.url(f"/s{n}/{path}") for path in PATHS] for n in range(SOURCES)],
+            farm_urls(server, SOURCES),
             DEFAULT_WORKERS,
         )
         floor_first, first_statuses = floor.cycle(revalidate=False)
