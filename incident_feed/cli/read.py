@@ -221,7 +221,7 @@ def cmd_sources(args: argparse.Namespace, config: Config) -> int:
             return {"next_due_at": None, "fetching_by": None}
         return {
             "next_due_at": lease.due_at.isoformat().replace("+00:00", "Z"),
-            "fetching_by": lease.holder if lease.held_at(now) else None,
+            "fetching_by": lease.fetching_by(now),
         }
 
     items = [
@@ -255,8 +255,8 @@ def cmd_sources(args: argparse.Namespace, config: Config) -> int:
             health = "never collected"
         state = states.get(item["name"]) or {}
         lease = leases.get(item["name"])
-        if lease is not None and lease.held_at(now):
-            when = f"  fetching now ({safe(lease.holder or '')})"
+        if item["fetching_by"] is not None:
+            when = f"  fetching now ({safe(item['fetching_by'])})"
         elif lease is not None and item["active"] and item["configured"]:
             when = f"  next {format_stamp(lease.due_at, zone)}"
         else:

@@ -56,6 +56,10 @@ class LeaseState:
     def held_at(self, now: dt.datetime) -> bool:
         return self.holder is not None and self.lease_until is not None and self.lease_until > now
 
+    def fetching_by(self, now: dt.datetime) -> str | None:
+        """The worker fetching the source at ``now``: the holder of a live lease, else None."""
+        return self.holder if self.held_at(now) else None
+
 
 class Leases:
     """One worker's view of the shared schedule."""

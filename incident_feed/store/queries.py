@@ -913,7 +913,7 @@ def source_health(store: Store, config: Config) -> list[SourceHealth]:
         replace(
             item,
             next_due_at=lease.due_at,
-            fetching_by=lease.holder if lease.held_at(now) else None,
+            fetching_by=lease.fetching_by(now),
         )
         if (lease := leases.get(item.name)) is not None
         else item
